@@ -1,0 +1,39 @@
+# The one derivation helper: a build step is a Python entry point of python/bin
+# run with -SB (no site-packages: the standard library only), whose input is one
+# versioned JSON document, the structured attribute `stowage`.
+{ tools, localSystem }:
+let
+  inherit (builtins) derivation match;
+
+  # The Python sources, without caches, so that only code changes rebuild images.
+  source = builtins.path {
+    path = ../python;
+    name = "stowage-python";
+    filter = path: type: match ".*(__pycache__|\\.pyc)" path == null;
+  };
+in
+{
+  inherit source;
+
+  run =
+    {
+      name,
+      command,
+      request,
+      extraAttrs ? { },
+    }:
+    derivation (
+      {
+        inherit name;
+        system = localSystem;
+        builder = tools.python;
+        args = [
+          "-SB"
+          "${source}/bin/${command}"
+        ];
+        __structuredAttrs = true;
+        stowage = request;
+      }
+      // extraAttrs
+    );
+}

@@ -1,0 +1,180 @@
+# What streamLayeredImage and buildLayeredImage share: their arguments, and the
+# derivations that plan an image (config file, customisation layer, plan).
+{
+  args,
+  validate,
+  reference,
+  platform,
+  step,
+  tools,
+  system,
+}:
+let
+  inherit (builtins)
+    baseNameOf
+    isList
+    replaceStrings
+    seq
+    storeDir
+    substring
+    unsafeDiscardStringContext
+    ;
+
+  toLower = replaceStrings
+    [ "A" "B" "C" "D" "E" "F" "G" "H" "I" "J" "K" "L" "M" "N" "O" "P" "Q" "R" "S" "T" "U" "V" "W" "X" "Y" "Z" ]
+    [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
+
+  epochPlusOne = "1970-01-01T00:00:01Z";
+in
+rec {
+  spec = {
+    name = {
+      required = true;
+      check = v: reference.checkName (if builtins.isString v then toLower v else v);
+    };
+    tag = {
+      default = null;
+      check = reference.checkTag;
+    };
+    fromImage = {
+      default = null;
+      check = validate.nullOr validate.pathLike;
+    };
+    contents = {
+      default = [ ];
+      check = validate.contents;
+    };
+    config = {
+      default = { };
+      check = validate.nullOr validate.attrs;
+    };
+    architecture = {
+      default = null;
+      check = validate.nullOr platform.checkArchitecture;
+    };
+    variant = {
+      default = null;
+      check = validate.nullOr validate.string;
+    };
+    created = {
+      default = epochPlusOne;
+      check = validate.timestamp;
+    };
+    mtime = {
+      default = epochPlusOne;
+      check = validate.timestamp;
+    };
+    uid = {
+      default = 0;
+      check = validate.id;
+    };
+    gid = {
+      default = 0;
+      check = validate.id;
+    };
+    uname = {
+      default = "root";
+      check = validate.string;
+    };
+    gname = {
+      default = "root";
+      check = validate.string;
+    };
+    maxLayers = {
+      default = 100;
+      check = validate.maxLayers;
+    };
+    extraCommands = {
+      default = "";
+      check = validate.string;
+    };
+    includeStorePaths = {
+      default = true;
+      check = validate.bool;
+    };
+    passthru = {
+      default = { };
+      check = validate.attrs;
+    };
+    meta = {
+      default = { };
+      check = validate.attrs;
+    };
+  };
+
+  # The planned image: { conf, customisationLayer, configFile, imageName, imageTag, baseName }.
+  plan =
+    who: a:
+    let
+      target = platform.forSystem who system;
+      architecture = if a.architecture == null then target.architecture else seq target a.architecture;
+      variant =
+        if a.variant != null then
+          a.variant
+        else if architecture == target.architecture then
+          target.variant
+        else
+          null;
+      imageName = toLower a.name;
+      baseName = baseNameOf imageName;
+      contents = if isList a.contents then a.contents else [ a.contents ];
+
+      configFile = step.run {
+        name = "${baseName}-config.json";
+        command = "write-config";
+        request = {
+          version = 1;
+          config = if a.config == null then { } else a.config;
+        };
+      };
+
+      customisationLayer = step.run {
+        name = "${baseName}-customisation-layer";
+        command = "customisation-layer";
+        request = {
+          version = 1;
+          contents = map (c: "${c}") contents;
+          inherit (a) extraCommands mtime;
+          inherit (tools) shell path;
+        };
+      };
+
+      conf = step.run {
+        name = "${baseName}-conf.json";
+        command = "mk-config";
+        request = {
+          version = 1;
+          inherit imageName architecture variant;
+          inherit (a) tag created mtime maxLayers includeStorePaths;
+          owner = { inherit (a) uid gid uname gname; };
+          fromImage = if a.fromImage == null then null else "${a.fromImage}";
+          fromImageTag = null;
+          customisationLayer = "${customisationLayer}";
+          configFile = "${configFile}";
+          inherit storeDir;
+        };
+        extraAttrs.exportReferencesGraph.closure = [
+          customisationLayer
+          configFile
+        ];
+      };
+    in
+    {
+      inherit conf customisationLayer configFile imageName baseName;
+      imageTag =
+        if a.tag != null then a.tag else substring 0 32 (baseNameOf (unsafeDiscardStringContext conf.outPath));
+    };
+
+  # drv plus the attributes every image carries, and the user's passthru.
+  finish =
+    a: planned: drv: extra:
+    let
+      passthru =
+        {
+          inherit (planned) imageName imageTag conf customisationLayer configFile;
+        }
+        // extra
+        // a.passthru;
+    in
+    drv // passthru // { inherit passthru; inherit (a) meta; };
+}

@@ -1,0 +1,25 @@
+# streamLayeredImage: an executable that writes the image to stdout.
+{ layered, args, step, tools }:
+let
+  who = "streamLayeredImage";
+in
+userArgs:
+let
+  a = args.parse who layered.spec userArgs;
+  planned = layered.plan who a;
+  drv = step.run {
+    name = "stream-${planned.baseName}";
+    command = "write-launcher";
+    request = {
+      version = 1;
+      inherit (tools) python;
+      source = "${step.source}";
+      module = "stowage.cli.stream";
+      args = [
+        "--plan"
+        "${planned.conf}"
+      ];
+    };
+  };
+in
+layered.finish a planned drv { isExe = true; }

@@ -1,0 +1,26 @@
+# Wires the library together by hand; the public set is the explicit list at the end.
+{
+  pkgs,
+  system,
+  localSystem,
+}:
+let
+  errors = import ./errors.nix;
+  args = import ./args.nix { inherit errors; };
+  validate = import ./validate.nix { inherit errors; };
+  reference = import ./reference.nix { inherit errors; };
+  platform = import ./platform.nix { inherit errors; };
+  tools = import ./tools.nix { inherit pkgs; };
+  step = import ./build-step.nix { inherit tools localSystem; };
+  layered = import ./builders/layered-plan.nix {
+    inherit args validate reference platform step tools system;
+  };
+in
+{
+  streamLayeredImage = import ./builders/stream-layered-image.nix {
+    inherit layered args step tools;
+  };
+  buildLayeredImage = import ./builders/build-layered-image.nix {
+    inherit layered args step validate errors;
+  };
+}

@@ -1,0 +1,69 @@
+# Checks for builder arguments. Each takes the value and returns null when it is
+# fine, or errors.problem <what is wrong> <how to fix it>.
+{ errors }:
+let
+  inherit (builtins)
+    all
+    isAttrs
+    isBool
+    isInt
+    isList
+    isPath
+    isString
+    match
+    substring
+    ;
+  inherit (errors) problem;
+
+  isStorePathLike = v: isPath v || (isString v && substring 0 1 v == "/") || (isAttrs v && v ? outPath);
+in
+{
+  inherit isStorePathLike;
+
+  string = v: if isString v then null else problem "must be a string" "Pass a string, e.g. \"\"";
+
+  bool = v: if isBool v then null else problem "must be true or false" "Pass a boolean";
+
+  attrs = v: if isAttrs v && !(v ? outPath) then null else problem "must be an attribute set" "Pass { ... }";
+
+  nullOr = check: v: if v == null then null else check v;
+
+  # uid/gid
+  id = v: if isInt v && v >= 0 then null else problem "must be a non-negative integer" "For example 0 (root) or 1000";
+
+  maxLayers =
+    v:
+    if isInt v && v > 1 then
+      null
+    else
+      problem "must be an integer greater than 1" "Use 2 or more (default 100): one layer is always taken by the customisation layer";
+
+  timestamp =
+    v:
+    if
+      isString v
+      && (
+        v == "now"
+        || match "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})" v != null
+      )
+    then
+      null
+    else
+      problem "must be an RFC 3339 time or \"now\"" "For example \"1970-01-01T00:00:01Z\" (the default) or \"2024-05-01T12:00:00+02:00\"";
+
+  # A store path, a path or a derivation (an image archive, a package).
+  pathLike =
+    v:
+    if isStorePathLike v then
+      null
+    else
+      problem "must be a path or a derivation" "For example fromImage = ./base.tar or fromImage = otherImage";
+
+  # contents: one item or a list of items, each a path or a derivation.
+  contents =
+    v:
+    if isStorePathLike v || (isList v && all isStorePathLike v) then
+      null
+    else
+      problem "must be a derivation, a path, or a list of them" "For example contents = [ pkgs.hello ./files ]";
+}

@@ -1,0 +1,37 @@
+"""What every command line entry point shares: error reporting and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+from ..errors import UserError
+
+
+def run(program: str, body: Callable[[], int]) -> int:
+    """Run ``body``; a user error prints one line, a closed pipe ends quietly."""
+    try:
+        return body()
+    except UserError as error:
+        print(f"{program}: error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (e.g. `./stream | head`): nothing useful to say.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def progress_printer(program: str) -> Callable[[str], None]:
+    def show(line: str) -> None:
+        print(f"{program}: {line}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def output_path(attrs: dict[str, object]) -> str:
+    """Return the build's ``out`` path from its structured attributes."""
+    outputs = attrs.get("outputs")
+    assert isinstance(outputs, dict), "structured attributes without outputs"
+    return str(outputs["out"])

@@ -1,0 +1,53 @@
+"""Strict reading of the versioned JSON documents passed between Nix and Python.
+
+Every document is an object with a ``version``; a reader accepts exactly the keys
+it knows, so a change of schema is caught instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Optional
+
+from .errors import UserError
+
+
+def read_attrs() -> dict[str, Any]:
+    """Return the build's structured attributes (Nix's ``.attrs.json``)."""
+    path = os.environ.get("NIX_ATTRS_JSON_FILE") or os.path.join(
+        os.environ.get("NIX_BUILD_TOP", "."), ".attrs.json"
+    )
+    with open(path, encoding="utf-8") as handle:
+        attrs: dict[str, Any] = json.load(handle)
+    return attrs
+
+
+def fields(doc: Any, what: str, required: set[str], optional: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return ``doc`` after checking it is an object with exactly these keys."""
+    if not isinstance(doc, dict):
+        raise UserError(f"{what} must be a JSON object; got {type(doc).__name__}")
+    missing = required - doc.keys()
+    unknown = doc.keys() - required - optional
+    if missing or unknown:
+        raise UserError(
+            f"{what} does not match its schema: missing {sorted(missing)}, unknown {sorted(unknown)}"
+        )
+    return doc
+
+
+def versioned(doc: Any, what: str, version: int) -> dict[str, Any]:
+    """Return ``doc`` after checking its ``version``."""
+    if not isinstance(doc, dict) or doc.get("version") != version:
+        got = doc.get("version") if isinstance(doc, dict) else doc
+        raise UserError(
+            f"{what} has version {got!r}, but this program reads version {version}; "
+            "the Nix expressions and the Python tools come from different releases"
+        )
+    return doc
+
+
+def optional_str(value: Any) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    raise UserError(f"expected a string or null; got {value!r}")

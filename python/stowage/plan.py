@@ -1,0 +1,140 @@
+"""The image plan: the versioned JSON document that ``mk-config`` writes and
+``stream`` reads. It names every byte source of the image and settles every
+choice, so that streaming makes none.
+
+Schema (version 1; camelCase keys)::
+
+    {"version": 1,
+     "repoTag": "name:tag", "created": RFC 3339 or "now", "mtime": RFC 3339 or "now",
+     "architecture": "amd64", "variant": null or "v7", "config": {...},
+     "owner": {"uid": 0, "gid": 0, "uname": "root", "gname": "root"},
+     "storeDir": "/nix/store",
+     "base": null or {"archive": path, "history": [...],
+                      "layers": [{"member": name, "diffId": "sha256:..", "size": n}]},
+     "storeLayers": [["/nix/store/..", ...], ...],
+     "customisationLayer": {"tar": path, "diffId": "sha256:..", "size": n}}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from . import canonical_json
+from .jsondoc import fields, optional_str, versioned
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Owner:
+    uid: int
+    gid: int
+    uname: str
+    gname: str
+
+
+@dataclass(frozen=True)
+class BlobLayer:
+    """A layer whose bytes already exist: a base member, or a prebuilt tar."""
+
+    source: str  # the base archive member name, or the tar's path
+    diff_id: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Base:
+    archive: str
+    layers: tuple[BlobLayer, ...]
+    history: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ImagePlan:
+    repo_tag: str
+    created: str
+    mtime: str
+    architecture: str
+    variant: Optional[str]
+    config: dict[str, Any]
+    owner: Owner
+    store_dir: str
+    base: Optional[Base]
+    store_layers: tuple[tuple[str, ...], ...]
+    customisation_layer: BlobLayer
+
+    def to_json(self) -> bytes:
+        """Return the plan document's canonical bytes."""
+        return canonical_json.dumps(_encode(self))
+
+
+def _encode_blob(layer: BlobLayer, source_key: str) -> dict[str, Any]:
+    return {source_key: layer.source, "diffId": layer.diff_id, "size": layer.size}
+
+
+def _encode(plan: ImagePlan) -> dict[str, Any]:
+    base = None
+    if plan.base is not None:
+        base = {
+            "archive": plan.base.archive,
+            "history": list(plan.base.history),
+            "layers": [_encode_blob(layer, "member") for layer in plan.base.layers],
+        }
+    o = plan.owner
+    return {
+        "version": VERSION,
+        "repoTag": plan.repo_tag,
+        "created": plan.created,
+        "mtime": plan.mtime,
+        "architecture": plan.architecture,
+        "variant": plan.variant,
+        "config": plan.config,
+        "owner": {"uid": o.uid, "gid": o.gid, "uname": o.uname, "gname": o.gname},
+        "storeDir": plan.store_dir,
+        "base": base,
+        "storeLayers": [list(group) for group in plan.store_layers],
+        "customisationLayer": _encode_blob(plan.customisation_layer, "tar"),
+    }
+
+
+def _decode_blob(doc: Any, source_key: str) -> BlobLayer:
+    d = fields(doc, "a layer of the image plan", {source_key, "diffId", "size"})
+    return BlobLayer(str(d[source_key]), str(d["diffId"]), int(d["size"]))
+
+
+def _decode_base(doc: Any) -> Optional[Base]:
+    if doc is None:
+        return None
+    d = fields(doc, "the plan's base", {"archive", "history", "layers"})
+    return Base(
+        str(d["archive"]),
+        tuple(_decode_blob(layer, "member") for layer in d["layers"]),
+        tuple(d["history"]),
+    )
+
+
+def parse(doc: Any) -> ImagePlan:
+    """Return the plan in ``doc`` (parsed JSON), checking its version and keys."""
+    d = fields(
+        versioned(doc, "the image plan", VERSION),
+        "the image plan",
+        {
+            "version", "repoTag", "created", "mtime", "architecture", "variant", "config",
+            "owner", "storeDir", "base", "storeLayers", "customisationLayer",
+        },
+    )
+    o = fields(d["owner"], "the plan's owner", {"uid", "gid", "uname", "gname"})
+    return ImagePlan(
+        repo_tag=str(d["repoTag"]),
+        created=str(d["created"]),
+        mtime=str(d["mtime"]),
+        architecture=str(d["architecture"]),
+        variant=optional_str(d["variant"]),
+        config=dict(d["config"]),
+        owner=Owner(int(o["uid"]), int(o["gid"]), str(o["uname"]), str(o["gname"])),
+        store_dir=str(d["storeDir"]),
+        base=_decode_base(d["base"]),
+        store_layers=tuple(tuple(str(p) for p in group) for group in d["storeLayers"]),
+        customisation_layer=_decode_blob(d["customisationLayer"], "tar"),
+    )

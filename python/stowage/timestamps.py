@@ -1,0 +1,36 @@
+"""Timestamps as dockerTools takes them: RFC 3339 strings, or ``"now"``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from .errors import UserError
+
+NOW = "now"
+
+
+def _parse(value: str, what: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(
+            f"{what} must be an RFC 3339 time such as 1970-01-01T00:00:01Z, or \"now\"; got {value!r}"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def epoch_seconds(value: str, what: str, now: datetime) -> int:
+    """Return ``value`` as whole seconds since the epoch (``now`` for "now")."""
+    moment = now if value == NOW else _parse(value, what)
+    seconds = int(moment.timestamp())
+    if seconds < 0:
+        raise UserError(f"{what} must not be before 1970; got {value!r}")
+    return seconds
+
+
+def rfc3339(value: str, what: str, now: datetime) -> str:
+    """Return ``value`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ`` (``now`` for "now")."""
+    moment = now if value == NOW else _parse(value, what)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
