@@ -1,0 +1,141 @@
+# Images the end-to-end tests build, load and run. Host mode: no nixpkgs needed.
+{
+  stowage ? import ../.. { },
+  packages ? import ../../examples/packages.nix { },
+}:
+let
+  inherit (packages) hello busybox;
+
+  # A package whose files mention its dependencies, so Nix records references.
+  pkg =
+    name: deps:
+    builtins.derivation {
+      inherit name;
+      system = builtins.currentSystem;
+      builder = "/bin/sh";
+      PATH = "/usr/bin:/bin";
+      args = [
+        "-ec"
+        ''
+          mkdir -p $out/share
+          echo "${name}" > $out/share/${name}
+          for d in ${toString deps}; do echo "$d" >> $out/share/${name}; done
+        ''
+      ];
+    };
+
+  libA = pkg "lib-a" [ ];
+  libB = pkg "lib-b" [ libA ];
+  app = pkg "app" [ libA libB ];
+
+  # A store path that is itself a symlink.
+  helloLink = builtins.derivation {
+    name = "hello-link";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/ln -s ${hello}/bin/hello $out" ];
+  };
+
+  helloArgs = {
+    name = "stowage-e2e/hello";
+    contents = [ hello ];
+    config.Cmd = [ "/bin/hello" ];
+  };
+
+  base = stowage.buildLayeredImage {
+    name = "e2e-base";
+    tag = "1";
+    contents = [ busybox ];
+    config = {
+      Env = [ "FROM_BASE=yes" "SHARED=base" ];
+      Cmd = [ "/bin/sh" "-c" "echo base" ];
+      WorkingDir = "/srv";
+      Labels.origin = "base";
+    };
+    extraCommands = "mkdir -p srv etc; echo base > etc/layer-owner";
+  };
+in
+{
+  inherit libA libB app helloLink;
+
+  helloLayered = stowage.buildLayeredImage helloArgs;
+  helloPlain = stowage.buildLayeredImage (helloArgs // { compressor = "none"; tag = "plain"; });
+  helloStream = stowage.streamLayeredImage (helloArgs // { tag = "stream"; });
+
+  # Non-root: store files are readable and /nix, /nix/store traversable.
+  busyboxStream = stowage.streamLayeredImage {
+    name = "e2e-busybox";
+    tag = "latest";
+    contents = [ busybox hello ];
+    config.Env = [ "LINK=${helloLink}" ];
+    extraCommands = ''
+      mkdir -p tmp home/user
+      echo made-by-extraCommands > tmp/marker
+    '';
+  };
+
+  empty = stowage.buildLayeredImage {
+    name = "e2e-empty";
+    tag = "latest";
+    compressor = "none";
+  };
+
+  dag = stowage.buildLayeredImage {
+    name = "e2e-dag";
+    tag = "latest";
+    compressor = "none";
+    contents = [ app busybox ];
+  };
+
+  twoLayers = stowage.buildLayeredImage {
+    name = "e2e-two-layers";
+    tag = "latest";
+    compressor = "none";
+    contents = [ app busybox hello ];
+    maxLayers = 2;
+  };
+
+  inherit base;
+  child = stowage.streamLayeredImage {
+    name = "e2e-child";
+    tag = "latest";
+    fromImage = base;
+    contents = [ hello ];
+    config.Env = [ "SHARED=child" "FROM_CHILD=yes" ];
+    extraCommands = "mkdir -p etc; echo child > etc/layer-owner";
+  };
+
+  # fromImage budget: base has 2 layers, customisation 1, so 1 layer is left.
+  childBudget = stowage.buildLayeredImage {
+    name = "e2e-child-budget";
+    tag = "latest";
+    compressor = "none";
+    fromImage = base;
+    contents = [ app hello ];
+    maxLayers = 4;
+  };
+
+  arm64 = (import ../.. { system = "aarch64-linux"; }).buildLayeredImage {
+    name = "e2e-arm64";
+    tag = "latest";
+    compressor = "none";
+    contents = [ libA ];
+  };
+
+  armv7 = (import ../.. { system = "armv7l-linux"; }).streamLayeredImage {
+    name = "e2e-armv7";
+    tag = "latest";
+  };
+
+  nonRoot = stowage.buildLayeredImage {
+    name = "e2e-nonroot";
+    tag = "latest";
+    contents = [ busybox hello ];
+    uid = 1000;
+    gid = 1000;
+    uname = "user";
+    gname = "user";
+    config.User = "1000:1000";
+    config.Cmd = [ "/bin/hello" ];
+  };
+}
