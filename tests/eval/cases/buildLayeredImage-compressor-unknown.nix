@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; compressor = "bzip2"; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; tag = "a:b"; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; architecture = "x86_64"; }

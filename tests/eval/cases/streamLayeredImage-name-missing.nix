@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { tag = "1"; }

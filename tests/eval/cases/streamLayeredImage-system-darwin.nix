@@ -1,0 +1,1 @@
+(import ../../.. { system = "aarch64-darwin"; }).streamLayeredImage { name = "app"; }

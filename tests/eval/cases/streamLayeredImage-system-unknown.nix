@@ -1,0 +1,1 @@
+(import ../../.. { system = "sparc-linux"; }).streamLayeredImage { name = "app"; }

@@ -1,0 +1,1 @@
+(import ../../.. { system = "x86_64-windows"; }).streamLayeredImage { name = "app"; }

@@ -1,0 +1,23 @@
+# A stand-in for a nixpkgs package set: just what stowage reads from pkgs. Its
+# packages are derivations that are never built (evaluation tests only).
+{
+  hostSystem ? "aarch64-linux",
+  buildSystem ? "x86_64-linux",
+}:
+let
+  fake =
+    name:
+    builtins.derivation {
+      inherit name;
+      system = buildSystem;
+      builder = "/bin/false";
+    };
+  set = {
+    stdenv.hostPlatform.system = hostSystem;
+    stdenv.buildPlatform.system = buildSystem;
+    python3 = fake "python3-3.12";
+    bash = fake "bash-5.2";
+    coreutils = fake "coreutils-9.5";
+  };
+in
+set // { buildPackages = set; }

@@ -1,0 +1,106 @@
+"""Evaluation-time behaviour: every refused argument (one case file each), the
+shared vectors, and both tool modes (host, and nixpkgs through a stand-in pkgs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import NIX_OPTIONS, REPO, nix_eval, require, run
+
+HERE = Path(__file__).resolve().parent
+CASES = sorted((HERE / "cases").glob("*.nix"))
+VECTORS = json.loads((REPO / "tests" / "vectors.json").read_text())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_refused_argument(case: Path) -> None:
+    require("nix-instantiate")
+    result = subprocess.run(["nix-instantiate", *NIX_OPTIONS, str(case)], capture_output=True, text=True, cwd=HERE / "cases")
+    assert result.returncode != 0, f"{case.name} evaluated: {result.stdout}"
+    message = " ".join(result.stderr.split())
+    for fragment in (case.with_suffix(".expect")).read_text().splitlines():
+        assert " ".join(fragment.split()) in message, f"{fragment!r} not in {message!r}"
+
+
+def test_vectors_through_the_nix_checks() -> None:
+    result = nix_eval(f"import {HERE}/vectors.nix")
+    names = VECTORS["names"]
+    assert result["names"] == [True] * len(names["valid"]) + [False] * len(names["invalid"])
+    tags = VECTORS["tags"]
+    assert result["tags"] == [True] * len(tags["valid"]) + [False] * len(tags["invalid"])
+    for system, expected in VECTORS["systems"].items():
+        assert result["systems"][system] == expected, system
+    for system in VECTORS["refusedSystems"]:
+        assert result["systems"][system] is None, system
+
+
+def _attrs(expr: str) -> dict:
+    return nix_eval(f"({expr}).drvAttrs")
+
+
+def test_default_architecture_follows_system() -> None:
+    conf = nix_eval(f'(import {REPO} {{ system = "aarch64-linux"; }}).streamLayeredImage {{ name = "a"; }}')
+    assert isinstance(conf, str)  # the derivation evaluates (to its out path)
+    request = nix_eval(f'((import {REPO} {{ system = "aarch64-linux"; }}).streamLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage')
+    assert (request["architecture"], request["variant"]) == ("arm64", None)
+    request = nix_eval(f'((import {REPO} {{ system = "armv7l-linux"; }}).streamLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage')
+    assert (request["architecture"], request["variant"]) == ("arm", "v7")
+    request = nix_eval(f'((import {REPO} {{ system = "armv7l-linux"; }}).streamLayeredImage {{ name = "a"; architecture = "arm64"; }}).conf.drvAttrs.stowage')
+    assert (request["architecture"], request["variant"]) == ("arm64", None)
+
+
+def test_linux_image_from_a_darwin_builder_is_allowed() -> None:
+    lib = f'import {REPO} {{ system = "x86_64-linux"; localSystem = "aarch64-darwin"; }}'
+    attrs = nix_eval(f'((({lib}).buildLayeredImage {{ name = "a"; }}).drvAttrs) // {{ stowage = null; }}')
+    assert attrs["system"] == "aarch64-darwin"
+    request = nix_eval(f'((({lib}).buildLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage)')
+    assert request["architecture"] == "amd64"
+    require("nix-instantiate")
+    run(["nix-instantiate", *NIX_OPTIONS, "-E", f'(({lib}).buildLayeredImage {{ name = "a"; }})'])
+
+
+def test_host_mode_tools() -> None:
+    attrs = nix_eval(f'((import {REPO} {{ }}).buildLayeredImage {{ name = "a"; }}).drvAttrs // {{ stowage = null; }}')
+    assert attrs["builder"] == "/usr/bin/python3"
+    assert attrs["args"][0] == "-SB" and attrs["args"][1].endswith("/bin/build-layered-image")
+    custom = nix_eval(f'((import {REPO} {{ }}).buildLayeredImage {{ name = "a"; }}).customisationLayer.drvAttrs.stowage')
+    assert custom["shell"] == "/bin/sh"
+
+
+def test_nixpkgs_mode_tools_come_from_pkgs() -> None:
+    pkgs = f"import {HERE}/stand-in-pkgs.nix {{ }}"
+    lib = f"import {REPO} {{ pkgs = {pkgs}; }}"
+    attrs = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).drvAttrs // {{ stowage = null; }}')
+    python = nix_eval(f'"${{({pkgs}).buildPackages.python3}}/bin/python3"')
+    assert attrs["builder"] == python and "python3-3.12" in python
+    assert attrs["system"] == "x86_64-linux"  # builds run on the build platform
+    request = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage')
+    assert request["architecture"] == "arm64"  # the image is for the host platform
+    custom = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).customisationLayer.drvAttrs.stowage')
+    assert custom["shell"].endswith("-bash-5.2/bin/bash") and "coreutils-9.5/bin" in custom["path"]
+    stream = nix_eval(f'(({lib}).streamLayeredImage {{ name = "a"; }}).drvAttrs.stowage')
+    assert stream["python"] == python
+
+
+def test_image_tag_and_name_passthru() -> None:
+    lib = f"import {REPO} {{ }}"
+    for fn in ("streamLayeredImage", "buildLayeredImage"):
+        img = f'(({lib}).{fn} {{ name = "Registry.Example.com:5000/Team/App"; passthru.extra = 1; }})'
+        got = nix_eval(f"{{ inherit ({img}) imageTag imageName extra; conf = {img}.conf.outPath; }}")
+        assert got["imageName"] == "registry.example.com:5000/team/app"
+        assert got["imageTag"] == Path(got["conf"]).name[:32]
+        assert got["extra"] == 1
+        tagged = nix_eval(f'(({lib}).{fn} {{ name = "app"; tag = "v1"; }}).imageTag')
+        assert tagged == "v1"
+    assert nix_eval(f'(({lib}).streamLayeredImage {{ name = "app"; }}).isExe') is True
+
+
+def test_derivation_names_use_the_base_name() -> None:
+    img = f'((import {REPO} {{ }}).buildLayeredImage {{ name = "registry.example.com/team/app"; }})'
+    assert nix_eval(f"{img}.name") == "app.tar.gz"
+    assert nix_eval(f'((import {REPO} {{ }}).buildLayeredImage {{ name = "app"; compressor = "none"; }}).name') == "app.tar"
+    assert nix_eval(f'((import {REPO} {{ }}).streamLayeredImage {{ name = "team/app"; }}).name') == "stream-app"
