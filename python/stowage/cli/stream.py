@@ -14,6 +14,7 @@ import sys
 from typing import Optional
 
 from .. import plan as image_plan
+from ..reference import parse_repo_tag
 from ..image_writer import write_image
 from ..sink import HashingSink, fd_output
 from .common import progress_printer, run
@@ -46,6 +47,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = _parser().parse_args(argv)
 
     def body() -> int:
+        repo_tag = None if args.repo_tag is None else parse_repo_tag(args.repo_tag, "--repo-tag")
         with open(args.plan, encoding="utf-8") as handle:
             plan = image_plan.parse(json.load(handle))
         if sys.stdout.isatty():
@@ -56,7 +58,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         _widen_pipe(fd)
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
         with HashingSink(fd_output(fd)) as sink:
-            write_image(plan, sink, repo_tag=args.repo_tag, progress=progress)
+            write_image(plan, sink, repo_tag=repo_tag, progress=progress)
         return 0
 
     return run(PROGRAM, body)
