@@ -10,6 +10,7 @@ gzipped or not. Layers are found through symlink and hard-link members too
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import tarfile
 from contextlib import contextmanager
@@ -29,6 +30,10 @@ class BaseImage:
     base: Base
     config: dict[str, Any]  # the base's whole image configuration document
     repo_tags: tuple[str, ...]
+
+
+def _label(archive: tarfile.TarFile) -> str:
+    return os.fsdecode(archive.name) if archive.name else "the archive"
 
 
 @contextmanager
@@ -54,7 +59,7 @@ def resolve_member(archive: tarfile.TarFile, name: str) -> tarfile.TarInfo:
         try:
             member = archive.getmember(name)
         except KeyError:
-            raise UserError(f"{archive.name}: the archive has no member {name!r}") from None
+            raise UserError(f"{_label(archive)}: the archive has no member {name!r}") from None
         if member.isfile():
             return member
         if member.issym():
@@ -62,8 +67,8 @@ def resolve_member(archive: tarfile.TarFile, name: str) -> tarfile.TarInfo:
         elif member.islnk():
             name = member.linkname
         else:
-            raise UserError(f"{archive.name}: member {name!r} is not a file")
-    raise UserError(f"{archive.name}: member {name!r} is a chain of too many links")
+            raise UserError(f"{_label(archive)}: member {name!r} is not a file")
+    raise UserError(f"{_label(archive)}: member {name!r} is a chain of too many links")
 
 
 def _read_json(archive: tarfile.TarFile, name: str) -> Any:
@@ -73,7 +78,7 @@ def _read_json(archive: tarfile.TarFile, name: str) -> Any:
     try:
         return json.load(handle)
     except ValueError as error:
-        raise UserError(f"{archive.name}: {name} is not valid JSON: {error}") from None
+        raise UserError(f"{_label(archive)}: {name} is not valid JSON: {error}") from None
 
 
 def _pick(manifest: Any, path: str, repo_tag: Optional[str]) -> dict[str, Any]:

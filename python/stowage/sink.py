@@ -18,7 +18,7 @@ from .errors import UserError
 
 BUFFER_SIZE = 1 << 20
 
-Output = Callable[[memoryview], None]
+Output = Callable[[memoryview], object]
 
 
 def fd_output(fd: int) -> Output:

@@ -49,7 +49,7 @@ def build(doc: dict[str, object], out: str, tmp: str) -> None:
                {"version", "contents", "extraCommands", "shell", "path", "mtime"})
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
-    contents = [str(c) for c in d["contents"]]  # type: ignore[attr-defined]
+    contents = [str(c) for c in d["contents"]]
     root_tree.merge_contents(contents, root)
     _run_commands(str(d["extraCommands"]), str(d["shell"]), str(d["path"]), root)
     mtime = str(d["mtime"])
