@@ -27,6 +27,9 @@ let
   libA = pkg "lib-a" [ ];
   libB = pkg "lib-b" [ libA ];
   app = pkg "app" [ libA libB ];
+  # The same application, changed; and another application on the same libraries.
+  appV2 = pkg "app" [ libA libB "v2" ];
+  otherApp = pkg "other-app" [ libB ];
 
   # A store path that is itself a symlink.
   helloLink = builtins.derivation {
@@ -85,6 +88,35 @@ in
     tag = "latest";
     compressor = "none";
     contents = [ app busybox ];
+  };
+
+  dagV2 = stowage.buildLayeredImage {
+    name = "e2e-dag";
+    tag = "v2";
+    compressor = "none";
+    contents = [ appV2 busybox ];
+  };
+
+  dagOther = stowage.buildLayeredImage {
+    name = "e2e-dag-other";
+    tag = "latest";
+    compressor = "none";
+    contents = [ otherApp busybox ];
+  };
+
+  noStorePaths = stowage.buildLayeredImage {
+    name = "e2e-no-store";
+    tag = "latest";
+    compressor = "none";
+    contents = [ hello ];
+    includeStorePaths = false;
+  };
+
+  plainPath = stowage.streamLayeredImage {
+    name = "e2e-plain-path";
+    tag = "latest";
+    contents = [ ./files busybox ];
+    created = "now";
   };
 
   twoLayers = stowage.buildLayeredImage {

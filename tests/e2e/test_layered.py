@@ -179,12 +179,7 @@ def test_manifest_diff_ids_and_history_agree() -> None:
 
 def test_layers_are_ordered_dependencies_first() -> None:
     manifest, config, tar = read_archive(archive_bytes("dag"))
-    order = []
-    for name in manifest["Layers"][:-1]:
-        layer = tarfile.open(fileobj=tar.extractfile(name))
-        stores = {m.name.split("/")[2] for m in layer if m.name.count("/") >= 2 and m.name.startswith("nix/store/")}
-        order.append(sorted(s.split("-", 1)[1] for s in stores if s))
-    flat = [name for names in order for name in names]
+    flat = [name for layer in manifest["Layers"][:-1] for name in sorted(_store_names(tar, layer))]
     assert flat.index("lib-a") < flat.index("lib-b") < flat.index("app")
 
 
@@ -243,6 +238,60 @@ def test_arm64_architecture_shown_by_docker(docker: str) -> None:
     ref = docker_load(docker, "arm64")
     out = run([docker, "image", "inspect", "--format", "{{.Architecture}}", ref]).stdout.strip()
     assert out == "arm64"
+
+
+def _store_names(tar: tarfile.TarFile, member: str) -> set[str]:
+    with tarfile.open(fileobj=tar.extractfile(member)) as layer:
+        return {m.name.split("/")[2].split("-", 1)[1] for m in layer if m.name.count("/") == 2}
+
+
+def test_changing_the_application_keeps_the_lower_layers() -> None:
+    old_manifest, old_config, old_tar = read_archive(archive_bytes("dag"))
+    new_manifest, new_config, new_tar = read_archive(archive_bytes("dagV2"))
+    old_ids, new_ids = old_config["rootfs"]["diff_ids"], new_config["rootfs"]["diff_ids"]
+    assert len(old_ids) == len(new_ids)
+    changed = [i for i, (a, b) in enumerate(zip(old_ids, new_ids)) if a != b]
+    # Only the application's layer and the customisation layer (its symlinks) change.
+    assert len(changed) == 2 and changed[-1] == len(old_ids) - 1
+    assert "app" in _store_names(new_tar, new_manifest["Layers"][changed[0]])
+
+
+def test_images_sharing_libraries_share_their_layers(docker: str) -> None:
+    _, config, _ = read_archive(archive_bytes("dag"))
+    _, other_config, _ = read_archive(archive_bytes("dagOther"))
+    shared = set(config["rootfs"]["diff_ids"]) & set(other_config["rootfs"]["diff_ids"])
+    assert len(shared) >= 3  # busybox, lib-a, lib-b
+    layers = []
+    for attr in ("dag", "dagOther"):
+        ref = docker_load(docker, attr)
+        out = run([docker, "image", "inspect", "--format", "{{json .RootFS.Layers}}", ref]).stdout
+        layers.append(set(json.loads(out)))
+    assert layers[0] & layers[1] == shared
+
+
+def test_include_store_paths_false_has_no_store_layers() -> None:
+    manifest, _, tar = read_archive(archive_bytes("noStorePaths"))
+    assert len(manifest["Layers"]) == 1
+    with tarfile.open(fileobj=tar.extractfile(manifest["Layers"][0])) as layer:
+        names = layer.getnames()
+    assert "bin/hello" in names and not any(n.startswith("nix") for n in names)
+
+
+def test_plain_path_contents_and_created_now(docker: str) -> None:
+    ref = docker_load(docker, "plainPath")
+    out = run([docker, "run", "--rm", "--network", "none", ref, "/bin/cat", "/hello.txt"]).stdout
+    assert out == "hello from a plain path\n"
+    created = run([docker, "image", "inspect", "--format", "{{.Created}}", ref]).stdout
+    assert not created.startswith("1970")
+
+
+def test_bad_repo_tag_is_a_one_line_error() -> None:
+    result = subprocess.run([str(build("helloStream")), "--repo-tag", "Not A Name"], capture_output=True, text=True)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "stream: error: --repo-tag must be NAME:TAG with a Docker image name and tag, "
+        "e.g. registry.example.com/team/app:1.0; got 'Not A Name'"
+    )
 
 
 # -- fromImage -----------------------------------------------------------------
