@@ -1,0 +1,230 @@
+"""Benchmark of ``stream`` against the floor of ``tar | sha256`` over the same paths.
+
+    python3 bench/stream.py [--size-mb 500] [--mix default|small|both]
+                            [--entries 100000] [--repeat 3]
+
+Builds synthetic closures (bench/closure.nix) as real store paths, plans a
+streamLayeredImage of each, then measures, in one run and interleaved:
+
+* stream: ``python3 -SB python/bin/stream --plan PLAN`` (this checkout's code)
+  into a pipe read by ``cat > /dev/null``;
+* floor:  ``tar -cf - PATHS`` into a separate Python process that sha256-hashes
+  its stdin with hashlib: the least any tool must do (read every file, frame
+  it, hash it, pass it through a pipe);
+
+throughput in MB/s of file bytes (regular files' sizes, 10^6 bytes), their
+ratio, microseconds per tar entry, and the stream's peak RSS. Each side is run
+once untimed first (page cache warm; the stream's image digest is printed so a
+change of output bytes shows), then ``--repeat`` times; the best run counts.
+A last case streams one layer of ``--entries`` tiny files (maxLayers = 2) for
+peak RSS and the per-entry cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+STREAM = os.path.join(REPO, "python", "bin", "stream")
+OUT = os.path.join(BENCH, "out")
+
+# Reads stdin in 1 MiB chunks; prints the sha256 when asked to (argv[1] == "-p").
+HASHER = """
+import hashlib, sys
+h = hashlib.sha256()
+buf = bytearray(1 << 20)
+view = memoryview(buf)
+read = sys.stdin.buffer.raw.readinto
+while n := read(buf):
+    h.update(view[:n])
+if sys.argv[1:] == ["-p"]:
+    print(h.hexdigest())
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    mix: str
+    size_mb: int
+    files: int
+    paths: int
+    max_layers: int
+
+
+@dataclass(frozen=True)
+class Closure:
+    plan: str
+    store_paths: list[str]
+    file_bytes: int
+    entries: int
+    layers: int
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    max_rss_kb: int
+
+
+def build(case: Case, seed: int) -> Closure:
+    """Build the case's closure and image plan; return what the measures need."""
+    os.makedirs(OUT, exist_ok=True)
+    command = [
+        "nix-build", "--option", "substituters", "",
+        os.path.join(BENCH, "closure.nix"), "-A", "conf",
+        "--out-link", os.path.join(OUT, f"conf-{case.label}"),
+        "--argstr", "mix", case.mix,
+        "--arg", "sizeMb", str(case.size_mb),
+        "--arg", "files", str(case.files),
+        "--arg", "paths", str(case.paths),
+        "--arg", "maxLayers", str(case.max_layers),
+        "--arg", "seed", str(seed),
+    ]
+    plan = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+    with open(plan, encoding="utf-8") as handle:
+        layers = json.load(handle)["storeLayers"]
+    store_paths = sorted(p for layer in layers for p in layer)
+    file_bytes, entries = measure_tree(store_paths)
+    return Closure(plan, store_paths, file_bytes, entries, len(layers))
+
+
+def measure_tree(paths: list[str]) -> tuple[int, int]:
+    """Return (bytes of regular files, tar entries) below ``paths``."""
+    total, entries = 0, 0
+    for top in paths:
+        entries += 1
+        for root, dirs, files in os.walk(top):
+            entries += len(dirs) + len(files)
+            for name in files:
+                st = os.lstat(os.path.join(root, name))
+                total += st.st_size if stat.S_ISREG(st.st_mode) else 0
+    return total, entries
+
+
+def _wait(process: subprocess.Popen[bytes]) -> Run:
+    """Wait for ``process``; return its peak RSS (the time is the caller's)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"bench: {process.args!r} exited with {process.returncode}")
+    return Run(0.0, usage.ru_maxrss)
+
+
+def pipeline(producer: list[str], consumer: list[str], *, output: Optional[int] = None) -> Run:
+    """Run ``producer | consumer``; return the wall time and the producer's peak RSS."""
+    start = time.perf_counter()
+    left = subprocess.Popen(producer, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert left.stdout is not None
+    right = subprocess.Popen(consumer, stdin=left.stdout, stdout=output or subprocess.DEVNULL)
+    left.stdout.close()
+    rss = _wait(left).max_rss_kb
+    _wait(right)
+    return Run(time.perf_counter() - start, rss)
+
+
+def stream_command(closure: Closure) -> list[str]:
+    return [sys.executable, "-SB", STREAM, "--plan", closure.plan, "--quiet"]
+
+
+def floor_command(closure: Closure) -> list[str]:
+    return ["tar", "-cf", "-", "-C", "/", *(p.lstrip("/") for p in closure.store_paths)]
+
+
+def hasher(*flags: str) -> list[str]:
+    return [sys.executable, "-SB", "-c", HASHER, *flags]
+
+
+def image_digest(closure: Closure) -> str:
+    """Stream the image once (warming the cache) and return its sha256."""
+    read, write = os.pipe()
+    pipeline(stream_command(closure), hasher("-p"), output=write)
+    os.close(write)
+    with os.fdopen(read, "r") as handle:
+        return handle.read().strip()
+
+
+def best(runs: list[Run]) -> Run:
+    return Run(min(r.seconds for r in runs), max(r.max_rss_kb for r in runs))
+
+
+def measure(closure: Closure, repeat: int) -> tuple[Run, Run, str]:
+    """Return the best stream run, the best floor run, and the image digest."""
+    digest = image_digest(closure)
+    pipeline(floor_command(closure), hasher())
+    streams, floors = [], []
+    for _ in range(repeat):
+        streams.append(pipeline(stream_command(closure), ["cat"]))
+        floors.append(pipeline(floor_command(closure), hasher()))
+    return best(streams), best(floors), digest
+
+
+def report_row(case: Case, closure: Closure, stream: Run, floor: Run) -> str:
+    mb = closure.file_bytes / 1e6
+    return (
+        f"{case.label:<10} {mb:>8.0f} {closure.entries:>8} {closure.layers:>6} "
+        f"{mb / stream.seconds:>8.0f} {mb / floor.seconds:>8.0f} "
+        f"{floor.seconds / stream.seconds:>6.2f} "
+        f"{stream.seconds / closure.entries * 1e6:>7.1f} {floor.seconds / closure.entries * 1e6:>7.1f} "
+        f"{stream.max_rss_kb / 1024:>7.1f}"
+    )
+
+
+HEADER = (
+    f"{'case':<10} {'MB':>8} {'entries':>8} {'layers':>6} "
+    f"{'stream':>8} {'floor':>8} {'ratio':>6} {'us/ent':>7} {'floor':>7} {'RSS MB':>7}\n"
+    f"{'':<10} {'files':>8} {'':>8} {'':>6} {'MB/s':>8} {'MB/s':>8} {'':>6} "
+    f"{'stream':>7} {'us/ent':>7} {'stream':>7}"
+)
+
+
+def cases(args: argparse.Namespace) -> list[Case]:
+    mixes = ["default", "small"] if args.mix == "both" else [args.mix]
+    out = [Case(m, m, args.size_mb, 0, args.paths, 100) for m in mixes]
+    if args.entries:
+        # ~1.3 % of the entries are directories and symlinks: ask for fewer files.
+        out.append(Case("entries", "tiny", 0, args.entries * 100 // 102, 10, 2))
+    return out
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=500, help="file bytes per closure (default 500)")
+    parser.add_argument("--mix", choices=["default", "small", "both"], default="both")
+    parser.add_argument("--entries", type=int, default=100000,
+                        help="entries of the one-layer case (0: skip it; default 100000)")
+    parser.add_argument("--paths", type=int, default=40, help="store paths per closure (default 40)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per side (default 3)")
+    parser.add_argument("--seed", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    rows, digests = [], []
+    for case in cases(args):
+        print(f"bench: building {case.label} ...", file=sys.stderr)
+        closure = build(case, args.seed)
+        print(f"bench: measuring {case.label} ({closure.entries} entries) ...", file=sys.stderr)
+        stream, floor, digest = measure(closure, args.repeat)
+        digests.append(f"{case.label:<10} sha256:{digest}  {closure.plan}")
+        rows.append(report_row(case, closure, stream, floor))
+    print(f"stream vs tar | python sha256, best of {args.repeat}; ratio = stream / floor throughput")
+    print(HEADER)
+    print("\n".join(rows))
+    print("\nimage digests (compare before and after a change to the writer):")
+    print("\n".join(digests))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
