@@ -15,8 +15,17 @@ let
   layered = import ./builders/layered-plan.nix {
     inherit args validate reference platform step tools system;
   };
+  helpers = import ./packages/helpers.nix { inherit step tools; };
 in
 {
+  inherit (helpers)
+    binSh
+    usrBinEnv
+    fakeNss
+    caCertificates
+    shadowSetup
+    ;
+
   streamLayeredImage = import ./builders/stream-layered-image.nix {
     inherit layered args step tools;
   };

@@ -1,12 +1,17 @@
-# Where the builders' programs come from. The ONLY place that knows the two modes:
-#  - host mode (pkgs == null): the host's /usr/bin/python3 and /bin/sh; the Nix
-#    sandbox must be off, since those paths are outside the store.
-#  - nixpkgs mode: python3 and bash of pkgs.buildPackages (they run on the machine
-#    that builds, also when pkgs is a cross package set).
+# Where the builders' programs, and the files of the image helpers, come from.
+# The ONLY place that knows the two modes:
+#  - host mode (pkgs == null): the host's /usr/bin/python3 and /bin/sh, and for
+#    the helpers the host's static busybox and CA bundle, copied into the store.
+#    The Nix sandbox must be off, since those paths are outside the store.
+#  - nixpkgs mode: python3 and bash of pkgs.buildPackages (they run on the
+#    machine that builds, also when pkgs is a cross package set); the helpers'
+#    files are symlinks into pkgs' packages (built for the image's platform).
 { pkgs }:
 let
   inherit (builtins) concatStringsSep;
   build = pkgs.buildPackages or pkgs;
+  # How a helper gets a file: { copy = host path; } or { symlink = store path; }.
+  hostBusybox = { copy = "/bin/busybox"; };
 in
 if pkgs == null then
   {
@@ -14,6 +19,12 @@ if pkgs == null then
     python = "/usr/bin/python3";
     shell = "/bin/sh";
     path = "/usr/local/bin:/usr/bin:/bin";
+    files = {
+      # Static busybox: runs in an image with no libc.
+      sh = hostBusybox;
+      env = hostBusybox;
+      caBundle = { copy = "/etc/ssl/certs/ca-certificates.crt"; };
+    };
   }
 else
   {
@@ -21,4 +32,9 @@ else
     python = "${build.python3}/bin/python3";
     shell = "${build.bash}/bin/bash";
     path = concatStringsSep ":" (map (p: "${p}/bin") [ build.coreutils build.bash ]);
+    files = {
+      sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
+      env = { symlink = "${pkgs.coreutils}/bin/env"; };
+      caBundle = { symlink = "${pkgs.cacert}/etc/ssl/certs/ca-bundle.crt"; };
+    };
   }

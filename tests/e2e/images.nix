@@ -119,6 +119,18 @@ in
     created = "now";
   };
 
+  helpers = stowage.streamLayeredImage {
+    name = "e2e-helpers";
+    tag = "latest";
+    contents = [
+      stowage.binSh
+      stowage.usrBinEnv
+      (stowage.fakeNss.override { extraPasswdLines = [ "alice:x:1000:1000:Alice:/home/alice:/bin/sh" ]; })
+      stowage.caCertificates
+    ];
+    config.User = "alice";
+  };
+
   twoLayers = stowage.buildLayeredImage {
     name = "e2e-two-layers";
     tag = "latest";

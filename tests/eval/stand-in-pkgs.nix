@@ -18,6 +18,8 @@ let
     python3 = fake "python3-3.12";
     bash = fake "bash-5.2";
     coreutils = fake "coreutils-9.5";
+    bashInteractive = fake "bash-interactive-5.2";
+    cacert = fake "nss-cacert-3.101";
   };
 in
 set // { buildPackages = set; }

@@ -104,3 +104,19 @@ def test_derivation_names_use_the_base_name() -> None:
     assert nix_eval(f"{img}.name") == "app.tar.gz"
     assert nix_eval(f'((import {REPO} {{ }}).buildLayeredImage {{ name = "app"; compressor = "none"; }}).name') == "app.tar"
     assert nix_eval(f'((import {REPO} {{ }}).streamLayeredImage {{ name = "team/app"; }}).name') == "stream-app"
+
+
+def test_helpers_take_their_files_from_the_mode() -> None:
+    host = nix_eval(f"(import {REPO} {{ }}).binSh.drvAttrs.stowage.entries")
+    assert host == [{"path": "bin/busybox", "copy": "/bin/busybox"}, {"path": "bin/sh", "symlink": "busybox"}]
+    pkgs = f"import {HERE}/stand-in-pkgs.nix {{ }}"
+    entries = nix_eval(f"(import {REPO} {{ pkgs = {pkgs}; }}).binSh.drvAttrs.stowage.entries")
+    assert len(entries) == 1 and entries[0]["path"] == "bin/sh"
+    assert entries[0]["symlink"].endswith("-bash-interactive-5.2/bin/bash")
+    certs = nix_eval(f"(import {REPO} {{ pkgs = {pkgs}; }}).caCertificates.drvAttrs.stowage.entries")
+    assert {e["path"] for e in certs} == {
+        "etc/ssl/certs/ca-bundle.crt", "etc/ssl/certs/ca-certificates.crt", "etc/pki/tls/certs/ca-bundle.crt"}
+    assert all(e["symlink"].endswith("-nss-cacert-3.101/etc/ssl/certs/ca-bundle.crt") for e in certs)
+    env = nix_eval(f"(import {REPO} {{ pkgs = {pkgs}; }}).usrBinEnv.drvAttrs.stowage.entries")
+    assert env[0]["symlink"].endswith("-coreutils-9.5/bin/env")
+    assert "useradd" not in nix_eval(f"(import {REPO} {{ }}).shadowSetup")
