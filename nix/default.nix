@@ -16,6 +16,9 @@ let
     inherit args validate reference platform step tools system;
   };
   helpers = import ./packages/helpers.nix { inherit step tools; };
+  archives = import ./builders/archives.nix {
+    inherit args validate errors step tools;
+  };
 in
 {
   inherit (helpers)
@@ -25,6 +28,8 @@ in
     caCertificates
     shadowSetup
     ;
+
+  inherit (archives) mergeImages exportImage;
 
   streamLayeredImage = import ./builders/stream-layered-image.nix {
     inherit layered args step tools;

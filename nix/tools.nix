@@ -19,6 +19,7 @@ if pkgs == null then
     python = "/usr/bin/python3";
     shell = "/bin/sh";
     path = "/usr/local/bin:/usr/bin:/bin";
+    zstd = "/usr/bin/zstd";
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -32,6 +33,7 @@ else
     python = "${build.python3}/bin/python3";
     shell = "${build.bash}/bin/bash";
     path = concatStringsSep ":" (map (p: "${p}/bin") [ build.coreutils build.bash ]);
+    zstd = "${build.zstd}/bin/zstd";
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import subprocess
 import tarfile
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
@@ -32,23 +34,51 @@ class BaseImage:
     repo_tags: tuple[str, ...]
 
 
-def _label(archive: tarfile.TarFile) -> str:
+def label(archive: tarfile.TarFile) -> str:
     return os.fsdecode(archive.name) if archive.name else "the archive"
 
 
-@contextmanager
-def open_archive(path: str) -> Iterator[tarfile.TarFile]:
-    """Open a docker-archive (plain, gzip, bzip2 or xz) for random access."""
+def _is_zstd(path: str) -> bool:
     try:
         with open(path, "rb") as handle:
-            if handle.read(4) == _ZSTD_MAGIC:
-                raise UserError(
-                    f"fromImage {path} is zstd-compressed; decompress it first "
-                    "(zstd -d) or build it with compressor = \"gz\" or \"none\""
-                )
+            return handle.read(4) == _ZSTD_MAGIC
+    except OSError as error:
+        raise UserError(f"cannot read image archive {path}: {error.strerror}") from None
+
+
+@contextmanager
+def _zstd_decompressed(path: str, zstd: str) -> Iterator[str]:
+    """A plain copy of a zstd archive in $TMPDIR (tarfile cannot read zstd)."""
+    with tempfile.NamedTemporaryFile(prefix="image-", suffix=".tar") as plain:
+        try:
+            status = subprocess.run([zstd, "-dcq", path], stdout=plain).returncode
+        except OSError as error:
+            raise UserError(
+                f"{path} is zstd-compressed, and {zstd} cannot run ({error.strerror}); install zstd"
+            ) from None
+        if status != 0:
+            raise UserError(f"{zstd} could not decompress {path} (exit status {status})")
+        yield plain.name
+
+
+@contextmanager
+def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None) -> Iterator[tarfile.TarFile]:
+    """Open a docker-archive (plain, gzip, bzip2 or xz; zstd when ``zstd`` names
+    the program to decompress it) for random access. ``what`` names the
+    archive's role in error messages."""
+    if _is_zstd(path):
+        if zstd is None:
+            raise UserError(
+                f"{what} {path} is zstd-compressed; decompress it first "
+                "(zstd -d) or build it with compressor = \"gz\" or \"none\""
+            )
+        with _zstd_decompressed(path, zstd) as plain, open_archive(plain, what) as archive:
+            yield archive
+        return
+    try:
         archive = tarfile.open(path, "r:*")
     except (OSError, tarfile.TarError) as error:
-        raise UserError(f"fromImage {path} is not a readable docker-archive: {error}") from None
+        raise UserError(f"{what} {path} is not a readable docker-archive: {error}") from None
     with archive:
         yield archive
 
@@ -59,7 +89,7 @@ def resolve_member(archive: tarfile.TarFile, name: str) -> tarfile.TarInfo:
         try:
             member = archive.getmember(name)
         except KeyError:
-            raise UserError(f"{_label(archive)}: the archive has no member {name!r}") from None
+            raise UserError(f"{label(archive)}: the archive has no member {name!r}") from None
         if member.isfile():
             return member
         if member.issym():
@@ -67,18 +97,24 @@ def resolve_member(archive: tarfile.TarFile, name: str) -> tarfile.TarInfo:
         elif member.islnk():
             name = member.linkname
         else:
-            raise UserError(f"{_label(archive)}: member {name!r} is not a file")
-    raise UserError(f"{_label(archive)}: member {name!r} is a chain of too many links")
+            raise UserError(f"{label(archive)}: member {name!r} is not a file")
+    raise UserError(f"{label(archive)}: member {name!r} is a chain of too many links")
 
 
-def _read_json(archive: tarfile.TarFile, name: str) -> Any:
-    member = resolve_member(archive, name)
+def read_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """Return the whole content of a (small) member, such as a configuration."""
     handle = archive.extractfile(member)
     assert handle is not None
+    return handle.read()
+
+
+def read_json(archive: tarfile.TarFile, name: str) -> Any:
+    """Return the parsed JSON member ``name`` (followed through links)."""
+    data = read_bytes(archive, resolve_member(archive, name))
     try:
-        return json.load(handle)
+        return json.loads(data)
     except ValueError as error:
-        raise UserError(f"{_label(archive)}: {name} is not valid JSON: {error}") from None
+        raise UserError(f"{label(archive)}: {name} is not valid JSON: {error}") from None
 
 
 def _pick(manifest: Any, path: str, repo_tag: Optional[str]) -> dict[str, Any]:
@@ -94,11 +130,11 @@ def _pick(manifest: Any, path: str, repo_tag: Optional[str]) -> dict[str, Any]:
     raise UserError(f"fromImage {path} has no image tagged {repo_tag}; it has {present}")
 
 
-def read_base(path: str, repo_tag: Optional[str] = None) -> BaseImage:
+def read_base(path: str, repo_tag: Optional[str] = None, zstd: Optional[str] = None) -> BaseImage:
     """Return the layers, history and configuration of the image in ``path``."""
-    with open_archive(path) as archive:
-        entry = _pick(_read_json(archive, "manifest.json"), path, repo_tag)
-        config = _read_json(archive, entry["Config"])
+    with open_archive(path, "fromImage", zstd) as archive:
+        entry = _pick(read_json(archive, "manifest.json"), path, repo_tag)
+        config = read_json(archive, entry["Config"])
         names = list(entry.get("Layers") or [])
         diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
         if len(names) != len(diff_ids):

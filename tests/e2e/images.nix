@@ -57,11 +57,27 @@ let
     };
     extraCommands = "mkdir -p srv etc; echo base > etc/layer-owner";
   };
+  helloLayered = stowage.buildLayeredImage helloArgs;
+  dagPlain = stowage.buildLayeredImage {
+    name = "e2e-dag";
+    tag = "latest";
+    compressor = "none";
+    contents = [ app busybox ];
+  };
+  # fromImage budget: base has 2 layers, customisation 1, so 1 layer is left.
+  childBudget = stowage.buildLayeredImage {
+    name = "e2e-child-budget";
+    tag = "latest";
+    compressor = "none";
+    fromImage = base;
+    contents = [ app hello ];
+    maxLayers = 4;
+  };
 in
 {
-  inherit libA libB app helloLink;
+  inherit libA libB app helloLink helloLayered childBudget;
+  dag = dagPlain;
 
-  helloLayered = stowage.buildLayeredImage helloArgs;
   helloPlain = stowage.buildLayeredImage (helloArgs // { compressor = "none"; tag = "plain"; });
   helloStream = stowage.streamLayeredImage (helloArgs // { tag = "stream"; });
 
@@ -81,13 +97,6 @@ in
     name = "e2e-empty";
     tag = "latest";
     compressor = "none";
-  };
-
-  dag = stowage.buildLayeredImage {
-    name = "e2e-dag";
-    tag = "latest";
-    compressor = "none";
-    contents = [ app busybox ];
   };
 
   dagV2 = stowage.buildLayeredImage {
@@ -149,16 +158,6 @@ in
     extraCommands = "mkdir -p etc; echo child > etc/layer-owner";
   };
 
-  # fromImage budget: base has 2 layers, customisation 1, so 1 layer is left.
-  childBudget = stowage.buildLayeredImage {
-    name = "e2e-child-budget";
-    tag = "latest";
-    compressor = "none";
-    fromImage = base;
-    contents = [ app hello ];
-    maxLayers = 4;
-  };
-
   arm64 = (import ../.. { system = "aarch64-linux"; }).buildLayeredImage {
     name = "e2e-arm64";
     tag = "latest";
@@ -181,5 +180,13 @@ in
     gname = "user";
     config.User = "1000:1000";
     config.Cmd = [ "/bin/hello" ];
+  };
+
+  merged = stowage.mergeImages [ helloLayered dagPlain base ];
+  exportedChild = stowage.exportImage { fromImage = childBudget; };
+  exportedPick = stowage.exportImage {
+    fromImage = stowage.mergeImages [ base dagPlain ];
+    fromImageName = "e2e-base";
+    fromImageTag = "1";
   };
 }

@@ -1,0 +1,67 @@
+"""mergeImages and exportImage end to end."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import pytest
+
+from conftest import REPO, nix_instantiate_error, require, run
+from test_layered import attr_value, build
+
+pytestmark = pytest.mark.e2e
+
+
+def test_merged_archive_loads_every_image(docker: str) -> None:
+    merged = build("merged")
+    with tarfile.open(merged) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
+        blobs = [n for n in archive.getnames() if n.endswith("/layer.tar")]
+    assert len(blobs) == len(set(blobs))
+    hello_tag = attr_value("helloLayered.imageTag")
+    tags = [t for entry in manifest for t in entry["RepoTags"]]
+    assert tags == [f"stowage-e2e/hello:{hello_tag}", "e2e-dag:latest", "e2e-base:1"]
+    # busybox is in both e2e-dag and e2e-base: stored once.
+    all_layers = [layer for entry in manifest for layer in entry["Layers"]]
+    assert len(set(all_layers)) < len(all_layers)
+    with merged.open("rb") as handle:
+        loaded = run([docker, "load"], stdin=handle).stdout
+    for tag in tags:
+        assert tag in loaded
+    out = run([docker, "run", "--rm", "--network", "none", f"stowage-e2e/hello:{hello_tag}"]).stdout
+    assert "Hello from a stowage image" in out
+    out = run([docker, "run", "--rm", "--network", "none", "e2e-base:1"]).stdout
+    assert out.strip() == "base"
+
+
+def test_export_image_is_the_flattened_root() -> None:
+    require("tar")
+    exported = build("exportedChild")
+    listing = run(["tar", "-tvf", str(exported)]).stdout.splitlines()
+    names = [line.split()[5] for line in listing]
+    assert names == sorted(names, key=lambda n: n.rstrip("/").split("/"))
+    assert "bin/hello" in names and "etc/layer-owner" in names
+    assert any(n.endswith("-busybox-static/bin/busybox") for n in names)
+    assert any(n.endswith("-app/share/app") for n in names)
+    content = run(["tar", "-xOf", str(exported), "etc/layer-owner"]).stdout
+    assert content == "base\n"
+
+
+def test_export_image_picks_by_name_and_tag() -> None:
+    exported = build("exportedPick")
+    with tarfile.open(exported) as archive:
+        names = archive.getnames()
+    assert "srv" in names and not any(n.endswith("-app") for n in names)
+
+
+def test_export_image_half_a_pick_is_refused() -> None:
+    message = nix_instantiate_error(
+        f'(import {REPO} {{ }}).exportImage {{ fromImage = "/tmp/image.tar"; fromImageName = "x"; }}'
+    )
+    assert "exportImage: fromImageName and fromImageTag go together" in message
+
+
+def test_merge_images_needs_a_list() -> None:
+    message = nix_instantiate_error(f"(import {REPO} {{ }}).mergeImages {{ }}")
+    assert "mergeImages: expects a non-empty list of images" in message
