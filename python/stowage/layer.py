@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from . import tarformat
@@ -28,44 +29,60 @@ STORE_PARENT_MODE = 0o755
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One tar member of a layer; ``source`` is where a regular file's bytes are."""
+    """One tar member of a layer; a regular file's bytes are at ``root + name``.
+
+    A layer of 100,000 entries is held in memory while its length is computed,
+    so an entry is kept small: ``root`` is one object shared by the entries of
+    a walk rather than a full path each (about 110 bytes less per entry)."""
 
     name: bytes
     typeflag: bytes
     mode: int
     size: int = 0
     linkname: bytes = b""
-    source: bytes = b""
+    root: bytes = b""
+
+    @property
+    def source(self) -> bytes:
+        """The path of a regular file's bytes."""
+        return self.root + self.name
 
 
-def _entry_for(source: bytes, name: bytes) -> Entry:
+@lru_cache(maxsize=None)
+def _shared(mode: int) -> int:
+    """``mode`` as one shared int object (32 bytes less per entry)."""
+    return mode
+
+
+def _entry_for(root: bytes, name: bytes) -> Entry:
+    source = root + name
     try:
         st = os.lstat(source)
     except FileNotFoundError:
         raise UserError(f"{os.fsdecode(source)} does not exist (was it garbage-collected?)") from None
-    mode = stat.S_IMODE(st.st_mode)
+    mode = _shared(stat.S_IMODE(st.st_mode))
     if stat.S_ISDIR(st.st_mode):
         return Entry(name + b"/", tarformat.DIRTYPE, mode)
     if stat.S_ISLNK(st.st_mode):
         return Entry(name, tarformat.SYMTYPE, mode, linkname=os.readlink(source))
     if stat.S_ISREG(st.st_mode):
-        return Entry(name, tarformat.REGTYPE, mode, st.st_size, source=source)
+        return Entry(name, tarformat.REGTYPE, mode, st.st_size, root=root)
     raise UserError(
         f"{os.fsdecode(source)} is neither a file, a directory nor a symlink; "
         "a layer can hold only those"
     )
 
 
-def walk(source: bytes, name: bytes) -> Iterator[Entry]:
-    """Yield ``source`` and everything below it, named under ``name``, in order."""
-    stack = [(source, name)]
+def walk(root: bytes, name: bytes) -> Iterator[Entry]:
+    """Yield ``root + name`` and everything below it, named under ``name``, in order."""
+    stack = [name]
     while stack:
-        path, arcname = stack.pop()
-        entry = _entry_for(path, arcname)
+        arcname = stack.pop()
+        entry = _entry_for(root, arcname)
         yield entry
         if entry.typeflag == tarformat.DIRTYPE:
-            children = sorted(os.listdir(path), reverse=True)
-            stack.extend((path + b"/" + child, arcname + b"/" + child) for child in children)
+            children = sorted(os.listdir(root + arcname), reverse=True)
+            stack.extend(arcname + b"/" + child for child in children)
 
 
 def store_entries(store_dir: str, paths: Iterable[str]) -> list[Entry]:
@@ -80,16 +97,17 @@ def store_entries(store_dir: str, paths: Iterable[str]) -> list[Entry]:
     for path in sorted(os.fsencode(p) for p in paths):
         if os.path.dirname(path) != store:
             raise UserError(f"{os.fsdecode(path)} is not a path directly in {store_dir}")
-        entries.extend(walk(path, path.lstrip(b"/")))
+        name = path.lstrip(b"/")
+        entries.extend(walk(path[: len(path) - len(name)], name))
     return entries
 
 
 def tree_entries(root: str) -> list[Entry]:
     """Return the entries of a layer holding what is below ``root`` (not root itself)."""
-    top = os.fsencode(root)
+    top = os.fsencode(root) + b"/"
     entries: list[Entry] = []
     for child in sorted(os.listdir(top)):
-        entries.extend(walk(top + b"/" + child, child))
+        entries.extend(walk(top, child))
     return entries
 
 
@@ -103,11 +121,11 @@ def length(entries: Iterable[Entry], stamp: Stamp) -> int:
 
 def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
     """Write the layer tarball of ``entries`` to ``sink``."""
+    header, regular = tarformat.header, tarformat.REGTYPE
     for e in entries:
-        sink.write(
-            tarformat.header(e.name, e.typeflag, e.mode, stamp, size=e.size, linkname=e.linkname)
-        )
-        if e.typeflag == tarformat.REGTYPE:
-            sink.copy_file(e.source, e.size)
-            sink.zeros(tarformat.padding(e.size))
+        sink.write(header(e.name, e.typeflag, e.mode, stamp, size=e.size, linkname=e.linkname))
+        if e.typeflag == regular:
+            sink.copy_file(e.root + e.name, e.size)
+            if e.size % tarformat.BLOCK:
+                sink.zeros(tarformat.padding(e.size))
     sink.write(tarformat.END_OF_ARCHIVE)
