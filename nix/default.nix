@@ -13,7 +13,7 @@ let
   tools = import ./tools.nix { inherit pkgs; };
   step = import ./build-step.nix { inherit tools localSystem; };
   layered = import ./builders/layered-plan.nix {
-    inherit args validate reference platform step tools system;
+    inherit args errors validate reference platform step tools system;
   };
   helpers = import ./packages/helpers.nix { inherit step tools; };
   archives = import ./builders/archives.nix {
@@ -35,6 +35,9 @@ in
     inherit layered args step tools;
   };
   buildLayeredImage = import ./builders/build-layered-image.nix {
-    inherit layered args step validate errors;
+    inherit layered args step;
+  };
+  buildImage = import ./builders/build-image.nix {
+    inherit layered args step validate errors archives;
   };
 }

@@ -1,30 +1,17 @@
 # buildLayeredImage: the image as a (compressed) docker-archive file.
-{ layered, args, step, validate, errors }:
+{ layered, args, step }:
 let
   who = "buildLayeredImage";
-  extensions = {
-    none = "";
-    gz = ".gz";
-  };
   spec = layered.spec // {
-    compressor = {
-      default = "gz";
-      check =
-        v:
-        if builtins.isString v && extensions ? ${v} then
-          null
-        else
-          errors.problem "must be one of \"none\", \"gz\"" "Use compressor = \"gz\" (the default) or \"none\"";
-    };
+    compressor = layered.compressorArg;
   };
-  streamArgs = a: builtins.removeAttrs a [ "compressor" ];
 in
 userArgs:
 let
   a = args.parse who spec userArgs;
-  planned = layered.plan who a;
+  planned = layered.plan who a { };
   drv = step.run {
-    name = "${planned.baseName}.tar${extensions.${a.compressor}}";
+    name = "${planned.baseName}.tar${layered.extensions.${a.compressor}}";
     command = "build-layered-image";
     request = {
       version = 1;

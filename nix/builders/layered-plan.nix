@@ -2,6 +2,7 @@
 # derivations that plan an image (config file, customisation layer, plan).
 {
   args,
+  errors,
   validate,
   reference,
   platform,
@@ -27,6 +28,50 @@ let
   epochPlusOne = "1970-01-01T00:00:01Z";
 in
 rec {
+  # The last component of the (lower-cased) image name: store names use it.
+  imageBaseName = name: baseNameOf (toLower name);
+
+  extensions = {
+    none = "";
+    gz = ".gz";
+  };
+
+  compressorArg = {
+    default = "gz";
+    check =
+      v:
+      if builtins.isString v && extensions ? ${v} then
+        null
+      else
+        errors.problem "must be one of \"none\", \"gz\"" "Use compressor = \"gz\" (the default) or \"none\"";
+  };
+
+  # The derivation of a root layer (see python/stowage/cli/root_layer.py).
+  rootLayer =
+    {
+      name,
+      contents,
+      extraCommands,
+      mtime,
+      merge ? "link",
+      keepDirlinks ? false,
+      owner ? { uid = 0; gid = 0; },
+      storeClosure ? false,
+      fromImage ? null,
+    }:
+    step.run {
+      inherit name;
+      command = "root-layer";
+      request = {
+        version = 1;
+        contents = map (c: "${c}") contents;
+        inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir;
+        fromImage = if fromImage == null then null else "${fromImage}";
+        inherit (tools) shell path;
+      };
+      extraAttrs = if storeClosure then { exportReferencesGraph.closure = contents; } else { };
+    };
+
   spec = {
     name = {
       required = true;
@@ -103,8 +148,9 @@ rec {
   };
 
   # The planned image: { conf, customisationLayer, configFile, imageName, imageTag, baseName }.
+  # `custom` may supply the root layer (buildImage's) and a pick in fromImage.
   plan =
-    who: a:
+    who: a: custom:
     let
       target = platform.forSystem who system;
       architecture = if a.architecture == null then target.architecture else seq target a.architecture;
@@ -116,7 +162,7 @@ rec {
         else
           null;
       imageName = toLower a.name;
-      baseName = baseNameOf imageName;
+      baseName = imageBaseName a.name;
       contents = if isList a.contents then a.contents else [ a.contents ];
 
       configFile = step.run {
@@ -128,16 +174,12 @@ rec {
         };
       };
 
-      customisationLayer = step.run {
-        name = "${baseName}-customisation-layer";
-        command = "customisation-layer";
-        request = {
-          version = 1;
-          contents = map (c: "${c}") contents;
+      customisationLayer =
+        custom.customisationLayer or (rootLayer {
+          name = "${baseName}-customisation-layer";
+          inherit contents;
           inherit (a) extraCommands mtime;
-          inherit (tools) shell path;
-        };
-      };
+        });
 
       conf = step.run {
         name = "${baseName}-conf.json";
@@ -148,7 +190,7 @@ rec {
           inherit (a) tag created mtime maxLayers includeStorePaths;
           owner = { inherit (a) uid gid uname gname; };
           fromImage = if a.fromImage == null then null else "${a.fromImage}";
-          fromImageTag = null;
+          fromImageTag = custom.fromImageTag or null;
           customisationLayer = "${customisationLayer}";
           configFile = "${configFile}";
           inherit storeDir;

@@ -6,7 +6,7 @@ in
 userArgs:
 let
   a = args.parse who layered.spec userArgs;
-  planned = layered.plan who a;
+  planned = layered.plan who a { };
   drv = step.run {
     name = "stream-${planned.baseName}";
     command = "write-launcher";

@@ -1,12 +1,22 @@
-"""The image root of the layered builders: ``contents`` merged the way nixpkgs'
-``symlinkJoin`` merges them (with ``lndir``): directories become real,
-writable directories, files become symlinks into the store, symlinks are copied
-as they are, and the first item to provide a name wins.
+"""The image root, made from the builders' ``contents`` / ``copyToRoot``.
+
+Two ways, as in dockerTools:
+
+- *link* (layered builders): merged the way nixpkgs' ``symlinkJoin`` merges
+  (with ``lndir``): directories become real, writable directories, files become
+  symlinks into the store, symlinks are copied as they are, and the first item to
+  provide a name wins.
+- *copy* (buildImage): copied the way ``rsync -a`` copies each item in turn:
+  files and symlinks are copied (modes kept; directories made writable so that
+  ``extraCommands`` can add to them), and a later item overwrites an earlier one.
+  Symlinks to directories are copied as directories unless ``keep_dirlinks``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 
 from .errors import UserError
 
@@ -36,3 +46,40 @@ def merge_contents(contents: list[str], root: str) -> None:
                 "(e.g. a derivation with $out/bin/...) to add them to the image root"
             )
         _merge(item, root)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+def _copy(source: str, target: str, keep_dirlinks: bool) -> None:
+    for name in sorted(os.listdir(source)):
+        src = os.path.join(source, name)
+        dst = os.path.join(target, name)
+        is_dir = os.path.isdir(src) and (not os.path.islink(src) or not keep_dirlinks)
+        if is_dir:
+            if not (os.path.isdir(dst) and (not os.path.islink(dst) or keep_dirlinks)):
+                _remove(dst)
+                os.mkdir(dst, 0o755)
+            _copy(src, dst, keep_dirlinks)
+        elif os.path.islink(src):
+            _remove(dst)
+            os.symlink(os.readlink(src), dst)
+        else:
+            _remove(dst)
+            shutil.copyfile(src, dst, follow_symlinks=False)
+            os.chmod(dst, stat.S_IMODE(os.lstat(src).st_mode))
+
+
+def copy_contents(contents: list[str], root: str, keep_dirlinks: bool) -> None:
+    """Copy each item of ``contents`` into the directory ``root``, in order."""
+    for item in contents:
+        if not os.path.isdir(item):
+            raise UserError(
+                f"copyToRoot item {item} is not a directory; put files in a directory "
+                "(e.g. a derivation with $out/bin/...) to add them to the image root"
+            )
+        _copy(item, root, keep_dirlinks)

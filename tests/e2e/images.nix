@@ -73,6 +73,29 @@ let
     contents = [ app hello ];
     maxLayers = 4;
   };
+  biChain1 = stowage.buildImage {
+    name = "e2e-bi-chain";
+    tag = "1";
+    fromImage = dagPlain;
+    copyToRoot = [ busybox ];
+    config.Env = [ "CHAIN=1" ];
+    extraCommands = "mkdir -p tmp; echo one > tmp/layer";
+  };
+  # The same image, as `docker save` would hand it over: uncompressed.
+  biChain2Saved = builtins.derivation {
+    name = "e2e-bi-chain-2.tar";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    PATH = "/usr/bin:/bin";
+    args = [ "-c" "gzip -dc ${biChain2Gz} > $out" ];
+  };
+  biChain2Gz = stowage.buildImage {
+    name = "e2e-bi-chain";
+    tag = "2";
+    fromImage = biChain1;
+    copyToRoot = [ hello ];
+    extraCommands = "mkdir -p tmp; echo two > tmp/layer";
+  };
 in
 {
   inherit libA libB app helloLink helloLayered childBudget;
@@ -188,5 +211,54 @@ in
     fromImage = stowage.mergeImages [ base dagPlain ];
     fromImageName = "e2e-base";
     fromImageTag = "1";
+  };
+
+  # buildImage chains: layered -> buildImage -> buildImage -> layered.
+  inherit biChain1;
+  biChain2 = biChain2Gz;
+  biChain3 = stowage.buildImage {
+    name = "e2e-bi-chain";
+    tag = "3";
+    fromImage = biChain2Saved;
+    compressor = "none";
+    extraCommands = "mkdir -p tmp; echo three > tmp/layer";
+    config.Cmd = [ "/bin/cat" "/tmp/layer" ];
+  };
+  layeredOnBi = stowage.streamLayeredImage {
+    name = "e2e-layered-on-bi";
+    tag = "latest";
+    fromImage = biChain1;
+    contents = [ hello ];
+    config.Cmd = [ "/bin/hello" ];
+  };
+  # copyToRoot of a package with references: its dependencies go under
+  # /nix/store, the package itself (nothing refers to it) only to the root.
+  biClosure = stowage.buildImage {
+    name = "e2e-bi-closure";
+    tag = "latest";
+    compressor = "none";
+    fromImage = dagPlain;
+    copyToRoot = [ app ];
+  };
+  biClosureAlone = stowage.buildImage {
+    name = "e2e-bi-closure-alone";
+    tag = "latest";
+    compressor = "none";
+    copyToRoot = [ app ];
+  };
+  biPick = stowage.buildImage {
+    name = "e2e-bi-pick";
+    tag = "latest";
+    compressor = "none";
+    fromImage = stowage.mergeImages [ dagPlain base ];
+    fromImageName = "e2e-base";
+    fromImageTag = "1";
+  };
+  biPickMissing = stowage.buildImage {
+    name = "e2e-bi-pick";
+    tag = "missing";
+    fromImage = stowage.mergeImages [ dagPlain base ];
+    fromImageName = "e2e-base";
+    fromImageTag = "2";
   };
 }

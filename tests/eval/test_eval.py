@@ -120,3 +120,12 @@ def test_helpers_take_their_files_from_the_mode() -> None:
     env = nix_eval(f"(import {REPO} {{ pkgs = {pkgs}; }}).usrBinEnv.drvAttrs.stowage.entries")
     assert env[0]["symlink"].endswith("-coreutils-9.5/bin/env")
     assert "etc/shadow" in nix_eval(f"(import {REPO} {{ }}).shadowSetup")
+
+
+def test_build_image_contents_is_a_deprecated_alias() -> None:
+    require("nix-instantiate")
+    expr = f'(import {REPO} {{ }}).buildImage {{ name = "a"; contents = [ ]; }}'
+    result = run(["nix-instantiate", *NIX_OPTIONS, "-E", expr])
+    assert "warning: buildImage: contents is deprecated; use copyToRoot" in result.stderr
+    name = nix_eval(f'((import {REPO} {{ }}).buildImage {{ name = "registry.example.com/App"; }}).name')
+    assert name == "docker-image-app.tar.gz"

@@ -1,11 +1,19 @@
-"""Builder of the customisation layer: the image root (``contents`` merged, then
+"""Builder of a root layer: the image root (``contents`` linked or copied, then
 ``extraCommands``) written as a layer tar, with its digest and size recorded.
+It is the customisation layer of the layered builders, and buildImage's one new
+layer (which also carries the store closure of what it copied).
 
 Reads the build's structured attribute ``stowage`` (version 1)::
 
-    {"version": 1, "contents": [paths], "extraCommands": str,
-     "shell": path, "path": PATH for the commands,
-     "mtime": RFC 3339 time, or "now" (then 1970-01-01T00:00:01Z: the layer is built once)}
+    {"version": 1, "contents": [paths], "merge": "link" | "copy", "keepDirlinks": bool,
+     "extraCommands": str, "shell": path, "path": PATH for the commands,
+     "mtime": RFC 3339 time, or "now" (then 1970-01-01T00:00:01Z: the layer is built once),
+     "owner": {"uid": int, "gid": int},
+     "storeClosure": bool, "fromImage": path or null, "storeDir": path}
+
+With ``storeClosure``, the closure (structured attribute ``closure``, Nix's
+references graph of ``contents``) of what the copied items refer to is added
+under the store directory, except the store paths ``fromImage`` already has.
 
 Writes ``$out/layer.tar``, ``$out/layer.json`` (``{"diffId", "size"}``) and
 ``$out/contents`` (the items, one per line: keeps them in the image's closure
@@ -16,22 +24,28 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import subprocess
 import sys
+import tarfile
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
-from .. import layer, root_tree
+from .. import closure, docker_archive, layer, root_tree
 from ..errors import UserError
-from ..jsondoc import fields, read_attrs, versioned
+from ..jsondoc import fields, optional_str, read_attrs, versioned
+from ..layer import Entry
 from ..sink import HashingSink, fd_output
 from ..tarformat import Stamp
 from ..timestamps import NOW, epoch_seconds
 from .common import output_path, run
 
-PROGRAM = "customisation-layer"
+PROGRAM = "root-layer"
 VERSION = 1
-ROOT_STAMP_OWNER = (0, 0, b"root", b"root")
+_KEYS = {
+    "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
+    "owner", "storeClosure", "fromImage", "storeDir",
+}
 
 
 def _run_commands(commands: str, shell: str, path: str, root: str) -> None:
@@ -43,19 +57,78 @@ def _run_commands(commands: str, shell: str, path: str, root: str) -> None:
         raise UserError(f"extraCommands failed with exit status {status}")
 
 
-def build(doc: dict[str, object], out: str, tmp: str) -> None:
-    d = fields(versioned(doc, "the customisation layer request", VERSION),
-               "the customisation layer request",
-               {"version", "contents", "extraCommands", "shell", "path", "mtime"})
+def _base_store_paths(path: Optional[str], store_dir: str) -> set[str]:
+    """Store paths that the layers of the image in ``path`` already hold."""
+    if path is None:
+        return set()
+    found: set[str] = set()
+    store = store_dir.strip("/")
+    layers = docker_archive.read_base(path).base.layers
+    with docker_archive.open_archive(path) as archive:
+        for layer_ref in layers:
+            handle = archive.extractfile(docker_archive.resolve_member(archive, layer_ref.source))
+            with tarfile.open(fileobj=handle) as layer_tar:
+                for name in layer_tar.getnames():
+                    relative = posixpath.normpath("/" + name).lstrip("/")
+                    parent, _, base = relative.rpartition("/")
+                    if parent == store and base:
+                        found.add("/" + relative)
+    return found
+
+
+def _store_paths(graph: Any, contents: list[str], exclude: set[str]) -> list[str]:
+    """The closure of what ``contents`` refer to, minus ``exclude``."""
+    paths = closure.parse_graph(graph)
+    start = [r for item in contents if item in paths.paths for r in paths.paths[item].references]
+    start += [item for item in contents if item in paths.paths and _self_referencing(graph, item)]
+    seen: set[str] = set()
+    while start:
+        path = start.pop()
+        if path not in seen:
+            seen.add(path)
+            start.extend(paths.paths[path].references)
+    return sorted(seen - exclude)
+
+
+def _self_referencing(graph: Any, path: str) -> bool:
+    return any(node["path"] == path and path in node["references"] for node in graph)
+
+
+def _combined(tree: list[Entry], store: list[Entry]) -> list[Entry]:
+    """Tree and store entries in one sorted order, each directory once."""
+    merged = sorted(tree + store, key=lambda e: e.name.rstrip(b"/").split(b"/"))
+    result: list[Entry] = []
+    for entry in merged:
+        if result and result[-1].name == entry.name:
+            continue
+        result.append(entry)
+    return result
+
+
+def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
+    d = fields(versioned(doc, "the root layer request", VERSION), "the root layer request", _KEYS)
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
-    root_tree.merge_contents(contents, root)
+    if d["merge"] == "copy":
+        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]))
+    else:
+        root_tree.merge_contents(contents, root)
     _run_commands(str(d["extraCommands"]), str(d["shell"]), str(d["path"]), root)
     mtime = str(d["mtime"])
     seconds = 1 if mtime == NOW else epoch_seconds(mtime, "mtime", datetime.now(timezone.utc))
-    stamp = Stamp(seconds, *ROOT_STAMP_OWNER)
+    owner = fields(d["owner"], "the root layer owner", {"uid", "gid"})
+    stamp = Stamp(seconds, int(owner["uid"]), int(owner["gid"]), b"", b"")
     entries = layer.tree_entries(root)
+    if d["storeClosure"]:
+        store_dir = str(d["storeDir"])
+        exclude = _base_store_paths(optional_str(d["fromImage"]), store_dir)
+        store = layer.store_entries(store_dir, _store_paths(graph, contents, exclude))
+        entries = _combined(entries, store)
+    _write(out, entries, stamp, contents)
+
+
+def _write(out: str, entries: list[Entry], stamp: Stamp, contents: list[str]) -> None:
     os.mkdir(out)
     fd = os.open(os.path.join(out, "layer.tar"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
@@ -74,7 +147,7 @@ def build(doc: dict[str, object], out: str, tmp: str) -> None:
 def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
+        build(attrs["stowage"], attrs.get("closure", []), output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
         return 0
 
     return run(PROGRAM, body)

@@ -1,0 +1,121 @@
+# buildImage: one new layer (copyToRoot copied into the root, plus the store
+# closure it needs) on top of fromImage's layers, as a docker-archive file.
+{
+  layered,
+  args,
+  step,
+  validate,
+  errors,
+  archives,
+}:
+let
+  inherit (builtins) isList removeAttrs;
+  who = "buildImage";
+
+  spec =
+    removeAttrs layered.spec [
+      "contents"
+      "maxLayers"
+      "includeStorePaths"
+      "uname"
+      "gname"
+      "mtime"
+      "passthru"
+    ]
+    // {
+      fromImageName = {
+        default = null;
+        check = validate.nullOr validate.string;
+      };
+      fromImageTag = {
+        default = null;
+        check = validate.nullOr validate.string;
+      };
+      copyToRoot = {
+        default = null;
+        check = validate.nullOr validate.contents;
+      };
+      contents = {
+        default = null;
+        check = validate.nullOr validate.contents;
+      };
+      keepContentsDirlinks = {
+        default = false;
+        check = validate.bool;
+      };
+      compressor = layered.compressorArg;
+      includeNixDB = {
+        default = false;
+        check =
+          v:
+          if v == false then
+            null
+          else
+            errors.problem "is not available yet in this library" "Leave it false; register the paths at run time instead";
+      };
+      runAsRoot = {
+        default = null;
+        check =
+          v:
+          if v == null then
+            null
+          else
+            errors.problem "needs a virtual machine, which this library does not use" "Use fakeRootCommands (shell run as a fake root, e.g. chown) or perms (declarative owners and modes) with buildLayeredImage";
+      };
+      # Accepted for compatibility: they sized runAsRoot's virtual machine.
+      diskSize = {
+        default = null;
+      };
+      buildVMMemorySize = {
+        default = null;
+      };
+    };
+
+  rootItems =
+    a:
+    if a.contents != null && a.copyToRoot != null then
+      errors.fail who "contents and copyToRoot are both set; got contents = ${errors.show a.contents}. Use copyToRoot only (contents is its deprecated name)."
+    else if a.contents != null then
+      errors.warn who "contents is deprecated; use copyToRoot (it copies into the image root; wrap packages in buildEnv to add them to /bin)." a.contents
+    else
+      a.copyToRoot;
+
+  asList = v: if v == null then [ ] else if isList v then v else [ v ];
+in
+userArgs:
+let
+  a = args.parse who spec userArgs;
+  layeredArgs = a // {
+    contents = [ ];
+    maxLayers = 2;
+    includeStorePaths = false;
+    uname = "root";
+    gname = "root";
+    mtime = a.created;
+    passthru = { };
+  };
+  items = asList (rootItems a);
+  planned = layered.plan who layeredArgs {
+    customisationLayer = layered.rootLayer {
+      name = "${layered.imageBaseName a.name}-layer";
+      contents = items;
+      inherit (a) extraCommands fromImage;
+      mtime = if a.created == "now" then "1970-01-01T00:00:01Z" else a.created;
+      merge = "copy";
+      keepDirlinks = a.keepContentsDirlinks;
+      owner = { inherit (a) uid gid; };
+      storeClosure = true;
+    };
+    fromImageTag = archives.pickTag who a;
+  };
+  drv = step.run {
+    name = "docker-image-${planned.baseName}.tar${layered.extensions.${a.compressor}}";
+    command = "build-layered-image";
+    request = {
+      version = 1;
+      plan = "${planned.conf}";
+      inherit (a) compressor;
+    };
+  };
+in
+layered.finish layeredArgs planned drv { layer = planned.customisationLayer; buildArgs = userArgs; }
