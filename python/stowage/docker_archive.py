@@ -120,6 +120,12 @@ def read_json(archive: tarfile.TarFile, name: str) -> Any:
 def _pick(manifest: Any, path: str, repo_tag: Optional[str]) -> dict[str, Any]:
     if not isinstance(manifest, list) or not manifest:
         raise UserError(f"fromImage {path}: manifest.json lists no image")
+    for image in manifest:
+        if not isinstance(image, dict) or not isinstance(image.get("Config"), str):
+            raise UserError(
+                f"fromImage {path}: manifest.json has an image without a \"Config\" name; "
+                f"got {image!r}. Pass an archive made by docker save, skopeo or dockerTools"
+            )
     if repo_tag is None:
         entry: dict[str, Any] = manifest[0]
         return entry
@@ -135,6 +141,8 @@ def read_base(path: str, repo_tag: Optional[str] = None, zstd: Optional[str] = N
     with open_archive(path, "fromImage", zstd) as archive:
         entry = _pick(read_json(archive, "manifest.json"), path, repo_tag)
         config = read_json(archive, entry["Config"])
+        if not isinstance(config, dict):
+            raise UserError(f"fromImage {path}: {entry['Config']} is not a JSON object")
         names = list(entry.get("Layers") or [])
         diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
         if len(names) != len(diff_ids):

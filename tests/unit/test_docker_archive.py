@@ -174,6 +174,24 @@ def test_a_manifest_without_images(tmp_path: Path, manifest: bytes) -> None:
         docker_archive.read_base(path)
 
 
+@pytest.mark.parametrize("entry", [{"Layers": []}, "id0/layer.tar", {"Config": 1}])
+def test_a_manifest_image_without_config_is_named(tmp_path: Path, entry: Any) -> None:
+    manifest = json.dumps([entry]).encode()
+    path = write(tmp_path / "base.tar", lambda tar: add_file(tar, "manifest.json", manifest))
+    with pytest.raises(UserError, match=f'fromImage {path}: manifest.json has an image without a "Config" name'):
+        docker_archive.read_base(path)
+
+
+def test_a_config_that_is_not_an_object(tmp_path: Path) -> None:
+    def fill(tar: tarfile.TarFile) -> None:
+        add_file(tar, "c.json", b"[]")
+        add_file(tar, "manifest.json", json.dumps([{"Config": "c.json", "Layers": []}]).encode())
+
+    path = write(tmp_path / "base.tar", fill)
+    with pytest.raises(UserError, match=f"fromImage {path}: c.json is not a JSON object"):
+        docker_archive.read_base(path)
+
+
 def test_a_manifest_that_is_not_json(tmp_path: Path) -> None:
     path = write(tmp_path / "base.tar", lambda tar: add_file(tar, "manifest.json", b"[{"))
     with pytest.raises(UserError, match=f"{path}: manifest.json is not valid JSON"):
