@@ -8,7 +8,7 @@ import io
 import json
 import tarfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -52,7 +52,7 @@ def classic(tar: tarfile.TarFile, config: dict[str, Any] = CONFIG, tags: list[st
     add_file(tar, "manifest.json", json.dumps(manifest).encode())
 
 
-def write(path: Path, fill: Any, mode: str = "w") -> str:
+def write(path: Path, fill: Any, mode: Literal["w", "w:gz"] = "w") -> str:
     with tarfile.open(path, mode) as tar:
         fill(tar)
     return str(path)

@@ -216,7 +216,9 @@ def test_one_progress_line_per_layer(tmp_path: Path, store: Path) -> None:
 
 
 def test_base_layers_come_first_byte_for_byte(tmp_path: Path, store: Path) -> None:
-    history = [{"created_by": "ADD os"}, {"created_by": "ENV", "empty_layer": True}, {"created_by": "ADD sh"}]
+    history: list[dict[str, Any]] = [
+        {"created_by": "ADD os"}, {"created_by": "ENV", "empty_layer": True}, {"created_by": "ADD sh"},
+    ]
     plan = make_plan(tmp_path, store, base=make_base(tmp_path, history))
     entry, config, members = parts(image_bytes(plan))
     assert [members[n] for n in entry["Layers"][:2]] == BASE_LAYERS
