@@ -115,7 +115,9 @@ def length(entries: Iterable[Entry], stamp: Stamp) -> int:
     """Return the exact byte length of the layer tarball of ``entries``."""
     total = len(tarformat.END_OF_ARCHIVE)
     for e in entries:
-        total += tarformat.member_length(e.name, e.linkname, e.size, stamp.uname, stamp.gname)
+        total += tarformat.member_length(
+            e.name, e.linkname, e.size, stamp.uname, stamp.gname, stamp.uid, stamp.gid
+        )
     return total
 
 

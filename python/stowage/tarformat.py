@@ -27,6 +27,7 @@ DIRTYPE = b"5"
 PAXTYPE = b"x"
 
 _USTAR_MAX_SIZE = 0o77777777777  # 11 octal digits: just under 8 GiB
+_ID_MAX = 0o7777777  # 7 octal digits; larger uids and gids go into PAX records
 _NAME_MAX = 100
 _LINK_MAX = 100
 _OWNER_NAME_MAX = 32
@@ -69,10 +70,14 @@ def _needs_pax(data: bytes, limit: int) -> bool:
 
 
 def pax_records(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes
+    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int = 0, gid: int = 0
 ) -> bytes:
     """Return the PAX records an entry needs (empty when plain ustar suffices)."""
     records = b""
+    if uid > _ID_MAX:
+        records += _pax_record(b"uid", b"%d" % uid)
+    if gid > _ID_MAX:
+        records += _pax_record(b"gid", b"%d" % gid)
     if _needs_pax(name, _NAME_MAX):
         records += _pax_record(b"path", name)
     if _needs_pax(linkname, _LINK_MAX):
@@ -120,7 +125,7 @@ def _octal_fields(*values: tuple[int, int]) -> bytes:
 @lru_cache(maxsize=64)
 def _stamp_fields(stamp: Stamp) -> tuple[bytes, bytes, bytes, int]:
     """The stamp's three runs of header bytes, and their checksum with the blank."""
-    ids = _octal_fields((stamp.uid, 8), (stamp.gid, 8))
+    ids = _octal_fields((min(stamp.uid, _ID_MAX), 8), (min(stamp.gid, _ID_MAX), 8))
     mtime = _octal(stamp.mtime, 12)
     owner = (
         b"ustar\x0000"
@@ -154,10 +159,14 @@ def _ustar_block(
     )
 
 
-def _plain(name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes) -> bool:
+def _plain(
+    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int, gid: int
+) -> bool:
     """Whether plain ustar holds the entry exactly (the common case, checked cheaply)."""
     return (
-        len(name) <= _NAME_MAX
+        uid <= _ID_MAX
+        and gid <= _ID_MAX
+        and len(name) <= _NAME_MAX
         and len(linkname) <= _LINK_MAX
         and size <= _USTAR_MAX_SIZE
         and len(uname) <= _OWNER_NAME_MAX
@@ -178,27 +187,27 @@ def header(
     """Return the header bytes of one member: a ustar block, preceded by a PAX
     header and its records when the member needs them."""
     main = _ustar_block(name, typeflag, mode, size, linkname, stamp)
-    if _plain(name, linkname, size, stamp.uname, stamp.gname):
+    if _plain(name, linkname, size, stamp.uname, stamp.gname, stamp.uid, stamp.gid):
         return main
-    records = pax_records(name, linkname, size, stamp.uname, stamp.gname)
+    records = pax_records(name, linkname, size, stamp.uname, stamp.gname, stamp.uid, stamp.gid)
     pax = _ustar_block(_PAX_HEADER_NAME, PAXTYPE, 0o644, len(records), b"", stamp)
     return pax + records + bytes(padding(len(records))) + main
 
 
 def header_length(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes
+    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int = 0, gid: int = 0
 ) -> int:
     """Return ``len(header(...))`` without building it (the common case is cheap)."""
-    if _plain(name, linkname, size, uname, gname):
+    if _plain(name, linkname, size, uname, gname, uid, gid):
         return BLOCK
-    records = pax_records(name, linkname, size, uname, gname)
+    records = pax_records(name, linkname, size, uname, gname, uid, gid)
     if not records:
         return BLOCK
     return 2 * BLOCK + padded(len(records))
 
 
 def member_length(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes
+    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int = 0, gid: int = 0
 ) -> int:
     """Return the bytes one member takes: header(s), data and padding."""
-    return header_length(name, linkname, size, uname, gname) + padded(size)
+    return header_length(name, linkname, size, uname, gname, uid, gid) + padded(size)
