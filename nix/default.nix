@@ -19,8 +19,12 @@ let
   archives = import ./builders/archives.nix {
     inherit args validate errors step tools;
   };
+  withNixDb = build: userArgs: build ((if builtins.isAttrs userArgs then userArgs else { }) // { includeNixDB = true; });
 in
-{
+rec {
+  buildImageWithNixDb = withNixDb buildImage;
+  buildLayeredImageWithNixDb = withNixDb buildLayeredImage;
+
   inherit (helpers)
     binSh
     usrBinEnv

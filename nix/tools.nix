@@ -20,6 +20,8 @@ if pkgs == null then
     shell = "/bin/sh";
     path = "/usr/local/bin:/usr/bin:/bin";
     zstd = "/usr/bin/zstd";
+    fakeroot = "/usr/bin/fakeroot";
+    nixStore = "/usr/bin/nix-store";
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -34,6 +36,8 @@ else
     shell = "${build.bash}/bin/bash";
     path = concatStringsSep ":" (map (p: "${p}/bin") [ build.coreutils build.bash ]);
     zstd = "${build.zstd}/bin/zstd";
+    fakeroot = "${build.fakeroot}/bin/fakeroot";
+    nixStore = "${build.nix}/bin/nix-store";
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

@@ -66,4 +66,26 @@ in
       null
     else
       problem "must be a derivation, a path, or a list of them" "For example contents = [ pkgs.hello ./files ]";
+
+  # perms: [ { path = "/home/alice"; uid = 1000; gid = 1000; mode = "0750"; recursive = true; } ]
+  perms =
+    v:
+    let
+      known = [ "path" "uid" "gid" "mode" "recursive" ];
+      ruleOk =
+        r:
+        isAttrs r
+        && r ? path
+        && isString r.path
+        && substring 0 1 r.path == "/"
+        && all (n: builtins.elem n known) (builtins.attrNames r)
+        && (!(r ? uid) || (isInt r.uid && r.uid >= 0))
+        && (!(r ? gid) || (isInt r.gid && r.gid >= 0))
+        && (!(r ? mode) || (isString r.mode && match "[0-7]?[0-7]{3}" r.mode != null))
+        && (!(r ? recursive) || isBool r.recursive);
+    in
+    if isList v && all ruleOk v then
+      null
+    else
+      problem "must be a list of rules { path (absolute); uid?; gid?; mode? (octal string); recursive?; }" "For example perms = [ { path = \"/home/alice\"; uid = 1000; gid = 1000; mode = \"0750\"; } ]";
 }

@@ -21,6 +21,7 @@ let
       "gname"
       "mtime"
       "passthru"
+      "enableFakechroot"
     ]
     // {
       fromImageName = {
@@ -44,15 +45,7 @@ let
         check = validate.bool;
       };
       compressor = layered.compressorArg;
-      includeNixDB = {
-        default = false;
-        check =
-          v:
-          if v == false then
-            null
-          else
-            errors.problem "is not available yet in this library" "Leave it false; register the paths at run time instead";
-      };
+
       runAsRoot = {
         default = null;
         check =
@@ -87,6 +80,7 @@ let
   a = args.parse who spec userArgs;
   layeredArgs = a // {
     contents = [ ];
+    enableFakechroot = false;
     maxLayers = 2;
     includeStorePaths = false;
     uname = "root";
@@ -99,7 +93,8 @@ let
     customisationLayer = layered.rootLayer {
       name = "${layered.imageBaseName a.name}-layer";
       contents = items;
-      inherit (a) extraCommands fromImage;
+      inherit (a) extraCommands fromImage fakeRootCommands perms;
+      nixDb = a.includeNixDB;
       mtime = if a.created == "now" then "1970-01-01T00:00:01Z" else a.created;
       merge = "copy";
       keepDirlinks = a.keepContentsDirlinks;

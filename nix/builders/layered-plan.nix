@@ -58,6 +58,11 @@ rec {
       owner ? { uid = 0; gid = 0; },
       storeClosure ? false,
       fromImage ? null,
+      fakeRootCommands ? "",
+      perms ? [ ],
+      nixDb ? false,
+      # Store paths whose closure joins the database but that are not in the image.
+      nixDbAlso ? [ ],
     }:
     step.run {
       inherit name;
@@ -65,11 +70,16 @@ rec {
       request = {
         version = 1;
         contents = map (c: "${c}") contents;
-        inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir;
+        inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir fakeRootCommands perms nixDb;
         fromImage = if fromImage == null then null else "${fromImage}";
-        inherit (tools) shell path;
+        nixDbExclude = map (p: "${p}") nixDbAlso;
+        inherit (tools) shell path python;
+        # Only what is used becomes a dependency.
+        fakeroot = if fakeRootCommands == "" then null else tools.fakeroot;
+        nixStore = if nixDb then tools.nixStore else null;
       };
-      extraAttrs = if storeClosure then { exportReferencesGraph.closure = contents; } else { };
+      extraAttrs =
+        if storeClosure || nixDb then { exportReferencesGraph.closure = contents ++ nixDbAlso; } else { };
     };
 
   spec = {
@@ -133,6 +143,27 @@ rec {
       default = "";
       check = validate.string;
     };
+    fakeRootCommands = {
+      default = "";
+      check = validate.string;
+    };
+    enableFakechroot = {
+      default = false;
+      check =
+        v:
+        if v == false then
+          null
+        else
+          errors.problem "is not available: this library runs no proot" "Use fakeRootCommands: they run as a fake root in the image root, with paths relative to it (e.g. chown 1000 home/alice)";
+    };
+    perms = {
+      default = [ ];
+      check = validate.perms;
+    };
+    includeNixDB = {
+      default = false;
+      check = validate.bool;
+    };
     includeStorePaths = {
       default = true;
       check = validate.bool;
@@ -178,7 +209,9 @@ rec {
         custom.customisationLayer or (rootLayer {
           name = "${baseName}-customisation-layer";
           inherit contents;
-          inherit (a) extraCommands mtime;
+          inherit (a) extraCommands mtime fakeRootCommands perms;
+          nixDb = a.includeNixDB;
+          nixDbAlso = [ configFile ];
         });
 
       conf = step.run {

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
 from . import tarformat
 from .errors import UserError
@@ -41,6 +41,8 @@ class Entry:
     size: int = 0
     linkname: bytes = b""
     root: bytes = b""
+    #: (uid, gid) of this entry, written with numeric owner names; None: the stamp's.
+    owner: Optional[tuple[int, int]] = None
 
     @property
     def source(self) -> bytes:
@@ -54,7 +56,15 @@ def _shared(mode: int) -> int:
     return mode
 
 
-def _entry_for(root: bytes, name: bytes) -> Entry:
+def _entry_for(root: bytes, name: bytes, own_owner: bool = False) -> Entry:
+    entry = _plain_entry_for(root, name)
+    if not own_owner:
+        return entry
+    st = os.lstat(root + name)
+    return replace(entry, owner=(st.st_uid, st.st_gid))
+
+
+def _plain_entry_for(root: bytes, name: bytes) -> Entry:
     source = root + name
     try:
         st = os.lstat(source)
@@ -73,12 +83,14 @@ def _entry_for(root: bytes, name: bytes) -> Entry:
     )
 
 
-def walk(root: bytes, name: bytes) -> Iterator[Entry]:
-    """Yield ``root + name`` and everything below it, named under ``name``, in order."""
+def walk(root: bytes, name: bytes, own_owners: bool = False) -> Iterator[Entry]:
+    """Yield ``root + name`` and everything below it, named under ``name``, in order.
+    With ``own_owners``, each entry keeps the owner the file system reports (under
+    fakeroot: the owners that fakeRootCommands gave)."""
     stack = [name]
     while stack:
         arcname = stack.pop()
-        entry = _entry_for(root, arcname)
+        entry = _entry_for(root, arcname, own_owners)
         yield entry
         if entry.typeflag == tarformat.DIRTYPE:
             children = sorted(os.listdir(root + arcname), reverse=True)
@@ -102,21 +114,28 @@ def store_entries(store_dir: str, paths: Iterable[str]) -> list[Entry]:
     return entries
 
 
-def tree_entries(root: str) -> list[Entry]:
+def tree_entries(root: str, own_owners: bool = False) -> list[Entry]:
     """Return the entries of a layer holding what is below ``root`` (not root itself)."""
     top = os.fsencode(root) + b"/"
     entries: list[Entry] = []
     for child in sorted(os.listdir(top)):
-        entries.extend(walk(top, child))
+        entries.extend(walk(top, child, own_owners))
     return entries
+
+
+@lru_cache(maxsize=256)
+def _stamp_for(stamp: Stamp, owner: Optional[tuple[int, int]]) -> Stamp:
+    """The stamp of an entry: the layer's, or its own numeric owner at the layer's time."""
+    return stamp if owner is None else Stamp(stamp.mtime, owner[0], owner[1], b"", b"")
 
 
 def length(entries: Iterable[Entry], stamp: Stamp) -> int:
     """Return the exact byte length of the layer tarball of ``entries``."""
     total = len(tarformat.END_OF_ARCHIVE)
     for e in entries:
+        own = _stamp_for(stamp, e.owner)
         total += tarformat.member_length(
-            e.name, e.linkname, e.size, stamp.uname, stamp.gname, stamp.uid, stamp.gid
+            e.name, e.linkname, e.size, own.uname, own.gname, own.uid, own.gid
         )
     return total
 
@@ -125,7 +144,8 @@ def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
     """Write the layer tarball of ``entries`` to ``sink``."""
     header, regular = tarformat.header, tarformat.REGTYPE
     for e in entries:
-        sink.write(header(e.name, e.typeflag, e.mode, stamp, size=e.size, linkname=e.linkname))
+        own = stamp if e.owner is None else _stamp_for(stamp, e.owner)
+        sink.write(header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname))
         if e.typeflag == regular:
             sink.copy_file(e.root + e.name, e.size)
             if e.size % tarformat.BLOCK:

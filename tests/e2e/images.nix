@@ -261,4 +261,37 @@ in
     fromImageName = "e2e-base";
     fromImageTag = "2";
   };
+
+  fakeRoot = stowage.streamLayeredImage {
+    name = "e2e-fakeroot";
+    tag = "latest";
+    contents = [ busybox ];
+    extraCommands = "mkdir -p home/alice home/bob data/deep";
+    fakeRootCommands = "chown 1000:1000 home/alice; chown -R 2000:2001 data";
+    perms = [
+      { path = "/home/bob"; uid = 1001; gid = 1002; mode = "0700"; }
+      { path = "/data"; mode = "0750"; recursive = true; }
+    ];
+  };
+  biFakeRoot = stowage.buildImage {
+    name = "e2e-bi-fakeroot";
+    tag = "latest";
+    copyToRoot = [ busybox ];
+    extraCommands = "mkdir -p home/alice";
+    fakeRootCommands = "chown 1000:1000 home/alice";
+    perms = [ { path = "/bin"; mode = "0711"; } ];
+  };
+  layeredNixDb = stowage.buildLayeredImageWithNixDb {
+    name = "e2e-nixdb";
+    tag = "latest";
+    compressor = "none";
+    contents = [ busybox app ];
+    config.Env = [ "HELLO=${hello}" ];
+  };
+  biNixDb = stowage.buildImageWithNixDb {
+    name = "e2e-bi-nixdb";
+    tag = "latest";
+    compressor = "none";
+    copyToRoot = [ app ];
+  };
 }

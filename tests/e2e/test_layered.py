@@ -365,7 +365,7 @@ def test_skopeo_copy_to_oci_then_umoci_unpack(tmp_path: Path) -> None:
 
 def test_nix_build_check_rebuilds_bit_for_bit() -> None:
     for attr in ["helloLayered", "helloStream", "child", "dag"]:
-        build(attr)
+        run(["nix-build", "--no-out-link", *NIX_OPTIONS, str(IMAGES), "-A", attr])
         run(["nix-build", "--no-out-link", *NIX_OPTIONS, str(IMAGES), "-A", attr, "--check"])
         drv = run(["nix-instantiate", *NIX_OPTIONS, str(IMAGES), "-A", f"{attr}.conf"]).stdout.strip()
         run(["nix-store", "--realise", "--check", *NIX_OPTIONS, drv])
@@ -385,7 +385,7 @@ def test_closed_pipe_ends_quietly_with_failure() -> None:
 
 
 def test_vanished_store_path_is_a_one_line_error(tmp_path: Path) -> None:
-    conf = json.loads(Path(str(attr_value("helloStream.conf"))).read_text())
+    conf = json.loads(build("helloStream.conf").read_text())
     conf["storeLayers"] = [["/nix/store/00000000000000000000000000000000-vanished"]]
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(conf))

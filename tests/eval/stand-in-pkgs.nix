@@ -20,6 +20,9 @@ let
     coreutils = fake "coreutils-9.5";
     bashInteractive = fake "bash-interactive-5.2";
     cacert = fake "nss-cacert-3.101";
+    zstd = fake "zstd-1.5.6";
+    fakeroot = fake "fakeroot-1.36";
+    nix = fake "nix-2.24";
   };
 in
 set // { buildPackages = set; }

@@ -129,3 +129,16 @@ def test_build_image_contents_is_a_deprecated_alias() -> None:
     assert "warning: buildImage: contents is deprecated; use copyToRoot" in result.stderr
     name = nix_eval(f'((import {REPO} {{ }}).buildImage {{ name = "registry.example.com/App"; }}).name')
     assert name == "docker-image-app.tar.gz"
+
+
+def test_fakeroot_and_nix_are_dependencies_only_when_used() -> None:
+    pkgs = f"import {HERE}/stand-in-pkgs.nix {{ }}"
+    lib = f"import {REPO} {{ pkgs = {pkgs}; }}"
+    plain = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).customisationLayer.drvAttrs.stowage')
+    assert plain["fakeroot"] is None and plain["nixStore"] is None
+    used = nix_eval(
+        f'(({lib}).buildLayeredImageWithNixDb {{ name = "a"; fakeRootCommands = "chown 1 x"; }})'
+        ".customisationLayer.drvAttrs.stowage"
+    )
+    assert used["fakeroot"].endswith("-fakeroot-1.36/bin/fakeroot")
+    assert used["nixStore"].endswith("-nix-2.24/bin/nix-store")

@@ -9,11 +9,19 @@ Reads the build's structured attribute ``stowage`` (version 1)::
      "extraCommands": str, "shell": path, "path": PATH for the commands,
      "mtime": RFC 3339 time, or "now" (then 1970-01-01T00:00:01Z: the layer is built once),
      "owner": {"uid": int, "gid": int},
-     "storeClosure": bool, "fromImage": path or null, "storeDir": path}
+     "storeClosure": bool, "fromImage": path or null, "storeDir": path,
+     "fakeRootCommands": str, "fakeroot": path, "perms": [rules, see stowage.perms],
+     "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path}
 
-With ``storeClosure``, the closure (structured attribute ``closure``, Nix's
-references graph of ``contents``) of what the copied items refer to is added
-under the store directory, except the store paths ``fromImage`` already has.
+The structured attribute ``closure`` is Nix's references graph of ``contents``
+(and, for the Nix database, of the image's config file). With ``storeClosure``,
+the closure of what the copied items refer to is added under the store
+directory, except the store paths ``fromImage`` already has. With ``nixDb``, the
+closure minus ``nixDbExclude`` is registered in ``nix/var/nix/db``.
+
+``fakeRootCommands`` run under fakeroot after ``extraCommands``; the layer is
+then written inside the same fakeroot session (this program again, with
+``--pack``), so owners set with chown reach the layer.
 
 Writes ``$out/layer.tar``, ``$out/layer.json`` (``{"diffId", "size"}``) and
 ``$out/contents`` (the items, one per line: keeps them in the image's closure
@@ -28,10 +36,11 @@ import posixpath
 import subprocess
 import sys
 import tarfile
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, layer, root_tree
+from .. import closure, docker_archive, layer, nixdb, perms, root_tree
 from ..errors import UserError
 from ..jsondoc import fields, optional_str, read_attrs, versioned
 from ..layer import Entry
@@ -44,17 +53,19 @@ PROGRAM = "root-layer"
 VERSION = 1
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
-    "owner", "storeClosure", "fromImage", "storeDir",
+    "owner", "storeClosure", "fromImage", "storeDir", "fakeRootCommands", "fakeroot", "perms",
+    "nixDb", "nixStore", "nixDbExclude", "python",
 }
 
 
-def _run_commands(commands: str, shell: str, path: str, root: str) -> None:
-    if not commands.strip():
-        return
+def _run_commands(what: str, command: list[str], path: str, root: str) -> None:
     env = dict(os.environ, PATH=path)
-    status = subprocess.run([shell, "-e", "-c", commands], cwd=root, env=env).returncode
+    try:
+        status = subprocess.run(command, cwd=root, env=env).returncode
+    except OSError as error:
+        raise UserError(f"{what} cannot run {command[0]}: {error.strerror}") from None
     if status != 0:
-        raise UserError(f"extraCommands failed with exit status {status}")
+        raise UserError(f"{what} failed with exit status {status}")
 
 
 def _base_store_paths(path: Optional[str], store_dir: str) -> set[str]:
@@ -105,8 +116,20 @@ def _combined(tree: list[Entry], store: list[Entry]) -> list[Entry]:
     return result
 
 
+def _request(doc: Any) -> dict[str, Any]:
+    return fields(versioned(doc, "the root layer request", VERSION), "the root layer request", _KEYS)
+
+
+def _stamp(d: dict[str, Any]) -> Stamp:
+    mtime = str(d["mtime"])
+    seconds = 1 if mtime == NOW else epoch_seconds(mtime, "mtime", datetime.now(timezone.utc))
+    owner = fields(d["owner"], "the root layer owner", {"uid", "gid"})
+    return Stamp(seconds, int(owner["uid"]), int(owner["gid"]), b"", b"")
+
+
 def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
-    d = fields(versioned(doc, "the root layer request", VERSION), "the root layer request", _KEYS)
+    """Make the root in ``tmp``, then pack it (under fakeroot when asked)."""
+    d = _request(doc)
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
@@ -114,12 +137,36 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
         root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]))
     else:
         root_tree.merge_contents(contents, root)
-    _run_commands(str(d["extraCommands"]), str(d["shell"]), str(d["path"]), root)
-    mtime = str(d["mtime"])
-    seconds = 1 if mtime == NOW else epoch_seconds(mtime, "mtime", datetime.now(timezone.utc))
-    owner = fields(d["owner"], "the root layer owner", {"uid", "gid"})
-    stamp = Stamp(seconds, int(owner["uid"]), int(owner["gid"]), b"", b"")
-    entries = layer.tree_entries(root)
+    shell, path = str(d["shell"]), str(d["path"])
+    if str(d["extraCommands"]).strip():
+        _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    if d["nixDb"]:
+        if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
+            registered = _store_paths(graph, contents, set())
+        else:  # the layered builders: the image's whole closure
+            registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
+        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime)
+        nixdb.gc_roots(root, contents)
+    commands = str(d["fakeRootCommands"])
+    if not commands.strip():
+        pack(d, graph, out, root, own_owners=False)
+        return
+    state = os.path.join(tmp, "fakeroot.state")
+    fakeroot = str(d["fakeroot"])
+    _run_commands("fakeRootCommands", [fakeroot, "-s", state, "--", shell, "-e", "-c", commands], path, root)
+    # Nix starts builders with a bare argv[0], so sys.executable may be empty.
+    program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--pack", out, root]
+    _run_commands("packing under fakeroot", [fakeroot, "-i", state, "--", *program], path, root)
+
+
+def pack(d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool) -> None:
+    """Write the layer of ``root`` (and the store closure, if asked) to ``out``."""
+    stamp = _stamp(d)
+    entries = layer.tree_entries(root, own_owners)
+    if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
+        entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]
+    entries = perms.apply(entries, perms.parse(d["perms"]), (stamp.uid, stamp.gid))
+    contents = [str(c) for c in d["contents"]]
     if d["storeClosure"]:
         store_dir = str(d["storeDir"])
         exclude = _base_store_paths(optional_str(d["fromImage"]), store_dir)
@@ -145,9 +192,15 @@ def _write(out: str, entries: list[Entry], stamp: Stamp, contents: list[str]) ->
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+
     def body() -> int:
         attrs = read_attrs()
-        build(attrs["stowage"], attrs.get("closure", []), output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
+        graph = attrs.get("closure", [])
+        if args[:1] == ["--pack"]:  # run by build() under fakeroot
+            pack(_request(attrs["stowage"]), graph, args[1], args[2], own_owners=True)
+        else:
+            build(attrs["stowage"], graph, output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
         return 0
 
     return run(PROGRAM, body)

@@ -1,1 +1,0 @@
-(import ../../.. { }).buildImage { name = "app"; includeNixDB = true; }

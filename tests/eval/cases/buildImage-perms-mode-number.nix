@@ -1,0 +1,1 @@
+(import ../../.. { }).buildImage { name = "app"; perms = [ { path = "/home"; mode = 493; } ]; }

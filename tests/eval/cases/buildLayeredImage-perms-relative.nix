@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; perms = [ { path = "home/alice"; uid = 1000; } ]; }
