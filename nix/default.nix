@@ -41,6 +41,9 @@ rec {
   buildLayeredImage = import ./builders/build-layered-image.nix {
     inherit layered args step;
   };
+  pullImage = import ./builders/pull-image.nix {
+    inherit args errors validate reference platform step system;
+  };
   buildImage = import ./builders/build-image.nix {
     inherit layered args step validate errors archives;
   };

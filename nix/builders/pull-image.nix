@@ -1,0 +1,155 @@
+# pullImage: an image from a registry, by digest, as a fixed-output derivation
+# whose builder is the library's own registry client (python/stowage/registry).
+# The output is an uncompressed docker-archive whose bytes depend only on the
+# digest, the platform and finalImageName/finalImageTag.
+{
+  args,
+  errors,
+  validate,
+  reference,
+  platform,
+  step,
+  system,
+}:
+let
+  inherit (builtins)
+    isString
+    match
+    replaceStrings
+    ;
+  inherit (errors) problem;
+  who = "pullImage";
+
+  target = platform.forSystem who system;
+
+  digest =
+    v:
+    if isString v && match "sha256:[0-9a-f]{64}" v != null then
+      null
+    else
+      problem "must be a manifest digest sha256:<64 lowercase hex digits>" "Pulling by tag is not reproducible: run prefetch-image IMAGE TAG, which prints the digest and the hash";
+
+  sriOrNull =
+    v:
+    if v == null || (isString v && match "(sha256|sha512)-[A-Za-z0-9+/]+=*" v != null) then
+      null
+    else
+      problem "must be null or an SRI hash such as \"sha256-<base64>\"" "Use the hash prefetch-image prints, or lib.fakeHash to learn it from the error";
+
+  sha256OrNull =
+    v:
+    if v == null || (isString v && match "[0-9a-z]{52}|[0-9a-f]{64}" v != null) then
+      null
+    else
+      problem "must be null or a sha256 in Nix base-32 (52 characters) or hex (64)" "Prefer hash = \"sha256-...\" as prefetch-image prints it";
+
+  spec = {
+    imageName = {
+      required = true;
+      check = reference.checkName;
+    };
+    imageDigest = {
+      required = true;
+      check = digest;
+    };
+    hash = {
+      default = null;
+      check = sriOrNull;
+    };
+    sha256 = {
+      default = null;
+      check = sha256OrNull;
+    };
+    finalImageName = {
+      default = null;
+      check = validate.nullOr reference.checkName;
+    };
+    finalImageTag = {
+      default = "latest";
+      check = v: if v == null then problem "must be a Docker tag" "For example finalImageTag = \"latest\"" else reference.checkTag v;
+    };
+    os = {
+      default = "linux";
+      check = validate.string;
+    };
+    arch = {
+      default = target.architecture;
+      check = platform.checkArchitecture;
+    };
+    variant = {
+      default = target.variant;
+      check = validate.nullOr validate.string;
+    };
+    tlsVerify = {
+      default = true;
+      check = validate.bool;
+    };
+    name = {
+      default = null;
+      check = validate.nullOr validate.string;
+    };
+  };
+
+  # Exactly one of hash and sha256, as outputHash/outputHashAlgo.
+  outputHashOf =
+    a:
+    if a.hash != null && a.sha256 != null then
+      errors.fail who "hash and sha256 are both set; got hash = ${errors.show a.hash}, sha256 = ${errors.show a.sha256}. Keep only hash"
+    else if a.hash != null then
+      { outputHash = a.hash; }
+    else if a.sha256 != null then
+      {
+        outputHash = a.sha256;
+        outputHashAlgo = "sha256";
+      }
+    else
+      errors.fail who "hash is required (the hash of the pulled archive); got nothing. Run prefetch-image ${a.imageName} ${a.imageDigest}, which prints it, e.g. hash = \"sha256-...\"";
+
+  # Proxies, the CA bundle, and where credentials are looked up (see README).
+  impureEnvVars = [
+    "http_proxy"
+    "https_proxy"
+    "all_proxy"
+    "no_proxy"
+    "HTTP_PROXY"
+    "HTTPS_PROXY"
+    "ALL_PROXY"
+    "NO_PROXY"
+    "SSL_CERT_FILE"
+    "NIX_SSL_CERT_FILE"
+    "STOWAGE_REGISTRY_USERNAME"
+    "STOWAGE_REGISTRY_PASSWORD"
+    "STOWAGE_REGISTRY_PASSWORD_FILE"
+    "REGISTRY_AUTH_FILE"
+    "XDG_RUNTIME_DIR"
+    "DOCKER_CONFIG"
+  ];
+in
+userArgs:
+let
+  a = args.parse who spec userArgs;
+  finalImageName = if a.finalImageName == null then a.imageName else a.finalImageName;
+  name =
+    if a.name != null then
+      a.name
+    else
+      replaceStrings [ "/" ":" ] [ "-" "-" ] "docker-image-${finalImageName}-${a.finalImageTag}.tar";
+in
+step.run {
+  inherit name;
+  command = "pull-image";
+  request = {
+    version = 1;
+    inherit (a) imageName imageDigest os variant tlsVerify;
+    architecture = a.arch;
+    repoTag = "${finalImageName}:${a.finalImageTag}";
+  };
+  extraAttrs = outputHashOf a // {
+    outputHashMode = "flat";
+    inherit impureEnvVars;
+    preferLocalBuild = true;
+    imageName = finalImageName;
+    imageTag = a.finalImageTag;
+    inherit (a) imageDigest;
+  };
+}

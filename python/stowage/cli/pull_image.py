@@ -1,0 +1,48 @@
+"""``pull-image``: the builder of ``pullImage``, a fixed-output derivation.
+
+Structured attribute ``stowage`` (version 1)::
+
+    {"version": 1, "imageName": "registry/name", "imageDigest": "sha256:…",
+     "os": "linux", "architecture": "amd64", "variant": null or "v7",
+     "repoTag": "finalName:finalTag", "tlsVerify": true}
+
+Writes the image as an uncompressed docker-archive to $out (see
+``stowage.registry.pull``); network settings and credentials come from the
+environment (the derivation's ``impureEnvVars``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from ..jsondoc import fields, optional_str, read_attrs, versioned
+from ..registry.manifests import Platform
+from ..registry.pull import PullRequest, pull_to_file
+from .common import output_path, progress_printer, run
+
+PROGRAM = "pull-image"
+VERSION = 1
+_KEYS = {"version", "imageName", "imageDigest", "os", "architecture", "variant", "repoTag", "tlsVerify"}
+
+
+def request_from(document: object) -> PullRequest:
+    """The pull that the (checked) build request asks for."""
+    d = fields(versioned(document, "the pull request", VERSION), "the pull request", _KEYS)
+    return PullRequest(
+        image_name=str(d["imageName"]),
+        image_digest=str(d["imageDigest"]),
+        platform=Platform(str(d["os"]), str(d["architecture"]), optional_str(d["variant"])),
+        repo_tag=str(d["repoTag"]),
+        tls_verify=bool(d["tlsVerify"]),
+    )
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    def body() -> int:
+        attrs = read_attrs()
+        request = request_from(attrs["stowage"])
+        pull_to_file(request, output_path(attrs), os.environ, progress_printer(PROGRAM))
+        return 0
+
+    return run(PROGRAM, body)

@@ -1,0 +1,136 @@
+"""Image manifests and indexes: Docker Image Manifest V2 Schema 2 and its
+manifest list, and the OCI image manifest and index (image-spec v1.0/v1.1);
+parsing them into descriptors, and picking an index's entry for a platform.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..errors import UserError
+from .names import DIGEST
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_SCHEMA1 = ("application/vnd.docker.distribution.manifest.v1+json",
+                  "application/vnd.docker.distribution.manifest.v1+prettyjws")
+#: What the client accepts, in the Accept header.
+ACCEPT = ", ".join((OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST))
+
+GZIP_LAYERS = frozenset({
+    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+})
+PLAIN_LAYERS = frozenset({
+    "application/vnd.oci.image.layer.v1.tar",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar",
+})
+
+
+@dataclass(frozen=True)
+class Platform:
+    os: str
+    architecture: str
+    variant: Optional[str] = None
+
+    def __str__(self) -> str:
+        return "/".join(p for p in (self.os, self.architecture, self.variant) if p)
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    media_type: str
+    digest: str
+    size: int
+    platform: Optional[Platform] = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    config: Descriptor
+    layers: tuple[Descriptor, ...]
+
+
+def _descriptor(value: Any, what: str) -> Descriptor:
+    if not isinstance(value, dict):
+        raise UserError(f"{what} is not a descriptor object")
+    digest, size, media_type = value.get("digest"), value.get("size"), value.get("mediaType", "")
+    if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
+        raise UserError(f"{what} has digest {digest!r}; only sha256:<64 hex> digests are supported")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise UserError(f"{what} has size {size!r}, not a non-negative integer")
+    platform = value.get("platform")
+    parsed = None
+    if isinstance(platform, dict):
+        parsed = Platform(str(platform.get("os", "")), str(platform.get("architecture", "")),
+                          platform.get("variant") or None)
+    return Descriptor(str(media_type), digest, size, parsed)
+
+
+def _document(data: bytes, what: str) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except ValueError as error:
+        raise UserError(f"{what} is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise UserError(f"{what} is not a JSON object")
+    return document
+
+
+def kind(data: bytes, content_type: str, what: str) -> str:
+    """``"index"`` or ``"manifest"``; schema 1 and unknown types are refused."""
+    document = _document(data, what)
+    media_type = document.get("mediaType") or content_type
+    if media_type in DOCKER_SCHEMA1 or document.get("schemaVersion") == 1:
+        raise UserError(f"{what} is a Docker schema 1 manifest, which is not supported; push the image again with a current client")
+    if media_type in (DOCKER_LIST, OCI_INDEX) or "manifests" in document:
+        return "index"
+    if media_type in (DOCKER_MANIFEST, OCI_MANIFEST) or "layers" in document:
+        return "manifest"
+    raise UserError(f"{what} has the unknown media type {media_type!r}")
+
+
+def parse_index(data: bytes, what: str) -> tuple[Descriptor, ...]:
+    entries = _document(data, what).get("manifests")
+    if not isinstance(entries, list):
+        raise UserError(f"{what} has no list of manifests")
+    return tuple(_descriptor(e, f"{what}, entry {n}") for n, e in enumerate(entries))
+
+
+def parse_manifest(data: bytes, what: str) -> Manifest:
+    document = _document(data, what)
+    layers = document.get("layers")
+    if not isinstance(layers, list):
+        raise UserError(f"{what} has no list of layers")
+    return Manifest(
+        _descriptor(document.get("config"), f"{what}, config"),
+        tuple(_descriptor(layer, f"{what}, layer {n + 1}") for n, layer in enumerate(layers)),
+    )
+
+
+def _variant_fits(wanted: Optional[str], entry: Platform) -> bool:
+    if wanted is None or entry.variant == wanted:
+        return True
+    # arm64 images mostly carry no variant, some "v8": the two mean the same.
+    return entry.architecture == "arm64" and {wanted, entry.variant} <= {"v8", None}
+
+
+def choose(entries: tuple[Descriptor, ...], wanted: Platform, what: str) -> Descriptor:
+    """The index entry for ``wanted``: os and architecture equal, the variant equal
+    when one is asked for (else an entry without a variant first)."""
+    fits = [
+        e for e in entries
+        if e.platform is not None and e.platform.os == wanted.os
+        and e.platform.architecture == wanted.architecture and _variant_fits(wanted.variant, e.platform)
+    ]
+    fits.sort(key=lambda e: e.platform is not None and e.platform.variant != wanted.variant)
+    if not fits:
+        present = ", ".join(str(e.platform) for e in entries if e.platform is not None) or "none"
+        raise UserError(f"{what} has no image for {wanted}; it has: {present}. Set os, arch and variant to one of them")
+    return fits[0]

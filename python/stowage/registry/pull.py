@@ -1,0 +1,161 @@
+"""Pulling one image by digest into a docker-archive whose bytes depend only on
+the digest, the platform and the name and tag it is given.
+
+Members, in order: ``layers/NNN.tar`` (uncompressed, in manifest order; a layer
+listed twice is stored once), ``<config digest hex>.json`` (the configuration's
+bytes as the registry has them, so the image id stays the config digest) and
+``manifest.json`` (canonical JSON). Every blob is verified against its digest,
+every layer against the configuration's ``diff_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Mapping
+
+from .. import canonical_json, docker_archive
+from ..errors import UserError
+from ..seekable_tar import Member, SeekableTar
+from . import manifests
+from .client import RegistryClient
+from .layers import BlobCheck, LayerReceiver
+from .manifests import Descriptor, Manifest, Platform
+from .names import parse_repository
+from .transport import TransientError, describe_os_error
+
+Progress = Callable[[str], None]
+_CHUNK = 1 << 20
+#: Image configurations are small; this bounds what is held in memory.
+MAX_CONFIG = 64 << 20
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    image_name: str
+    image_digest: str
+    platform: Platform
+    repo_tag: str  # name:tag written into manifest.json
+    tls_verify: bool
+
+    def __str__(self) -> str:
+        return f"{self.image_name}@{self.image_digest}"
+
+
+def _verified_manifest(client: RegistryClient, digest: str, what: str) -> tuple[bytes, str]:
+    data, content_type = client.manifest(digest, manifests.ACCEPT)
+    got = "sha256:" + hashlib.sha256(data).hexdigest()
+    if got != digest:
+        raise UserError(f"{what}: the registry sent a manifest with digest {got}")
+    return data, content_type
+
+
+def resolve_manifest(client: RegistryClient, digest: str, platform: Platform) -> Manifest:
+    """The image manifest of ``digest``, through an index when it is one."""
+    data, content_type = _verified_manifest(client, digest, f"manifest {digest}")
+    if manifests.kind(data, content_type, f"manifest {digest}") == "index":
+        entry = manifests.choose(manifests.parse_index(data, f"index {digest}"), platform, f"index {digest}")
+        data, content_type = _verified_manifest(client, entry.digest, f"manifest {entry.digest}")
+        if manifests.kind(data, content_type, f"manifest {entry.digest}") != "manifest":
+            raise UserError(f"index {digest}: entry {entry.digest} for {platform} is not an image manifest")
+        digest = entry.digest
+    return manifests.parse_manifest(data, f"manifest {digest}")
+
+
+def _read_config(client: RegistryClient, descriptor: Descriptor) -> bytes:
+    what = f"config {descriptor.digest}"
+    if descriptor.size > MAX_CONFIG:
+        raise UserError(f"{what} is {descriptor.size} bytes; at most {MAX_CONFIG} are accepted")
+
+    def attempt() -> bytes:
+        check = BlobCheck(descriptor, what)
+        with client.blob(descriptor.digest) as response:
+            data = _read(response, descriptor.size + 1)
+        if len(data) < descriptor.size:
+            raise TransientError(f"the connection closed after {len(data)} of {descriptor.size} bytes")
+        check.update(data)
+        check.finish()
+        return data
+
+    return client.transport.retrying(what, attempt)
+
+
+def _read(response: Any, size: int) -> bytes:
+    try:
+        data: bytes = response.read(size)
+        return data
+    except OSError as error:
+        raise TransientError(describe_os_error(error)) from None
+
+
+def _diff_ids(config: bytes, layers: int, what: str) -> list[Any]:
+    try:
+        document = json.loads(config)
+        ids = (document.get("rootfs") or {}).get("diff_ids")
+    except (ValueError, AttributeError):
+        raise UserError(f"{what} is not a JSON object") from None
+    if ids is None:
+        return [None] * layers
+    if not isinstance(ids, list) or len(ids) != layers:
+        raise UserError(f"{what} lists {len(ids) if isinstance(ids, list) else ids!r} diff_ids for {layers} layers")
+    return ids
+
+
+def _fetch_layer(client: RegistryClient, descriptor: Descriptor, diff_id: Any, member: Member, what: str) -> int:
+    """Download, verify and decompress one layer into ``member``; return its tar size."""
+
+    def attempt() -> int:
+        member.rewind()
+        receiver = LayerReceiver(descriptor, diff_id, member.write, what)
+        received = 0
+        with client.blob(descriptor.digest) as response:
+            while chunk := _read(response, _CHUNK):
+                received += len(chunk)
+                receiver.feed(chunk)
+        if received < descriptor.size:
+            raise TransientError(f"the connection closed after {received} of {descriptor.size} bytes")
+        receiver.finish()
+        return receiver.size
+
+    return client.transport.retrying(what, attempt)
+
+
+def pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progress: Progress) -> None:
+    """Write the docker-archive of ``request`` to ``handle`` (a new, seekable file)."""
+    try:
+        _pull(request, handle, env, progress)
+    except UserError as error:
+        raise UserError(f"cannot pull {request}: {error}") from None
+
+
+def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progress: Progress) -> None:
+    client = RegistryClient(parse_repository(request.image_name), tls_verify=request.tls_verify, env=env)
+    manifest = resolve_manifest(client, request.image_digest, request.platform)
+    config = _read_config(client, manifest.config)
+    diff_ids = _diff_ids(config, len(manifest.layers), f"config {manifest.config.digest}")
+    archive = SeekableTar(handle)
+    names: list[str] = []
+    stored: dict[str, str] = {}
+    for number, (layer, diff_id) in enumerate(zip(manifest.layers, diff_ids), start=1):
+        if layer.digest not in stored:
+            member = archive.open_member(f"layers/{len(stored) + 1:03d}.tar")
+            what = f"layer {number} (blob {layer.digest})"
+            size = _fetch_layer(client, layer, diff_id, member, what)
+            member.close()
+            stored[layer.digest] = member.name
+            progress(f"layer {number}/{len(manifest.layers)}: {layer.size / 1e6:.1f} MB, {size / 1e6:.1f} MB as tar")
+        names.append(stored[layer.digest])
+    config_name = manifest.config.digest.split(":", 1)[1] + ".json"
+    archive.add(config_name, config)
+    archive.add("manifest.json", canonical_json.dumps(docker_archive.manifest(config_name, [request.repo_tag], names)))
+    archive.finish()
+
+
+def pull_to_file(request: PullRequest, path: str, env: Mapping[str, str], progress: Progress) -> None:
+    """Write the docker-archive of ``request`` to the new file ``path`` (mode 0444).
+    The fixed-output builder and ``prefetch-image`` both come through here."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
+    with os.fdopen(fd, "w+b") as handle:
+        pull(request, handle, env, progress)
