@@ -106,11 +106,7 @@ let
   drv = step.run {
     name = "docker-image-${planned.baseName}.tar${layered.extensions.${a.compressor}}";
     command = "build-layered-image";
-    request = {
-      version = 1;
-      plan = "${planned.conf}";
-      inherit (a) compressor;
-    };
+    request = layered.compressRequest planned a.compressor;
   };
 in
 layered.finish layeredArgs planned drv { layer = planned.customisationLayer; buildArgs = userArgs; }

@@ -13,11 +13,7 @@ let
   drv = step.run {
     name = "${planned.baseName}.tar${layered.extensions.${a.compressor}}";
     command = "build-layered-image";
-    request = {
-      version = 1;
-      plan = "${planned.conf}";
-      inherit (a) compressor;
-    };
+    request = layered.compressRequest planned a.compressor;
   };
 in
 layered.finish a planned drv { }

@@ -34,6 +34,15 @@ rec {
   extensions = {
     none = "";
     gz = ".gz";
+    zstd = ".zst";
+  };
+
+  # The request of the build-layered-image step (buildLayeredImage, buildImage).
+  compressRequest = planned: compressor: {
+    version = 1;
+    plan = "${planned.conf}";
+    inherit compressor;
+    zstd = if compressor == "zstd" then tools.zstd else null;
   };
 
   compressorArg = {
@@ -43,7 +52,7 @@ rec {
       if builtins.isString v && extensions ? ${v} then
         null
       else
-        errors.problem "must be one of \"none\", \"gz\"" "Use compressor = \"gz\" (the default) or \"none\"";
+        errors.problem "must be one of \"none\", \"gz\", \"zstd\"" "Use compressor = \"gz\" (the default), \"zstd\" or \"none\"";
   };
 
   # The derivation of a root layer (see python/stowage/cli/root_layer.py).

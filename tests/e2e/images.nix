@@ -58,6 +58,7 @@ let
     extraCommands = "mkdir -p srv etc; echo base > etc/layer-owner";
   };
   helloLayered = stowage.buildLayeredImage helloArgs;
+  helloZstd = stowage.buildLayeredImage (helloArgs // { tag = "zstd"; compressor = "zstd"; });
   dagPlain = stowage.buildLayeredImage {
     name = "e2e-dag";
     tag = "latest";
@@ -205,7 +206,15 @@ in
     config.Cmd = [ "/bin/hello" ];
   };
 
+  inherit helloZstd;
+  biZstd = stowage.buildImage {
+    name = "e2e-bi-zstd";
+    tag = "latest";
+    compressor = "zstd";
+    copyToRoot = [ busybox ];
+  };
   merged = stowage.mergeImages [ helloLayered dagPlain base ];
+  mergedMixed = stowage.mergeImages [ helloZstd dagPlain base ];
   exportedChild = stowage.exportImage { fromImage = childBudget; };
   exportedPick = stowage.exportImage {
     fromImage = stowage.mergeImages [ base dagPlain ];

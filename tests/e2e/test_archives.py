@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import tarfile
 
 import pytest
@@ -65,3 +66,30 @@ def test_export_image_half_a_pick_is_refused() -> None:
 def test_merge_images_needs_a_list() -> None:
     message = nix_instantiate_error(f"(import {REPO} {{ }}).mergeImages {{ }}")
     assert "mergeImages: expects a non-empty list of images" in message
+
+
+def test_gzip_output_passes_gzip_t() -> None:
+    require("gzip")
+    run(["gzip", "-t", str(build("helloLayered"))])
+
+
+def test_zstd_images_load_after_decompression(docker: str) -> None:
+    require("zstd")
+    for attr, ref in (("helloZstd", "stowage-e2e/hello:zstd"), ("biZstd", "e2e-bi-zstd:latest")):
+        data = run_bytes(["zstd", "-dc", str(build(attr))])
+        loaded = run([docker, "load"], input=data).stdout
+        assert ref in loaded
+
+
+def test_merge_images_with_mixed_compressors(docker: str) -> None:
+    merged = build("mergedMixed")
+    with merged.open("rb") as handle:
+        loaded = run([docker, "load"], stdin=handle).stdout
+    for tag in ("stowage-e2e/hello:zstd", "e2e-dag:latest", "e2e-base:1"):
+        assert tag in loaded
+    out = run([docker, "run", "--rm", "--network", "none", "stowage-e2e/hello:zstd"]).stdout
+    assert "Hello from a stowage image" in out
+
+
+def run_bytes(cmd: list[str]) -> bytes:
+    return subprocess.run(cmd, capture_output=True, check=True).stdout

@@ -2,21 +2,25 @@
 
 Structured attribute ``stowage`` (version 1)::
 
-    {"version": 1, "plan": path, "compressor": "none" | "gz"}
+    {"version": 1, "plan": path, "compressor": "none" | "gz" | "zstd", "zstd": path or null}
 
-gzip is written by the standard library with no file name and mtime 0, so the
-same image gives the same bytes.
+gzip is written on every core by stowage.pgzip (no file name, mtime 0, blocks
+independent of the thread count), zstd by the zstd program (``-T0``: its
+multi-threaded output does not depend on the number of threads), so the same
+image gives the same bytes.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
+import subprocess
 import sys
-from typing import Optional
+from typing import BinaryIO, Optional
 
 from .. import plan as image_plan
+from ..errors import UserError
 from ..image_writer import write_image
+from ..pgzip import ParallelGzipWriter
 from ..jsondoc import fields, read_attrs, versioned
 from ..sink import HashingSink, Output
 from .common import output_path, progress_printer, run
@@ -29,15 +33,32 @@ GZIP_LEVEL = 6
 
 def build(doc: object, out: str) -> None:
     d = fields(versioned(doc, "the build request", VERSION), "the build request",
-               {"version", "plan", "compressor"})
+               {"version", "plan", "compressor", "zstd"})
     with open(str(d["plan"]), encoding="utf-8") as handle:
         plan = image_plan.parse(json.load(handle))
     with open(out, "xb") as raw:
         if d["compressor"] == "gz":
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0) as gz:
+            with ParallelGzipWriter(raw, GZIP_LEVEL) as gz:
                 _write(plan, gz.write)
+        elif d["compressor"] == "zstd":
+            _write_zstd(plan, str(d["zstd"]), raw)
         else:
             _write(plan, raw.write)
+
+
+def _write_zstd(plan: image_plan.ImagePlan, zstd: str, raw: BinaryIO) -> None:
+    try:
+        process = subprocess.Popen([zstd, "-q", "-3", "-T0", "-c"], stdin=subprocess.PIPE, stdout=raw)
+    except OSError as error:
+        raise UserError(f"compressor \"zstd\" needs {zstd}, which cannot run: {error.strerror}") from None
+    assert process.stdin is not None
+    try:
+        _write(plan, process.stdin.write)
+    finally:
+        process.stdin.close()
+        status = process.wait()
+    if status != 0:
+        raise UserError(f"{zstd} failed with exit status {status}")
 
 
 def _write(plan: image_plan.ImagePlan, output: Output) -> None:
