@@ -81,16 +81,16 @@ class RegistryClient:
         return response
 
     def _explain(self, status: int, detail: str) -> str:
-        suffix = f" ({detail})" if detail else ""
+        code = f"HTTP {status}, {detail}" if detail else f"HTTP {status}"
         if status == 401 and self.credentials is not None:
             return (f"the registry refused the credentials of user {self.credentials.username!r} "
-                    f"from {self.credentials.source} (HTTP 401){suffix}")
+                    f"from {self.credentials.source} ({code})")
         if status == 401:
-            return (f"the registry requires credentials (HTTP 401){suffix}; set {credentials.USERNAME_VAR} and "
+            return (f"the registry requires credentials ({code}); set {credentials.USERNAME_VAR} and "
                     f"{credentials.PASSWORD_VAR}, or log in with docker login / podman login")
         if status == 404:
-            return f"not found (HTTP 404){suffix}"
-        return f"HTTP {status}{suffix}"
+            return f"not found ({code})"
+        return code
 
     # -- authentication -------------------------------------------------------
     def _basic(self) -> str:

@@ -155,7 +155,13 @@ def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progre
 
 def pull_to_file(request: PullRequest, path: str, env: Mapping[str, str], progress: Progress) -> None:
     """Write the docker-archive of ``request`` to the new file ``path`` (mode 0444).
-    The fixed-output builder and ``prefetch-image`` both come through here."""
+    The fixed-output builder and ``prefetch-image`` both come through here. On any
+    failure the partial file is removed: Nix leaves a failed output in the store
+    directory (invalid, but there) otherwise."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
-    with os.fdopen(fd, "w+b") as handle:
-        pull(request, handle, env, progress)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            pull(request, handle, env, progress)
+    except BaseException:
+        os.unlink(path)
+        raise

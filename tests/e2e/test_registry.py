@@ -1,0 +1,192 @@
+"""pullImage and prefetch-image against a real registry (Debian's docker-registry
+on 127.0.0.1): plain HTTP, and TLS with a test CA and htpasswd basic auth.
+Images are pushed with skopeo, pulled by digest with nix-build, loaded and run
+with Docker, and used as fromImage; failures are one line naming the reference
+and leave nothing in the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import tarfile
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import NIX_OPTIONS, REPO, nix_build, nix_eval, require, run  # noqa: E402
+from registry_server import (  # noqa: E402
+    PASSWORD, Registry, TruncatingProxy, free_port, push_index, start_registry,
+)
+
+IMAGES = REPO / "tests" / "e2e" / "registry-images.nix"
+PREFETCH = REPO / "python" / "bin" / "prefetch-image"
+FAKE_HASH = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
+def _image(attr: str) -> Path:
+    return nix_build(f"(import {IMAGES} {{ }}).{attr}")
+
+
+@pytest.fixture(scope="session")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    registry = start_registry(tmp_path_factory.mktemp("registry-plain"), secure=False)
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
+@pytest.fixture(scope="session")
+def secure() -> Iterator[Registry]:
+    # Not under pytest's 0700 directory: Nix's build users must read the CA.
+    directory = Path(tempfile.mkdtemp(prefix="stowage-registry-"))
+    directory.chmod(0o755)
+    try:
+        registry = start_registry(directory, secure=True)
+        Path(registry.env["SSL_CERT_FILE"]).chmod(0o644)
+        try:
+            yield registry
+        finally:
+            registry.stop()
+    finally:
+        shutil.rmtree(directory)
+
+
+@pytest.fixture(scope="session")
+def pushed(plain: Registry) -> dict[str, str]:
+    """Digests of what is pushed to the plain registry: two platforms and their index."""
+    digests = {arch: plain.push(_image(arch), f"app:{arch}") for arch in ("amd64", "arm64")}
+    digests["index"] = push_index(plain, "app", "multi", [("amd64", "amd64", None), ("arm64", "arm64", None)])
+    return digests
+
+
+def prefetch(*args: str, env: Optional[dict[str, str]] = None, check: bool = True) -> Any:
+    result = run([sys.executable, str(PREFETCH), "--json", "--no-add", "--quiet", *args],
+                 env={**os.environ, **(env or {})}, check=check)
+    return json.loads(result.stdout) if check else result
+
+
+def pull_expr(call: dict[str, Any]) -> str:
+    body = " ".join(f"{k} = {json.dumps(v)};" for k, v in call.items() if v is not None)
+    return f"(import {REPO} {{ }}).pullImage {{ {body} }}"
+
+
+def config_of(archive: Path) -> dict[str, Any]:
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+        return json.load(tar.extractfile(manifest[0]["Config"]))  # type: ignore[arg-type]
+
+
+def test_prefetch_then_pull_by_digest_then_run(plain: Registry, pushed: dict[str, str], docker: str) -> None:
+    call = prefetch(f"{plain.host}/app", "amd64", "--tls-verify=false", "--final-image-name", "pulled/app",
+                    "--final-image-tag", "v1")
+    assert call["imageDigest"] == pushed["amd64"] and call["hash"].startswith("sha256-")
+    # The fixed-output build accepts the prefetched hash: the same bytes, fetched again.
+    out = nix_build(pull_expr(call))
+    with tarfile.open(out) as tar:
+        names = tar.getnames()
+    assert names[-1] == "manifest.json" and names[0] == "layers/001.tar"
+    run([docker, "load", "-i", str(out)])
+    assert run([docker, "run", "--rm", "--network", "none", "pulled/app:v1"]).stdout == "pulled amd64\n"
+    attrs = nix_eval(f"let p = {pull_expr(call)}; in {{ inherit (p) imageName imageTag imageDigest name; }}")
+    assert attrs == {"imageName": "pulled/app", "imageTag": "v1", "imageDigest": pushed["amd64"],
+                     "name": "docker-image-pulled-app-v1.tar"}
+
+
+@pytest.mark.parametrize("builder", ["buildLayeredImage", "buildImage", "streamLayeredImage"])
+def test_pulled_image_as_from_image(plain: Registry, pushed: dict[str, str], docker: str, builder: str) -> None:
+    call = prefetch(f"{plain.host}/app@{pushed['amd64']}", "--tls-verify=false")
+    child = (
+        f"(import {REPO} {{ }}).{builder} {{ name = \"child-{builder.lower()}\"; tag = \"t\"; fromImage = {pull_expr(call)};"
+        " config.Cmd = [ \"/bin/sh\" \"-c\" \"cat /etc/marker; echo child $FROM_PULLED\" ]; }"
+    )
+    out = nix_build(child)
+    if builder == "streamLayeredImage":
+        assert "Loaded image" in run(["sh", "-c", f"{out} --quiet | {docker} load"]).stdout
+    else:
+        run([docker, "load", "-i", str(out)])
+    got = run([docker, "run", "--rm", "--network", "none", f"child-{builder.lower()}:t"]).stdout
+    assert got == "pulled amd64\nchild yes\n"
+
+
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_manifest_list_picks_the_platform(plain: Registry, pushed: dict[str, str], arch: str) -> None:
+    call = prefetch(f"{plain.host}/app", "multi", "--tls-verify=false", "--arch", arch)
+    assert call["imageDigest"] == pushed["index"]
+    out = nix_build(pull_expr(call))
+    assert config_of(out)["architecture"] == arch
+
+
+def test_manifest_list_without_the_platform(plain: Registry, pushed: dict[str, str]) -> None:
+    result = prefetch(f"{plain.host}/app@{pushed['index']}", "--tls-verify=false", "--arch", "s390x", check=False)
+    assert result.returncode == 1
+    assert "has no image for linux/s390x; it has: linux/amd64, linux/arm64" in result.stderr
+
+
+def test_tls_and_basic_auth(secure: Registry, docker: str) -> None:
+    digest = secure.push(_image("amd64"), "team/app:1")
+    call = prefetch(f"{secure.host}/team/app", "1", env=secure.env)
+    assert call["imageDigest"] == digest
+    # The builder gets the CA and the credentials through impureEnvVars.
+    require("nix-build")
+    out = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", pull_expr(call)],
+              env={**os.environ, **secure.env}).stdout.strip()
+    assert config_of(Path(out))["architecture"] == "amd64"
+    untrusted = prefetch(f"{secure.host}/team/app", "1", check=False,
+                         env={k: v for k, v in secure.env.items() if k != "SSL_CERT_FILE"})
+    assert "TLS certificate not trusted" in untrusted.stderr
+
+
+def _failed_pull(call: dict[str, Any], env: Optional[dict[str, str]] = None) -> str:
+    """nix-build of a pullImage that must fail: its one error line; nothing stored."""
+    expr = pull_expr(call)
+    out_path = Path(nix_eval(f"({expr}).outPath"))
+    result = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", expr], check=False,
+                 env={**os.environ, **(env or {})})
+    assert result.returncode != 0
+    assert not out_path.exists(), f"{out_path} was left in the store"
+    lines = [line for line in result.stderr.splitlines() if "pull-image: error:" in line]
+    assert len(lines) == 1, result.stderr
+    assert f"cannot pull {call['imageName']}@{call['imageDigest']}" in lines[0]
+    assert PASSWORD not in result.stderr
+    return lines[0]
+
+
+def _call(host: str, repo: str, digest: str, tls_verify: bool = False) -> dict[str, Any]:
+    return {"imageName": f"{host}/{repo}", "imageDigest": digest, "hash": FAKE_HASH, "tlsVerify": tls_verify}
+
+
+def test_bad_password(secure: Registry) -> None:
+    digest = secure.push(_image("amd64"), "team/app:1")
+    line = _failed_pull(_call(secure.host, "team/app", digest, True),
+                        {**secure.env, "STOWAGE_REGISTRY_PASSWORD": "wrong"})
+    assert "refused the credentials of user 'stowage'" in line
+
+
+def test_unknown_repository(plain: Registry, pushed: dict[str, str]) -> None:
+    line = _failed_pull(_call(plain.host, "no/such-repo", pushed["amd64"]))
+    assert "not found (HTTP 404, MANIFEST_UNKNOWN" in line  # distribution 2.8 says manifest, not name
+
+
+def test_wrong_digest(plain: Registry, pushed: dict[str, str]) -> None:
+    line = _failed_pull(_call(plain.host, "app", "sha256:" + "0" * 64))
+    assert "not found (HTTP 404, MANIFEST_UNKNOWN" in line
+
+
+def test_registry_down() -> None:
+    line = _failed_pull(_call(f"127.0.0.1:{free_port()}", "app", "sha256:" + "1" * 64))
+    assert "cannot connect" in line and "after 4 attempts" in line
+
+
+def test_truncated_blob(plain: Registry, pushed: dict[str, str]) -> None:
+    proxy = TruncatingProxy(plain.host)
+    try:
+        line = _failed_pull(_call(proxy.host, "app", pushed["amd64"]))
+    finally:
+        proxy.stop()
+    assert "connection closed after" in line and "after 4 attempts" in line
