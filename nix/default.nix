@@ -41,6 +41,7 @@ rec {
   buildLayeredImage = import ./builders/build-layered-image.nix {
     inherit layered args step;
   };
+  inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {
     inherit args errors validate reference platform step system;
   };

@@ -1,0 +1,70 @@
+"""OCI image layouts from docker-archives.
+
+``oci-layout``: as a build step, structured attribute ``stowage`` (version 1)::
+
+    {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program}
+
+writes the layout directory to $out; by hand, ``oci-layout ARCHIVE DIR``.
+
+``oci-archive``: as a build step ``{"version": 1, "layout": path}`` writes the
+layout as a tar to $out; by hand, ``oci-archive LAYOUT-DIR FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from .. import oci_archive, oci_layout
+from ..errors import UserError
+from ..jsondoc import fields, read_attrs, versioned
+from ..sink import HashingSink, fd_output
+from .common import output_path, progress_printer, run
+
+VERSION = 1
+
+
+def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
+    if len(argv) != 2:
+        raise UserError(f"usage: {program} {what} (or no arguments inside a Nix build)")
+    return argv[0], argv[1]
+
+
+def layout_main(argv: Optional[list[str]] = None) -> int:
+    program = "oci-layout"
+
+    def body() -> int:
+        zstd: Optional[str] = None
+        if argv:
+            image, out = _arguments(program, argv, "ARCHIVE DIR")
+        else:
+            attrs = read_attrs()
+            d = fields(versioned(attrs["stowage"], "the OCI layout request", VERSION), "the OCI layout request",
+                       {"version", "image", "zstd"})
+            image, out, zstd = str(d["image"]), output_path(attrs), str(d["zstd"])
+        oci_layout.write_layout(image, out, progress_printer(program), zstd)
+        return 0
+
+    return run(program, body)
+
+
+def archive_main(argv: Optional[list[str]] = None) -> int:
+    program = "oci-archive"
+
+    def body() -> int:
+        if argv:
+            layout, out = _arguments(program, argv, "LAYOUT-DIR FILE")
+        else:
+            attrs = read_attrs()
+            d = fields(versioned(attrs["stowage"], "the OCI archive request", VERSION), "the OCI archive request",
+                       {"version", "layout"})
+            layout, out = str(d["layout"]), output_path(attrs)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+        try:
+            with HashingSink(fd_output(fd)) as sink:
+                oci_archive.write_archive(layout, sink)
+        finally:
+            os.close(fd)
+        return 0
+
+    return run(program, body)
