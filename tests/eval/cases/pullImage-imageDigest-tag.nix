@@ -1,0 +1,1 @@
+(import ../../.. { }).pullImage { imageName = "hello"; imageDigest = "latest"; hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; }

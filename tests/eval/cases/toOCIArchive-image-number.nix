@@ -1,0 +1,1 @@
+(import ../../.. { }).toOCIArchive 3

@@ -1,0 +1,1 @@
+let s = import ../../.. { }; in s.toOCILayout (s.streamLayeredImage { name = "a"; })
