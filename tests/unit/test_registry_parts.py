@@ -1,0 +1,155 @@
+"""The registry client's pure parts: names, challenges, credentials, manifests
+and platform choice, and the layer receiver's checks."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from stowage.errors import UserError
+from stowage.registry import challenge, credentials, manifests
+from stowage.registry.layers import LayerReceiver
+from stowage.registry.manifests import Descriptor, Platform
+from stowage.registry.names import ImageRef, Repository, parse_image_ref, parse_repository
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("name, registry, path", [
+    ("hello", "docker.io", "library/hello"),
+    ("team/app", "docker.io", "team/app"),
+    ("docker.io/hello", "docker.io", "library/hello"),
+    ("127.0.0.1:5000/app", "127.0.0.1:5000", "app"),
+    ("localhost/a/b", "localhost", "a/b"),
+    ("registry.example.com/team/app", "registry.example.com", "team/app"),
+])
+def test_repository_names(name: str, registry: str, path: str) -> None:
+    assert parse_repository(name) == Repository(registry, path)
+
+
+def test_docker_hub_api_host() -> None:
+    assert parse_repository("hello").api_host == "registry-1.docker.io"
+    assert parse_repository("127.0.0.1:5000/app").api_host == "127.0.0.1:5000"
+
+
+def test_image_refs() -> None:
+    digest = "sha256:" + "a" * 64
+    assert parse_image_ref("127.0.0.1:5000/app:1") == ImageRef("127.0.0.1:5000/app", "1", None)
+    assert parse_image_ref("127.0.0.1:5000/app") == ImageRef("127.0.0.1:5000/app", None, None)
+    assert parse_image_ref("app", digest) == ImageRef("app", None, digest)
+    assert parse_image_ref(f"app@{digest}") == ImageRef("app", None, digest)
+    assert parse_image_ref("app", "v2") == ImageRef("app", "v2", None)
+    with pytest.raises(UserError, match="not sha256"):
+        parse_image_ref("app@sha256:abc")
+    with pytest.raises(UserError, match="is not a Docker image name"):
+        parse_image_ref("App")
+
+
+def test_challenges() -> None:
+    bearer = challenge.parse('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"')
+    assert bearer.scheme == "bearer"
+    assert bearer.params == {"realm": "https://auth.example/token", "service": "registry.example", "scope": "repository:a/b:pull"}
+    assert challenge.parse('Basic realm="Registry Realm"') == challenge.Challenge("basic", {"realm": "Registry Realm"})
+    assert challenge.parse('Bearer realm=https://x/t, service="a,b"').params == {"realm": "https://x/t", "service": "a,b"}
+
+
+def _auth_file(path: Path, key: str, user: str, password: str) -> str:
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    path.write_text(json.dumps({"auths": {key: {"auth": encoded}}}))
+    return str(path)
+
+
+def test_credentials_order(tmp_path: Path) -> None:
+    repo = parse_repository("registry.example.com/team/app")
+    auth = _auth_file(tmp_path / "auth.json", "registry.example.com", "from-auth-file", "p1")
+    (tmp_path / "docker").mkdir()
+    _auth_file(tmp_path / "docker" / "config.json", "https://registry.example.com", "from-docker", "p2")
+    env = {"REGISTRY_AUTH_FILE": auth, "DOCKER_CONFIG": str(tmp_path / "docker")}
+    assert credentials.lookup(repo, env) == credentials.Credentials("from-auth-file", "p1", auth)
+    assert credentials.lookup(repo, {"DOCKER_CONFIG": str(tmp_path / "docker")}).username == "from-docker"  # type: ignore[union-attr]
+    with_vars = {**env, "STOWAGE_REGISTRY_USERNAME": "from-env", "STOWAGE_REGISTRY_PASSWORD": "p3"}
+    assert credentials.lookup(repo, with_vars).username == "from-env"  # type: ignore[union-attr]
+    assert credentials.lookup(parse_repository("other.example/app"), env) is None
+    assert credentials.lookup(repo, {}) is None
+
+
+def test_credentials_by_repository_prefix_and_docker_hub(tmp_path: Path) -> None:
+    auth = _auth_file(tmp_path / "a.json", "registry.example.com/team", "team-user", "p")
+    found = credentials.lookup(parse_repository("registry.example.com/team/app"), {"REGISTRY_AUTH_FILE": auth})
+    assert found is not None and found.username == "team-user"
+    hub = _auth_file(tmp_path / "hub.json", "https://index.docker.io/v1/", "hub-user", "p")
+    found = credentials.lookup(parse_repository("hello"), {"REGISTRY_AUTH_FILE": hub})
+    assert found is not None and found.username == "hub-user"
+
+
+def test_passwords_stay_out_of_repr_and_bad_auth_is_an_error(tmp_path: Path) -> None:
+    assert "secret" not in repr(credentials.Credentials("u", "secret", "x"))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"auths": {"r.example": {"auth": "bm90LWEtcGFpcg=="}}}))  # "not-a-pair"
+    with pytest.raises(UserError, match="not base64 of user:password") as error:
+        credentials.lookup(parse_repository("r.example/a"), {"REGISTRY_AUTH_FILE": str(bad)})
+    assert "not-a-pair" not in str(error.value)
+
+
+def _index(*platforms: dict[str, str]) -> tuple[Descriptor, ...]:
+    entries = [{"mediaType": manifests.OCI_MANIFEST, "digest": "sha256:" + str(n) * 64, "size": 1, "platform": p}
+               for n, p in enumerate(platforms)]
+    return manifests.parse_index(json.dumps({"manifests": entries}).encode(), "index")
+
+
+def test_platform_choice() -> None:
+    index = _index({"os": "linux", "architecture": "amd64"}, {"os": "linux", "architecture": "arm", "variant": "v6"},
+                   {"os": "linux", "architecture": "arm", "variant": "v7"}, {"os": "linux", "architecture": "arm64", "variant": "v8"})
+    assert manifests.choose(index, Platform("linux", "amd64"), "i").digest == "sha256:" + "0" * 64
+    assert manifests.choose(index, Platform("linux", "arm", "v7"), "i").digest == "sha256:" + "2" * 64
+    assert manifests.choose(index, Platform("linux", "arm64"), "i").digest == "sha256:" + "3" * 64
+    with pytest.raises(UserError, match="has no image for linux/s390x; it has: linux/amd64, linux/arm/v6"):
+        manifests.choose(index, Platform("linux", "s390x"), "i")
+
+
+def test_manifest_kinds() -> None:
+    assert manifests.kind(b'{"schemaVersion":2,"manifests":[]}', "", "m") == "index"
+    assert manifests.kind(b'{"schemaVersion":2,"layers":[]}', manifests.DOCKER_MANIFEST, "m") == "manifest"
+    with pytest.raises(UserError, match="schema 1"):
+        manifests.kind(b'{"schemaVersion":1,"fsLayers":[]}', "", "m")
+    with pytest.raises(UserError, match="only sha256"):
+        manifests.parse_manifest(b'{"config":{"digest":"sha512:ab","size":1},"layers":[]}', "m")
+
+
+def _receive(blob: bytes, media_type: str, diff_id: str | None, size: int | None = None) -> bytes:
+    out: list[bytes] = []
+    receiver = LayerReceiver(Descriptor(media_type, sha256(blob), len(blob) if size is None else size), diff_id,
+                             out.append, "layer 1")
+    for start in range(0, len(blob), 7):
+        receiver.feed(blob[start:start + 7])
+    receiver.finish()
+    return b"".join(out)
+
+
+def test_layers_are_decompressed_and_checked() -> None:
+    tar = bytes(range(256)) * 40
+    gz = gzip.compress(tar[:5000], mtime=0) + gzip.compress(tar[5000:], mtime=0)  # two members
+    assert _receive(gz, "application/vnd.docker.image.rootfs.diff.tar.gzip", sha256(tar)) == tar
+    assert _receive(tar, "application/vnd.oci.image.layer.v1.tar", sha256(tar)) == tar
+    with pytest.raises(UserError, match="but the configuration says"):
+        _receive(gz, "application/vnd.oci.image.layer.v1.tar+gzip", sha256(b"other"))
+    with pytest.raises(UserError, match="truncated"):
+        _receive(tar, "application/vnd.oci.image.layer.v1.tar", None, size=len(tar) + 1)
+    with pytest.raises(UserError, match="more than the"):
+        _receive(tar, "application/vnd.oci.image.layer.v1.tar", None, size=10)
+    with pytest.raises(UserError, match="gzip stream ends early"):
+        short = gz[:-20]
+        out: list[bytes] = []
+        receiver = LayerReceiver(Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", sha256(short), len(short)),
+                                 None, out.append, "l")
+        receiver.feed(short)
+        receiver.finish()
+    with pytest.raises(UserError, match="zstd"):
+        LayerReceiver(Descriptor("application/vnd.oci.image.layer.v1.tar+zstd", sha256(b""), 0), None, print, "l")
