@@ -18,7 +18,7 @@ stowage_install() {
   local wanted=(
     nix-build:nix-bin docker:docker.io dockerd:docker.io podman:podman runc:runc
     skopeo:skopeo umoci:umoci busybox:busybox-static gcc:gcc fakeroot:fakeroot
-    zstd:zstd curl:curl
+    zstd:zstd curl:curl docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils
   )
   local missing=()
   for pair in "${wanted[@]}"; do
