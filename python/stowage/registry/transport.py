@@ -124,7 +124,7 @@ def describe_os_error(error: BaseException) -> str:
     if isinstance(reason, ssl.SSLCertVerificationError):
         return f"TLS certificate not trusted ({reason.verify_message}); set SSL_CERT_FILE to the registry's CA, or tlsVerify = false for a loopback test registry"
     if isinstance(reason, http.client.IncompleteRead):
-        return f"the connection closed early ({reason.partial and len(reason.partial)} bytes read, {reason.expected} more expected)"
+        return f"the connection closed early ({len(reason.partial)} bytes read, {reason.expected} more expected)"
     text = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
     return f"cannot connect: {text}" if isinstance(reason, ConnectionRefusedError) else str(text)
 
