@@ -12,8 +12,14 @@
 }:
 let
   inherit (builtins)
+    all
+    appendContext
     baseNameOf
+    concatStringsSep
+    fromJSON
     isList
+    length
+    readFile
     replaceStrings
     seq
     storeDir
@@ -40,7 +46,7 @@ rec {
   # The request of the build-layered-image step (buildLayeredImage, buildImage).
   compressRequest = planned: compressor: {
     version = 1;
-    plan = "${planned.conf}";
+    plan = "${planned.conf}/plan.json";
     inherit compressor;
     zstd = if compressor == "zstd" then tools.zstd else null;
   };
@@ -54,6 +60,37 @@ rec {
       else
         errors.problem "must be one of \"none\", \"gz\", \"zstd\"" "Use compressor = \"gz\" (the default), \"zstd\" or \"none\"";
   };
+
+  # "layer-<hash of the paths>-<first name>": named after what it holds.
+  layerName =
+    paths:
+    let
+      first = builtins.head paths;
+      label = substring 33 40 (baseNameOf (unsafeDiscardStringContext first));
+    in
+    "layer-${substring 0 16 (builtins.hashString "sha256" (unsafeDiscardStringContext (concatStringsSep "\n" paths)))}-${label}";
+
+  # One store layer's record (python/stowage/cli/store_layer.py): exactly `paths`,
+  # or the closure of `packages` minus the `lower` layers' paths.
+  storeLayer =
+    {
+      name,
+      mtime,
+      owner,
+      paths ? null,
+      packages ? [ ],
+      lower ? [ ],
+    }:
+    step.run {
+      inherit name;
+      command = "store-layer";
+      request = {
+        version = 1;
+        inherit paths storeDir mtime owner;
+        lower = map (l: "${l}") lower;
+      };
+      extraAttrs = if paths == null then { exportReferencesGraph.closure = packages; } else { };
+    };
 
   # The derivation of a root layer (see python/stowage/cli/root_layer.py).
   rootLayer =
@@ -177,6 +214,23 @@ rec {
       default = true;
       check = validate.bool;
     };
+    # Explicit layers: each a list of packages, bottom first; each becomes one layer
+    # of their closure minus what lower layers hold. The rest is grouped above.
+    layers = {
+      default = [ ];
+      check =
+        v:
+        if isList v && all (g: isList g && all validate.isStorePathLike g) v then
+          null
+        else
+          errors.problem "must be a list of lists of packages (one list per layer, bottom first)" "For example layers = [ [ pkgs.glibc ] [ pkgs.python3 ] ]";
+    };
+    # Each store layer its own derivation (recorded digest, shared between images,
+    # cached). Evaluation then builds the layer plan (import from derivation).
+    cachedLayers = {
+      default = true;
+      check = validate.bool;
+    };
     passthru = {
       default = { };
       check = validate.attrs;
@@ -223,30 +277,88 @@ rec {
           nixDbAlso = [ configFile ];
         });
 
-      conf = step.run {
-        name = "${baseName}-conf.json";
+      owner = { inherit (a) uid gid uname gname; };
+      layerArgs = { inherit (a) mtime; inherit owner; };
+
+      # Explicit layers: a chain, each knowing the ones below it.
+      explicitLayers =
+        if a.layers != [ ] && a.mtime == "now" then
+          errors.fail who "layers need a fixed mtime (each layer is built once, by its own derivation); got mtime = \"now\". Drop layers, or set mtime to a time such as \"1970-01-01T00:00:01Z\"."
+        else
+        builtins.foldl' (
+        lower: group:
+        lower
+        ++ [
+          (storeLayer (layerArgs // {
+            name = layerName (map (p: "${p}") group);
+            packages = group;
+            inherit lower;
+          }))
+        ]
+      ) [ ] (if a.includeStorePaths then a.layers else [ ]);
+
+      confRequest = {
+        version = 2;
+        inherit imageName architecture variant owner;
+        inherit (a) created mtime maxLayers includeStorePaths;
+        fromImage = if a.fromImage == null then null else "${a.fromImage}";
+        fromImageTag = custom.fromImageTag or null;
+        customisationLayer = "${customisationLayer}";
+        configFile = "${configFile}";
+        explicitLayers = map (l: "${l}") explicitLayers;
+        inherit storeDir;
+      };
+
+      # The layer plan: the closure grouped into layers (and the tag's source).
+      layerPlan = step.run {
+        name = "${baseName}-conf";
         command = "mk-config";
-        request = {
-          version = 1;
-          inherit imageName architecture variant;
-          inherit (a) tag created mtime maxLayers includeStorePaths;
-          owner = { inherit (a) uid gid uname gname; };
-          fromImage = if a.fromImage == null then null else "${a.fromImage}";
-          fromImageTag = custom.fromImageTag or null;
-          customisationLayer = "${customisationLayer}";
-          configFile = "${configFile}";
-          inherit storeDir;
+        request = confRequest // {
+          inherit (a) tag;
+          layerRecords = null;
         };
         extraAttrs.exportReferencesGraph.closure = [
           customisationLayer
           configFile
         ];
       };
+
+      imageTag =
+        if a.tag != null then a.tag else substring 0 32 (baseNameOf (unsafeDiscardStringContext layerPlan.outPath));
+
+      cached = a.cachedLayers && a.includeStorePaths && a.mtime != "now";
+
+      # With cachedLayers: the plan's groups (read at evaluation time), each built
+      # by its own derivation that depends on exactly its store paths.
+      autoLayers =
+        let
+          planned = (fromJSON (unsafeDiscardStringContext (readFile "${layerPlan}/plan.json"))).storeLayers;
+          groups = map (l: map unsafeDiscardStringContext l.paths) planned;
+          auto = builtins.genList (i: builtins.elemAt groups (i + length explicitLayers)) (
+            length groups - length explicitLayers
+          );
+        in
+        map (group: storeLayer (layerArgs // {
+          name = layerName group;
+          paths = map (p: appendContext p { ${p} = { path = true; }; }) group;
+        })) auto;
+
+      conf =
+        if !cached then
+          layerPlan
+        else
+          step.run {
+            name = "${baseName}-image";
+            command = "mk-config";
+            request = confRequest // {
+              tag = imageTag;
+              layerRecords = map (l: "${l}") autoLayers;
+            };
+          };
     in
     {
-      inherit conf customisationLayer configFile imageName baseName;
-      imageTag =
-        if a.tag != null then a.tag else substring 0 32 (baseNameOf (unsafeDiscardStringContext conf.outPath));
+      inherit conf layerPlan customisationLayer configFile imageName baseName imageTag;
+      storeLayers = explicitLayers ++ (if cached then autoLayers else [ ]);
     };
 
   # drv plus the attributes every image carries, and the user's passthru.
@@ -255,7 +367,7 @@ rec {
     let
       passthru =
         {
-          inherit (planned) imageName imageTag conf customisationLayer configFile;
+          inherit (planned) imageName imageTag conf layerPlan customisationLayer configFile storeLayers;
         }
         // extra
         // a.passthru;

@@ -17,7 +17,7 @@ let
       module = "stowage.cli.stream";
       args = [
         "--plan"
-        "${planned.conf}"
+        "${planned.conf}/plan.json"
       ];
     };
   };

@@ -9,15 +9,14 @@ is fixed), so layers are named by position, which is known before their digest.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
-from . import canonical_json, docker_archive, image_config, layer, tarformat
+from . import docker_archive, image_metadata, layer, tarformat
 from .errors import UserError
-from .plan import Base, ImagePlan
+from .plan import Base, ImagePlan, StoreLayer
 from .sink import HashingSink
 from .tarformat import Stamp
 from .timestamps import epoch_seconds, rfc3339
@@ -29,9 +28,8 @@ _CHUNK = 1 << 20
 
 @dataclass
 class _Written:
-    names: list[str]
+    names: list[str]  # the plan's member names, by position
     diff_ids: list[str]
-    history: list[dict[str, object]]
 
 
 def _member(sink: HashingSink, name: str, size: int, stamp: Stamp) -> None:
@@ -48,20 +46,12 @@ def _describe(paths: tuple[str, ...], limit: int = 3) -> str:
     return ", ".join(names[:limit]) + more
 
 
-def _base_history(base: Base, created: str) -> list[dict[str, object]]:
-    """The base's own history when it matches its layers, else one entry per layer."""
-    real = [h for h in base.history if not h.get("empty_layer")]
-    if len(real) == len(base.layers):
-        return list(base.history)
-    return [image_config.history_entry(created, "base image layer") for _ in base.layers]
-
-
 def _write_base(base: Base, sink: HashingSink, stamp: Stamp, out: _Written, progress: Progress) -> None:
-    written: dict[str, str] = {}
+    written: set[str] = set()
     with docker_archive.open_archive(base.archive) as archive:
-        for layer_ref in base.layers:
-            if layer_ref.source not in written:
-                name = f"layers/{len(out.names) + 1:03d}.tar"
+        for index, layer_ref in enumerate(base.layers):
+            name = out.names[index]
+            if name not in written:
                 member = docker_archive.resolve_member(archive, layer_ref.source)
                 handle = archive.extractfile(member)
                 assert handle is not None
@@ -69,29 +59,48 @@ def _write_base(base: Base, sink: HashingSink, stamp: Stamp, out: _Written, prog
                 while chunk := handle.read(_CHUNK):
                     sink.write(chunk)
                 sink.zeros(tarformat.padding(member.size))
-                written[layer_ref.source] = name
-            out.names.append(written[layer_ref.source])
+                written.add(name)
             out.diff_ids.append(layer_ref.diff_id)
-            progress(f"layer {len(out.names)}: {_mb(layer_ref.size)} from the base image")
+            progress(f"layer {len(out.diff_ids)}: {_mb(layer_ref.size)} from the base image")
 
 
 def _write_store_layer(
-    plan: ImagePlan, paths: tuple[str, ...], sink: HashingSink, stamps: tuple[Stamp, Stamp], out: _Written
+    plan: ImagePlan, store_layer: StoreLayer, sink: HashingSink, stamps: tuple[Stamp, Stamp],
+    out: _Written, verify: bool,
 ) -> str:
+    """Write one store layer: hashed while written, or, when its record gives
+    the digest, copied without hashing (its size checked; ``verify`` hashes anyway)."""
     outer, inner = stamps
+    paths = store_layer.paths
     entries = layer.store_entries(plan.store_dir, paths)
     size = layer.length(entries, inner)
-    name = f"layers/{len(out.names) + 1:03d}.tar"
+    if store_layer.size is not None and store_layer.size != size:
+        raise UserError(
+            f"the layer of {_describe(paths)} makes {size} bytes, but its record says "
+            f"{store_layer.size}: the record does not match the store (rebuild the image)"
+        )
+    name = out.names[len(out.diff_ids)]
     _member(sink, name, size, outer)
-    sink.begin_digest()
+    hashing = store_layer.diff_id is None or verify
+    if hashing:
+        sink.begin_digest()
     layer.write(entries, inner, sink)
-    diff_id, written = sink.end_digest()
-    if written != size:
-        raise UserError(f"the layer of {_describe(paths)} changed while it was written")
+    diff_id = store_layer.diff_id
+    if hashing:
+        digest, written = sink.end_digest()
+        if written != size:
+            raise UserError(f"the layer of {_describe(paths)} changed while it was written")
+        if diff_id is not None and digest != diff_id:
+            raise UserError(
+                f"the layer of {_describe(paths)} has digest {digest}, but its record says "
+                f"{diff_id}: the record does not match the store (rebuild the image)"
+            )
+        diff_id = digest
+    assert diff_id is not None
     sink.zeros(tarformat.padding(size))
-    out.names.append(name)
     out.diff_ids.append(diff_id)
-    return f"{_mb(size)}, {len(paths)} store paths: {_describe(paths)}"
+    recorded = "" if store_layer.diff_id is None else " (recorded)"
+    return f"{_mb(size)}, {len(paths)} store paths{recorded}: {_describe(paths)}"
 
 
 def write_image(
@@ -101,6 +110,7 @@ def write_image(
     repo_tag: Optional[str] = None,
     progress: Progress = lambda line: None,
     now: Optional[datetime] = None,
+    verify: bool = False,
 ) -> None:
     """Write the docker-archive of ``plan`` to ``sink``."""
     now = now or datetime.now(timezone.utc)
@@ -109,43 +119,22 @@ def write_image(
     o = plan.owner
     outer = Stamp(mtime, 0, 0, b"", b"")
     inner = Stamp(mtime, o.uid, o.gid, o.uname.encode(), o.gname.encode())
-    out = _Written([], [], [])
+    out = _Written(image_metadata.layer_names(plan), [])
     if plan.base is not None:
         _write_base(plan.base, sink, outer, out, progress)
-        out.history.extend(_base_history(plan.base, created))
-    for paths in plan.store_layers:
-        summary = _write_store_layer(plan, paths, sink, (outer, inner), out)
-        out.history.append(image_config.history_entry(created, "store paths: " + " ".join(paths)))
-        progress(f"layer {len(out.names)}: {summary}")
+    for store_layer in plan.store_layers:
+        summary = _write_store_layer(plan, store_layer, sink, (outer, inner), out, verify)
+        progress(f"layer {len(out.diff_ids)}: {summary}")
     custom = plan.customisation_layer
-    name = f"layers/{len(out.names) + 1:03d}.tar"
-    _member(sink, name, custom.size, outer)
-    sink.copy_file(os.fsencode(custom.source), custom.size)
+    _member(sink, out.names[len(out.diff_ids)], custom.size, outer)
+    sink.file(os.fsencode(custom.source), custom.size)
     sink.zeros(tarformat.padding(custom.size))
-    out.names.append(name)
     out.diff_ids.append(custom.diff_id)
-    out.history.append(image_config.history_entry(created, "customisation layer"))
-    progress(f"layer {len(out.names)}: {_mb(custom.size)}, the customisation layer")
-    _write_metadata(plan, sink, outer, out, created, repo_tag or plan.repo_tag)
-
-
-def _write_metadata(
-    plan: ImagePlan, sink: HashingSink, stamp: Stamp, out: _Written, created: str, repo_tag: str
-) -> None:
-    config = canonical_json.dumps(
-        image_config.document(
-            architecture=plan.architecture,
-            variant=plan.variant,
-            created=created,
-            config=plan.config,
-            diff_ids=out.diff_ids,
-            history=out.history,
-        )
-    )
-    config_name = f"{hashlib.sha256(config).hexdigest()}.json"
-    manifest = canonical_json.dumps(docker_archive.manifest(config_name, [repo_tag], out.names))
-    for name, data in ((config_name, config), ("manifest.json", manifest)):
-        _member(sink, name, len(data), stamp)
+    progress(f"layer {len(out.diff_ids)}: {_mb(custom.size)}, the customisation layer")
+    config = image_metadata.config_bytes(plan, created, out.diff_ids)
+    manifest = image_metadata.manifest_bytes(plan, config, repo_tag or plan.repo_tag)
+    for name, data in ((image_metadata.config_name(config), config), ("manifest.json", manifest)):
+        _member(sink, name, len(data), outer)
         sink.write(data)
         sink.zeros(tarformat.padding(len(data)))
     sink.write(tarformat.END_OF_ARCHIVE)

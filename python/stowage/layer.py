@@ -147,7 +147,7 @@ def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
         own = stamp if e.owner is None else _stamp_for(stamp, e.owner)
         sink.write(header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname))
         if e.typeflag == regular:
-            sink.copy_file(e.root + e.name, e.size)
+            sink.file(e.root + e.name, e.size)
             if e.size % tarformat.BLOCK:
                 sink.zeros(tarformat.padding(e.size))
     sink.write(tarformat.END_OF_ARCHIVE)

@@ -2,17 +2,22 @@
 ``stream`` reads. It names every byte source of the image and settles every
 choice, so that streaming makes none.
 
-Schema (version 1; camelCase keys)::
+Schema (version 2; camelCase keys)::
 
-    {"version": 1,
+    {"version": 2,
      "repoTag": "name:tag", "created": RFC 3339 or "now", "mtime": RFC 3339 or "now",
      "architecture": "amd64", "variant": null or "v7", "config": {...},
      "owner": {"uid": 0, "gid": 0, "uname": "root", "gname": "root"},
      "storeDir": "/nix/store",
      "base": null or {"archive": path, "history": [...],
                       "layers": [{"member": name, "diffId": "sha256:..", "size": n}]},
-     "storeLayers": [["/nix/store/..", ...], ...],
+     "storeLayers": [{"paths": ["/nix/store/..", ...],
+                      "diffId": "sha256:.." or null, "size": n or null}, ...],
      "customisationLayer": {"tar": path, "diffId": "sha256:..", "size": n}}
+
+A store layer with a ``diffId`` was recorded by its own derivation: the stream
+writes it without hashing and checks its size; one without is hashed while it is
+written.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Optional
 from . import canonical_json
 from .jsondoc import fields, optional_str, versioned
 
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,15 @@ class BlobLayer:
 
 
 @dataclass(frozen=True)
+class StoreLayer:
+    """A layer of store paths; ``diff_id`` and ``size`` when a record has them."""
+
+    paths: tuple[str, ...]
+    diff_id: Optional[str] = None
+    size: Optional[int] = None
+
+
+@dataclass(frozen=True)
 class Base:
     archive: str
     layers: tuple[BlobLayer, ...]
@@ -61,7 +75,7 @@ class ImagePlan:
     owner: Owner
     store_dir: str
     base: Optional[Base]
-    store_layers: tuple[tuple[str, ...], ...]
+    store_layers: tuple[StoreLayer, ...]
     customisation_layer: BlobLayer
 
     def to_json(self) -> bytes:
@@ -93,7 +107,10 @@ def _encode(plan: ImagePlan) -> dict[str, Any]:
         "owner": {"uid": o.uid, "gid": o.gid, "uname": o.uname, "gname": o.gname},
         "storeDir": plan.store_dir,
         "base": base,
-        "storeLayers": [list(group) for group in plan.store_layers],
+        "storeLayers": [
+            {"paths": list(layer.paths), "diffId": layer.diff_id, "size": layer.size}
+            for layer in plan.store_layers
+        ],
         "customisationLayer": _encode_blob(plan.customisation_layer, "tar"),
     }
 
@@ -111,6 +128,15 @@ def _decode_base(doc: Any) -> Optional[Base]:
         str(d["archive"]),
         tuple(_decode_blob(layer, "member") for layer in d["layers"]),
         tuple(d["history"]),
+    )
+
+
+def _decode_store_layer(doc: Any) -> StoreLayer:
+    d = fields(doc, "a store layer of the image plan", {"paths", "diffId", "size"})
+    return StoreLayer(
+        tuple(str(p) for p in d["paths"]),
+        optional_str(d["diffId"]),
+        None if d["size"] is None else int(d["size"]),
     )
 
 
@@ -135,6 +161,6 @@ def parse(doc: Any) -> ImagePlan:
         owner=Owner(int(o["uid"]), int(o["gid"]), str(o["uname"]), str(o["gname"])),
         store_dir=str(d["storeDir"]),
         base=_decode_base(d["base"]),
-        store_layers=tuple(tuple(str(p) for p in group) for group in d["storeLayers"]),
+        store_layers=tuple(_decode_store_layer(layer) for layer in d["storeLayers"]),
         customisation_layer=_decode_blob(d["customisationLayer"], "tar"),
     )

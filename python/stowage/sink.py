@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Optional
 
@@ -45,11 +46,22 @@ def fd_output(fd: int) -> Output:
     return write_all
 
 
-class HashingSink:
-    """Buffers writes; hashes the bytes between ``begin_digest`` and ``end_digest``."""
+#: Files at least this large go straight from the store to a file-descriptor
+#: output (sendfile / copy_file_range) when nothing is being hashed; smaller ones
+#: are cheaper through the buffer (one read, no flush).
+DIRECT_MIN = 256 << 10
 
-    def __init__(self, output: Output) -> None:
+
+class HashingSink:
+    """Buffers writes; hashes the bytes between ``begin_digest`` and ``end_digest``.
+
+    With ``direct_fd`` (the descriptor ``output`` writes to), files that need no
+    hashing are copied by the kernel instead of through Python."""
+
+    def __init__(self, output: Output, direct_fd: Optional[int] = None) -> None:
         self._output = output
+        self._direct_fd = direct_fd
+        self._copy_range = direct_fd is not None and stat.S_ISREG(os.fstat(direct_fd).st_mode)
         self._buffers = [memoryview(bytearray(BUFFER_SIZE)) for _ in range(BUFFERS)]
         self._busy: list[list[Future[object]]] = [[] for _ in range(BUFFERS)]
         self._current = 0
@@ -126,6 +138,46 @@ class HashingSink:
             self._copy_fd(fd, path, size)
         finally:
             os.close(fd)
+
+    def file(self, path: bytes, size: int) -> None:
+        """Append the ``size`` bytes of ``path``: by the kernel when possible."""
+        if self._hasher is not None or self._direct_fd is None or size < DIRECT_MIN:
+            self.copy_file(path, size)
+            return
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as error:
+            raise UserError(f"cannot read {os.fsdecode(path)}: {error.strerror}") from None
+        try:
+            if os.fstat(fd).st_size != size:
+                raise UserError(
+                    f"{os.fsdecode(path)} has changed: it has {os.fstat(fd).st_size} bytes, "
+                    f"the layer's record says {size}"
+                )
+            self._flush()
+            self._wait_all()
+            self._send(fd, path, size)
+        finally:
+            os.close(fd)
+
+    def _send(self, fd: int, path: bytes, size: int) -> None:
+        """Copy ``size`` bytes of ``fd`` to the output descriptor in the kernel."""
+        assert self._direct_fd is not None
+        offset = 0
+        while offset < size:
+            count = min(size - offset, 1 << 30)
+            if self._copy_range:  # file to file: may share extents (reflink)
+                try:
+                    sent = os.copy_file_range(fd, self._direct_fd, count, offset)
+                except OSError:
+                    self._copy_range = False
+                    continue
+            else:
+                sent = os.sendfile(self._direct_fd, fd, offset, count)
+            if sent == 0:
+                raise UserError(f"{os.fsdecode(path)} changed while it was read: {offset} of {size} bytes")
+            offset += sent
+        self._flushed += size
 
     def _copy_fd(self, fd: int, path: bytes, size: int) -> None:
         remaining = size

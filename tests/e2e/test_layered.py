@@ -385,8 +385,10 @@ def test_closed_pipe_ends_quietly_with_failure() -> None:
 
 
 def test_vanished_store_path_is_a_one_line_error(tmp_path: Path) -> None:
-    conf = json.loads(build("helloStream.conf").read_text())
-    conf["storeLayers"] = [["/nix/store/00000000000000000000000000000000-vanished"]]
+    conf = json.loads((build("helloStream.conf") / "plan.json").read_text())
+    conf["storeLayers"] = [
+        {"paths": ["/nix/store/00000000000000000000000000000000-vanished"], "diffId": None, "size": None}
+    ]
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(conf))
     result = subprocess.run(

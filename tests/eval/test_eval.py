@@ -43,24 +43,26 @@ def _attrs(expr: str) -> dict:
 
 
 def test_default_architecture_follows_system() -> None:
-    conf = nix_eval(f'(import {REPO} {{ system = "aarch64-linux"; }}).streamLayeredImage {{ name = "a"; }}')
-    assert isinstance(conf, str)  # the derivation evaluates (to its out path)
-    request = nix_eval(f'((import {REPO} {{ system = "aarch64-linux"; }}).streamLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage')
+    image = nix_eval(f'(import {REPO} {{ system = "aarch64-linux"; }}).streamLayeredImage {{ name = "a"; cachedLayers = false; }}')
+    assert isinstance(image, str)  # the derivation evaluates (to its out path)
+    request = nix_eval(f'((import {REPO} {{ system = "aarch64-linux"; }}).streamLayeredImage {{ name = "a"; }}).layerPlan.drvAttrs.stowage')
     assert (request["architecture"], request["variant"]) == ("arm64", None)
-    request = nix_eval(f'((import {REPO} {{ system = "armv7l-linux"; }}).streamLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage')
+    request = nix_eval(f'((import {REPO} {{ system = "armv7l-linux"; }}).streamLayeredImage {{ name = "a"; }}).layerPlan.drvAttrs.stowage')
     assert (request["architecture"], request["variant"]) == ("arm", "v7")
-    request = nix_eval(f'((import {REPO} {{ system = "armv7l-linux"; }}).streamLayeredImage {{ name = "a"; architecture = "arm64"; }}).conf.drvAttrs.stowage')
+    request = nix_eval(f'((import {REPO} {{ system = "armv7l-linux"; }}).streamLayeredImage {{ name = "a"; architecture = "arm64"; }}).layerPlan.drvAttrs.stowage')
     assert (request["architecture"], request["variant"]) == ("arm64", None)
 
 
 def test_linux_image_from_a_darwin_builder_is_allowed() -> None:
     lib = f'import {REPO} {{ system = "x86_64-linux"; localSystem = "aarch64-darwin"; }}'
-    attrs = nix_eval(f'((({lib}).buildLayeredImage {{ name = "a"; }}).drvAttrs) // {{ stowage = null; }}')
+    # cachedLayers would build the layer plan while evaluating: on the darwin machine.
+    image = f'(({lib}).buildLayeredImage {{ name = "a"; cachedLayers = false; }})'
+    attrs = nix_eval(f"({image}.drvAttrs) // {{ stowage = null; }}")
     assert attrs["system"] == "aarch64-darwin"
-    request = nix_eval(f'((({lib}).buildLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage)')
+    request = nix_eval(f"({image}.conf.drvAttrs.stowage)")
     assert request["architecture"] == "amd64"
     require("nix-instantiate")
-    run(["nix-instantiate", *NIX_OPTIONS, "-E", f'(({lib}).buildLayeredImage {{ name = "a"; }})'])
+    run(["nix-instantiate", *NIX_OPTIONS, "-E", image])
 
 
 def test_host_mode_tools() -> None:
@@ -74,15 +76,15 @@ def test_host_mode_tools() -> None:
 def test_nixpkgs_mode_tools_come_from_pkgs() -> None:
     pkgs = f"import {HERE}/stand-in-pkgs.nix {{ }}"
     lib = f"import {REPO} {{ pkgs = {pkgs}; }}"
-    attrs = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).drvAttrs // {{ stowage = null; }}')
+    attrs = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; cachedLayers = false; }}).drvAttrs // {{ stowage = null; }}')
     python = nix_eval(f'"${{({pkgs}).buildPackages.python3}}/bin/python3"')
     assert attrs["builder"] == python and "python3-3.12" in python
     assert attrs["system"] == "x86_64-linux"  # builds run on the build platform
-    request = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).conf.drvAttrs.stowage')
+    request = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).layerPlan.drvAttrs.stowage')
     assert request["architecture"] == "arm64"  # the image is for the host platform
     custom = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).customisationLayer.drvAttrs.stowage')
     assert custom["shell"].endswith("-bash-5.2/bin/bash") and "coreutils-9.5/bin" in custom["path"]
-    stream = nix_eval(f'(({lib}).streamLayeredImage {{ name = "a"; }}).drvAttrs.stowage')
+    stream = nix_eval(f'(({lib}).streamLayeredImage {{ name = "a"; cachedLayers = false; }}).drvAttrs.stowage')
     assert stream["python"] == python
 
 
@@ -90,7 +92,7 @@ def test_image_tag_and_name_passthru() -> None:
     lib = f"import {REPO} {{ }}"
     for fn in ("streamLayeredImage", "buildLayeredImage"):
         img = f'(({lib}).{fn} {{ name = "Registry.Example.com:5000/Team/App"; passthru.extra = 1; }})'
-        got = nix_eval(f"{{ inherit ({img}) imageTag imageName extra; conf = {img}.conf.outPath; }}")
+        got = nix_eval(f"{{ inherit ({img}) imageTag imageName extra; conf = {img}.layerPlan.outPath; }}")
         assert got["imageName"] == "registry.example.com:5000/team/app"
         assert got["imageTag"] == Path(got["conf"]).name[:32]
         assert got["extra"] == 1

@@ -18,7 +18,7 @@ import pytest
 from stowage import layer
 from stowage.errors import UserError
 from stowage.image_writer import write_image
-from stowage.plan import Base, BlobLayer, ImagePlan, Owner
+from stowage.plan import Base, BlobLayer, ImagePlan, Owner, StoreLayer
 from stowage.sink import HashingSink
 from stowage.tarformat import Stamp
 
@@ -94,7 +94,7 @@ def make_plan(tmp_path: Path, store: Path, **changes: Any) -> ImagePlan:
         owner=Owner(1000, 100, "app", "users"),
         store_dir=str(store),
         base=None,
-        store_layers=((f"{store}/aaa-libc",), (f"{store}/bbb-app", f"{store}/ccc-data.txt")),
+        store_layers=(StoreLayer((f"{store}/aaa-libc",)), StoreLayer((f"{store}/bbb-app", f"{store}/ccc-data.txt"))),
         customisation_layer=make_customisation_layer(tmp_path, store),
     )
     fields.update(changes)

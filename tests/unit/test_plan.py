@@ -9,7 +9,7 @@ import pytest
 
 from stowage import plan
 from stowage.errors import UserError
-from stowage.plan import Base, BlobLayer, ImagePlan, Owner
+from stowage.plan import Base, BlobLayer, ImagePlan, Owner, StoreLayer
 
 PLAN = ImagePlan(
     repo_tag="registry.example.com/app:1.0",
@@ -25,7 +25,10 @@ PLAN = ImagePlan(
         (BlobLayer("blobs/sha256/11", "sha256:" + "1" * 64, 2048),),
         ({"created": "2020-01-01T00:00:00Z", "created_by": "ADD"}, {"empty_layer": True}),
     ),
-    store_layers=(("/nix/store/bbb-glibc", "/nix/store/ccc-zlib"), ("/nix/store/ddd-app",)),
+    store_layers=(
+        StoreLayer(("/nix/store/bbb-glibc", "/nix/store/ccc-zlib")),
+        StoreLayer(("/nix/store/ddd-app",), "sha256:" + "d" * 64, 10240),
+    ),
     customisation_layer=BlobLayer("/nix/store/eee-custom/layer.tar", "sha256:" + "2" * 64, 10240),
 )
 
@@ -47,18 +50,21 @@ def test_round_trip_without_base_or_variant() -> None:
 def test_the_document_is_canonical_and_versioned() -> None:
     data = PLAN.to_json()
     assert data == json.dumps(document(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    assert document()["version"] == plan.VERSION == 1
-    assert document()["storeLayers"] == [["/nix/store/bbb-glibc", "/nix/store/ccc-zlib"], ["/nix/store/ddd-app"]]
+    assert document()["version"] == plan.VERSION == 2
+    assert document()["storeLayers"] == [
+        {"paths": ["/nix/store/bbb-glibc", "/nix/store/ccc-zlib"], "diffId": None, "size": None},
+        {"paths": ["/nix/store/ddd-app"], "diffId": "sha256:" + "d" * 64, "size": 10240},
+    ]
     assert document()["customisationLayer"] == {
         "tar": "/nix/store/eee-custom/layer.tar", "diffId": "sha256:" + "2" * 64, "size": 10240,
     }
 
 
-@pytest.mark.parametrize("version", [0, 2, "1", None])
+@pytest.mark.parametrize("version", [0, 1, "2", None])
 def test_another_version_is_refused(version: object) -> None:
     doc = document()
     doc["version"] = version
-    with pytest.raises(UserError, match=f"the image plan has version {version!r}, but this program reads version 1"):
+    with pytest.raises(UserError, match=f"the image plan has version {version!r}, but this program reads version 2"):
         plan.parse(doc)
 
 

@@ -43,7 +43,8 @@ def build(doc: object, out: str) -> None:
         elif d["compressor"] == "zstd":
             _write_zstd(plan, str(d["zstd"]), raw)
         else:
-            _write(plan, raw.write)
+            with HashingSink(raw.write, direct_fd=raw.fileno()) as sink:
+                write_image(plan, sink, progress=progress_printer(PROGRAM))
 
 
 def _write_zstd(plan: image_plan.ImagePlan, zstd: str, raw: BinaryIO) -> None:

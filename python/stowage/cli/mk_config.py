@@ -1,40 +1,51 @@
 """Builder of the image plan: reads the build's structured attributes (the request
 from Nix and the closure graph), reads the base image if any, groups the store
-paths into layers, and writes the plan document (see ``stowage.plan``) to $out.
+paths into layers, and writes to the directory $out:
 
-The request, structured attribute ``stowage`` (version 1)::
+- ``plan.json``: the plan document (see ``stowage.plan``), which ``stream`` reads;
+- when every layer's digest is recorded and ``created`` is fixed, also the image's
+  ``config.json`` and ``manifest.json`` (exactly as the stream will write them)
+  and ``image-id`` (``sha256:`` of the configuration).
 
-    {"version": 1, "imageName": str, "tag": str or null, "created": str, "mtime": str,
+The request, structured attribute ``stowage`` (version 2)::
+
+    {"version": 2, "imageName": str, "tag": str or null, "created": str, "mtime": str,
      "architecture": str, "variant": str or null,
      "owner": {"uid", "gid", "uname", "gname"}, "maxLayers": int,
      "fromImage": path or null, "fromImageTag": "name:tag" or null,
      "customisationLayer": path, "configFile": path,
-     "includeStorePaths": bool, "storeDir": path}
+     "includeStorePaths": bool, "storeDir": path,
+     "explicitLayers": [store-layer record directories],
+     "layerRecords": null or [store-layer record directories]}
 
 and ``closure``: Nix's references graph of the customisation layer and config file.
+``explicitLayers`` (the ``layers`` argument) come first; the rest of the closure is
+grouped above them, or, when ``layerRecords`` are given, is exactly those
+recorded layers (the groups of an earlier plan, each built by its own derivation).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, image_config, layering
+from .. import closure, docker_archive, image_config, image_metadata, layer_record, layering
 from ..errors import UserError
 from ..jsondoc import fields, optional_str, read_attrs, versioned
-from ..plan import BlobLayer, ImagePlan, Owner
-from ..timestamps import epoch_seconds
+from ..plan import BlobLayer, ImagePlan, Owner, StoreLayer
+from ..timestamps import NOW, epoch_seconds, rfc3339
 from .common import output_path, run
 
 PROGRAM = "mk-config"
-VERSION = 1
+VERSION = 2
 _KEYS = {
     "version", "imageName", "tag", "created", "mtime", "architecture", "variant", "owner",
     "maxLayers", "fromImage", "fromImageTag", "customisationLayer", "configFile",
-    "includeStorePaths", "storeDir",
+    "includeStorePaths", "storeDir", "explicitLayers", "layerRecords",
 }
 
 
@@ -50,21 +61,43 @@ def _customisation(path: str) -> BlobLayer:
     return BlobLayer(os.path.join(path, "layer.tar"), str(record["diffId"]), int(record["size"]))
 
 
-def _store_layers(request: dict[str, Any], graph: Any, base_layers: int) -> list[list[str]]:
+def _records(directories: Any, stamp: tuple[int, Owner]) -> list[StoreLayer]:
+    layers = []
+    for directory in directories or []:
+        record = layer_record.read(str(directory))
+        if (record.mtime, record.owner) != stamp:
+            raise UserError(
+                f"the layer record {directory} was made for mtime {record.mtime} and owner "
+                f"{record.owner}, not for this image's {stamp[0]} and {stamp[1]}"
+            )
+        layers.append(record.layer)
+    return layers
+
+
+def _planned_layers(request: dict[str, Any], graph: Any, taken: int, explicit: list[StoreLayer]) -> list[StoreLayer]:
+    """Group the closure (minus what explicit layers hold) into the layers left."""
     if not request["includeStorePaths"]:
         return []
     internal = [request["customisationLayer"], request["configFile"]]
+    internal += [p for layer in explicit for p in layer.paths]
     paths = closure.parse_graph(graph).without(internal)
     if not paths.paths:
         return []
-    budget = int(request["maxLayers"]) - 1 - base_layers
+    budget = int(request["maxLayers"]) - 1 - taken
     if budget < 1:
         raise UserError(
-            f"maxLayers is {request['maxLayers']}, but fromImage has {base_layers} layers and "
-            f"the customisation layer takes one, which leaves none for the store paths; "
-            f"set maxLayers to at least {base_layers + 2}"
+            f"maxLayers is {request['maxLayers']}, but fromImage and the explicit layers take "
+            f"{taken} layers and the customisation layer one, which leaves none for the other "
+            f"store paths; set maxLayers to at least {taken + 2}"
         )
-    return layering.plan_layers(paths, budget)
+    return [StoreLayer(tuple(group)) for group in layering.plan_layers(paths, budget)]
+
+
+def _store_layers(request: dict[str, Any], graph: Any, base_layers: int, stamp: tuple[int, Owner]) -> list[StoreLayer]:
+    explicit = _records(request["explicitLayers"], stamp)
+    if request["layerRecords"] is not None:
+        return explicit + _records(request["layerRecords"], stamp)
+    return explicit + _planned_layers(request, graph, base_layers + len(explicit), explicit)
 
 
 def make_plan(request: Any, graph: Any, out: str) -> ImagePlan:
@@ -77,8 +110,10 @@ def make_plan(request: Any, graph: Any, out: str) -> ImagePlan:
         _check_architecture(base_image.config, r["architecture"], str(r["fromImage"]))
         base = base_image.base
         config = image_config.inherit(base_image.config.get("config"), config)
-    epoch_seconds(r["mtime"], "mtime", datetime.now(timezone.utc))  # fail early on a bad value
+    mtime = epoch_seconds(r["mtime"], "mtime", datetime.now(timezone.utc))  # fails early on a bad value
     o = r["owner"]
+    owner = Owner(int(o["uid"]), int(o["gid"]), str(o["uname"]), str(o["gname"]))
+    base_count = len(base.layers) if base else 0
     return ImagePlan(
         repo_tag=f"{r['imageName']}:{_tag(r, out)}",
         created=str(r["created"]),
@@ -86,14 +121,32 @@ def make_plan(request: Any, graph: Any, out: str) -> ImagePlan:
         architecture=str(r["architecture"]),
         variant=optional_str(r["variant"]),
         config=config,
-        owner=Owner(int(o["uid"]), int(o["gid"]), str(o["uname"]), str(o["gname"])),
+        owner=owner,
         store_dir=str(r["storeDir"]),
         base=base,
-        store_layers=tuple(
-            tuple(g) for g in _store_layers(r, graph, len(base.layers) if base else 0)
-        ),
+        store_layers=tuple(_store_layers(r, graph, base_count, (mtime, owner))),
         customisation_layer=_customisation(str(r["customisationLayer"])),
     )
+
+
+def write_outputs(plan: ImagePlan, out: str) -> None:
+    """Write the plan, and the configuration and manifest when they are known."""
+    os.mkdir(out)
+    with open(os.path.join(out, "plan.json"), "wb") as handle:
+        handle.write(plan.to_json())
+    diff_ids = image_metadata.recorded_diff_ids(plan)
+    if diff_ids is None or plan.created == NOW:
+        return
+    created = rfc3339(plan.created, "created", datetime.now(timezone.utc))
+    config = image_metadata.config_bytes(plan, created, diff_ids)
+    files = {
+        "config.json": config,
+        "manifest.json": image_metadata.manifest_bytes(plan, config, plan.repo_tag),
+        "image-id": ("sha256:" + hashlib.sha256(config).hexdigest()).encode(),
+    }
+    for name, data in files.items():
+        with open(os.path.join(out, name), "wb") as handle:
+            handle.write(data)
 
 
 def _check_architecture(base_config: dict[str, Any], architecture: str, path: str) -> None:
@@ -109,9 +162,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         attrs = read_attrs()
         out = output_path(attrs)
-        plan = make_plan(attrs["stowage"], attrs.get("closure", []), out)
-        with open(out, "wb") as handle:
-            handle.write(plan.to_json())
+        write_outputs(make_plan(attrs["stowage"], attrs.get("closure", []), out), out)
         return 0
 
     return run(PROGRAM, body)

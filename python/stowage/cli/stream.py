@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
         "-t", "--repo-tag", "--repo_tag", metavar="NAME:TAG", help="the name and tag to load the image as"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument(
+        "--verify", action="store_true",
+        help="hash recorded layers too, and fail if a digest differs from its record",
+    )
     return parser
 
 
@@ -57,8 +61,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         fd = sys.stdout.fileno()
         _widen_pipe(fd)
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
-        with HashingSink(fd_output(fd)) as sink:
-            write_image(plan, sink, repo_tag=repo_tag, progress=progress)
+        with HashingSink(fd_output(fd), direct_fd=fd) as sink:
+            write_image(plan, sink, repo_tag=repo_tag, progress=progress, verify=args.verify)
         return 0
 
     return run(PROGRAM, body)
