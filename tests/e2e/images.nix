@@ -303,4 +303,25 @@ in
     compressor = "none";
     copyToRoot = [ app ];
   };
+
+  dagUncached = stowage.buildLayeredImage {
+    name = "e2e-dag";
+    tag = "latest";
+    compressor = "none";
+    contents = [ app busybox ];
+    cachedLayers = false;
+  };
+  explicitLayers = stowage.buildLayeredImage {
+    name = "e2e-explicit";
+    tag = "latest";
+    compressor = "none";
+    contents = [ app busybox ];
+    layers = [ [ libA ] [ libB app ] ];
+  };
+  explicitStream = stowage.streamLayeredImage {
+    name = "e2e-explicit";
+    tag = "stream";
+    contents = [ app busybox ];
+    layers = [ [ libA ] [ libB app ] ];
+  };
 }

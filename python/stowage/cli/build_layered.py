@@ -22,7 +22,7 @@ from ..errors import UserError
 from ..image_writer import write_image
 from ..pgzip import ParallelGzipWriter
 from ..jsondoc import fields, read_attrs, versioned
-from ..sink import HashingSink, Output
+from ..sink import HashingSink, Output, fd_output
 from .common import output_path, progress_printer, run
 
 PROGRAM = "build-layered-image"
@@ -43,7 +43,8 @@ def build(doc: object, out: str) -> None:
         elif d["compressor"] == "zstd":
             _write_zstd(plan, str(d["zstd"]), raw)
         else:
-            with HashingSink(raw.write, direct_fd=raw.fileno()) as sink:
+            # Unbuffered writes: the kernel's copies go to the same descriptor.
+            with HashingSink(fd_output(raw.fileno()), direct_fd=raw.fileno()) as sink:
                 write_image(plan, sink, progress=progress_printer(PROGRAM))
 
 
