@@ -25,6 +25,18 @@ let
     else
       "${a.fromImageName}:${a.fromImageTag}";
 
+  # The arguments that pick one image of a multi-image fromImage archive.
+  pickSpec = {
+    fromImageName = {
+      default = null;
+      check = validate.nullOr validate.string;
+    };
+    fromImageTag = {
+      default = null;
+      check = validate.nullOr validate.string;
+    };
+  };
+
   # "x.tar.gz" -> "x"
   stem =
     name:
@@ -34,7 +46,7 @@ let
     if m == null then name else head m;
 in
 {
-  inherit pickTag;
+  inherit pickTag pickSpec;
 
   mergeImages =
     images:
@@ -58,18 +70,10 @@ in
     userArgs:
     let
       who = "exportImage";
-      a = args.parse who {
+      a = args.parse who (pickSpec // {
         fromImage = {
           required = true;
           check = validate.pathLike;
-        };
-        fromImageName = {
-          default = null;
-          check = validate.nullOr validate.string;
-        };
-        fromImageTag = {
-          default = null;
-          check = validate.nullOr validate.string;
         };
         name = {
           default = null;
@@ -79,7 +83,7 @@ in
         diskSize = {
           default = null;
         };
-      } userArgs;
+      }) userArgs;
       name =
         if a.name != null then
           a.name

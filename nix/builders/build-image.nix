@@ -23,15 +23,8 @@ let
       "passthru"
       "enableFakechroot"
     ]
+    // archives.pickSpec
     // {
-      fromImageName = {
-        default = null;
-        check = validate.nullOr validate.string;
-      };
-      fromImageTag = {
-        default = null;
-        check = validate.nullOr validate.string;
-      };
       copyToRoot = {
         default = null;
         check = validate.nullOr validate.contents;
