@@ -69,6 +69,7 @@ def heights(closure: Closure) -> dict[str, int]:
     result: dict[str, int] = {}
     for start in closure.paths:
         stack = [start]
+        entered: set[str] = set()  # on the current walk, below an unfinished path
         while stack:
             path = stack[-1]
             if path in result:
@@ -76,6 +77,9 @@ def heights(closure: Closure) -> dict[str, int]:
                 continue
             pending = [r for r in closure.paths[path].references if r not in result]
             if pending:
+                if path in entered:
+                    raise UserError(f"the references graph has a cycle through {path}")
+                entered.add(path)
                 stack.extend(pending)
                 continue
             refs = closure.paths[path].references

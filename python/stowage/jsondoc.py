@@ -51,3 +51,24 @@ def optional_str(value: Any) -> Optional[str]:
     if value is None or isinstance(value, str):
         return value
     raise UserError(f"expected a string or null; got {value!r}")
+
+
+def string(value: Any, what: str) -> str:
+    """``value`` if it is a string; a UserError naming ``what`` otherwise."""
+    if isinstance(value, str):
+        return value
+    raise UserError(f"{what} must be a string; got {value!r}")
+
+
+def integer(value: Any, what: str) -> int:
+    """``value`` if it is an integer (not a boolean); a UserError otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise UserError(f"{what} must be an integer; got {value!r}")
+
+
+def strings(value: Any, what: str) -> tuple[str, ...]:
+    """``value`` if it is a list of strings, as a tuple."""
+    if isinstance(value, list):
+        return tuple(string(item, f"an item of {what}") for item in value)
+    raise UserError(f"{what} must be a list of strings; got {value!r}")

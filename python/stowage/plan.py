@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from . import canonical_json
-from .jsondoc import fields, optional_str, versioned
+from .errors import UserError
+from .jsondoc import fields, integer, optional_str, string, strings, versioned
 
 VERSION = 2
 
@@ -116,8 +117,13 @@ def _encode(plan: ImagePlan) -> dict[str, Any]:
 
 
 def _decode_blob(doc: Any, source_key: str) -> BlobLayer:
-    d = fields(doc, "a layer of the image plan", {source_key, "diffId", "size"})
-    return BlobLayer(str(d[source_key]), str(d["diffId"]), int(d["size"]))
+    what = "a layer of the image plan"
+    d = fields(doc, what, {source_key, "diffId", "size"})
+    return BlobLayer(
+        string(d[source_key], f"{source_key} of {what}"),
+        string(d["diffId"], f"diffId of {what}"),
+        integer(d["size"], f"size of {what}"),
+    )
 
 
 def _decode_base(doc: Any) -> Optional[Base]:
@@ -132,11 +138,12 @@ def _decode_base(doc: Any) -> Optional[Base]:
 
 
 def _decode_store_layer(doc: Any) -> StoreLayer:
-    d = fields(doc, "a store layer of the image plan", {"paths", "diffId", "size"})
+    what = "a store layer of the image plan"
+    d = fields(doc, what, {"paths", "diffId", "size"})
     return StoreLayer(
-        tuple(str(p) for p in d["paths"]),
+        strings(d["paths"], f"paths of {what}"),
         optional_str(d["diffId"]),
-        None if d["size"] is None else int(d["size"]),
+        None if d["size"] is None else integer(d["size"], f"size of {what}"),
     )
 
 
@@ -151,6 +158,10 @@ def parse(doc: Any) -> ImagePlan:
         },
     )
     o = fields(d["owner"], "the plan's owner", {"uid", "gid", "uname", "gname"})
+    if not isinstance(d["storeLayers"], list):
+        raise UserError(f"storeLayers of the image plan must be a list; got {d['storeLayers']!r}")
+    if not isinstance(d["config"], dict):
+        raise UserError(f"config of the image plan must be an object; got {d['config']!r}")
     return ImagePlan(
         repo_tag=str(d["repoTag"]),
         created=str(d["created"]),
@@ -158,7 +169,12 @@ def parse(doc: Any) -> ImagePlan:
         architecture=str(d["architecture"]),
         variant=optional_str(d["variant"]),
         config=dict(d["config"]),
-        owner=Owner(int(o["uid"]), int(o["gid"]), str(o["uname"]), str(o["gname"])),
+        owner=Owner(
+            integer(o["uid"], "the plan's uid"),
+            integer(o["gid"], "the plan's gid"),
+            string(o["uname"], "the plan's uname"),
+            string(o["gname"], "the plan's gname"),
+        ),
         store_dir=str(d["storeDir"]),
         base=_decode_base(d["base"]),
         store_layers=tuple(_decode_store_layer(layer) for layer in d["storeLayers"]),

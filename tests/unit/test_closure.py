@@ -98,3 +98,11 @@ def test_without_drops_paths_and_references_to_them() -> None:
 )
 def test_store_path_name(path: str, name: str) -> None:
     assert StorePath(path, 0, ()).name == name
+
+
+def test_a_cycle_is_an_error_not_a_hang() -> None:
+    from stowage.closure import Closure, StorePath, heights
+
+    cyclic = Closure({"/s/a": StorePath("/s/a", 1, ("/s/b",)), "/s/b": StorePath("/s/b", 1, ("/s/a",))})
+    with pytest.raises(UserError, match="the references graph has a cycle through /s/"):
+        heights(cyclic)

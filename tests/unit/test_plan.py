@@ -108,3 +108,20 @@ def test_a_document_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(UserError, match="the image plan has version"):
         plan.parse([document()])
 
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.__setitem__("storeLayers", "abc"), "storeLayers of the image plan must be a list"),
+        (lambda d: d["storeLayers"][1].__setitem__("size", "12"), "size of a store layer of the image plan must be an integer"),
+        (lambda d: d["owner"].__setitem__("uname", 0), "the plan's uname must be a string"),
+        (lambda d: d["owner"].__setitem__("uid", True), "the plan's uid must be an integer"),
+        (lambda d: d["storeLayers"][0].__setitem__("paths", [1]), "an item of paths of a store layer"),
+    ],
+)
+def test_values_of_the_wrong_type_are_refused(edit: Any, message: str) -> None:
+    doc = document()
+    edit(doc)
+    with pytest.raises(UserError, match=message):
+        plan.parse(doc)
