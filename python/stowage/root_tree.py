@@ -55,7 +55,12 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _copy(source: str, target: str, keep_dirlinks: bool) -> None:
+def _inside(path: str, root: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top + os.sep)
+
+
+def _copy(source: str, target: str, keep_dirlinks: bool, root: str) -> None:
     for name in sorted(os.listdir(source)):
         src = os.path.join(source, name)
         dst = os.path.join(target, name)
@@ -64,7 +69,13 @@ def _copy(source: str, target: str, keep_dirlinks: bool) -> None:
             if not (os.path.isdir(dst) and (not os.path.islink(dst) or keep_dirlinks)):
                 _remove(dst)
                 os.mkdir(dst, 0o755)
-            _copy(src, dst, keep_dirlinks)
+            if not _inside(dst, root):  # a kept dirlink must not lead out of the image
+                raise UserError(
+                    f"copyToRoot: /{os.path.relpath(dst, root)} is a symlink to "
+                    f"{os.readlink(dst)}, outside the image root, and {src} has files for it; "
+                    "set keepContentsDirlinks = false, or make the link relative"
+                )
+            _copy(src, dst, keep_dirlinks, root)
         elif os.path.islink(src):
             _remove(dst)
             os.symlink(os.readlink(src), dst)
@@ -82,4 +93,4 @@ def copy_contents(contents: list[str], root: str, keep_dirlinks: bool) -> None:
                 f"copyToRoot item {item} is not a directory; put files in a directory "
                 "(e.g. a derivation with $out/bin/...) to add them to the image root"
             )
-        _copy(item, root, keep_dirlinks)
+        _copy(item, root, keep_dirlinks, root)

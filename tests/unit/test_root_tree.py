@@ -114,3 +114,22 @@ def test_copy_keep_dirlinks_keeps_a_symlink_to_a_directory(tmp_path: Path, root:
 def test_copy_refuses_an_item_that_is_not_a_directory(tmp_path: Path, root: Path) -> None:
     with pytest.raises(UserError, match=f"copyToRoot item {tmp_path}/gone is not a directory"):
         root_tree.copy_contents([str(tmp_path / "gone")], str(root), keep_dirlinks=False)
+
+
+def test_a_kept_dirlink_never_leads_out_of_the_root(tmp_path: Path) -> None:
+    from stowage.errors import UserError
+    from stowage.root_tree import copy_contents
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "lib").symlink_to(outside)
+    second = tmp_path / "second"
+    (second / "lib").mkdir(parents=True)
+    (second / "lib" / "x.so").write_text("x")
+    root = tmp_path / "root"
+    root.mkdir()
+    with pytest.raises(UserError, match="copyToRoot: /lib is a symlink to .*outside the image root"):
+        copy_contents([str(first), str(second)], str(root), keep_dirlinks=True)
+    assert list(outside.iterdir()) == []
