@@ -1,11 +1,18 @@
-# A synthetic closure and its streamLayeredImage, for bench/stream.py.
+# A synthetic closure and its image, for bench/stream.py and bench/rebuild.py.
 #
 #   nix-build bench/closure.nix --argstr mix default --arg sizeMb 500 -A conf
+#   nix-build bench/closure.nix --arg app 2 --argstr builder layered -A image
 #
 # `paths` store paths, each built by make_store_path.py from a seed (no file
 # content passes through evaluation), linked into a DAG: path i refers to
 # path (i - 1) / 2 and, from i = 3 on, to (5 i + 3) mod i. A root path refers
-# to all of them; the image's contents is that root.
+# to all of them; the image's contents is that root, plus, when `app` is set
+# (an integer, the application's version), an `appMb` "application" path that
+# refers to the root: changing `app` changes only that path.
+# `builder` is "stream" (streamLayeredImage) or "layered" (buildLayeredImage
+# with `compressor`); `mtime` is the layers' mtime (a new one gives new layer
+# derivations without new store paths); a new `tag` gives a new image
+# derivation over the same layers.
 {
   stowage ? import ../. { },
   mix ? "default",
@@ -14,6 +21,12 @@
   paths ? 40,
   maxLayers ? 100,
   seed ? 1,
+  app ? null,
+  appMb ? 10,
+  builder ? "stream",
+  compressor ? "none",
+  mtime ? "1970-01-01T00:00:01Z",
+  tag ? null,
 }:
 let
   inherit (builtins)
@@ -70,13 +83,45 @@ let
     ];
   };
 
-  image = stowage.streamLayeredImage {
-    name = "bench-${mix}";
-    contents = [ root ];
-    inherit maxLayers;
+  application = derivation {
+    name = "bench-app-${toString app}";
+    system = currentSystem;
+    builder = "/usr/bin/python3";
+    args = [
+      "-SB"
+      generator
+    ];
+    mix = "default";
+    seed = toString app;
+    index = "1000000";
+    bytes = toString (appMb * 1000000);
+    files = "0";
+    deps = "${root}";
   };
+
+  contents = [ root ] ++ (if app == null then [ ] else [ application ]);
+
+  imageArgs = {
+    name = "bench-${mix}";
+    inherit contents maxLayers mtime tag;
+  };
+
+  image =
+    if builder == "stream" then
+      stowage.streamLayeredImage imageArgs
+    else
+      stowage.buildLayeredImage (imageArgs // { inherit compressor; });
 in
 {
-  inherit image root;
+  inherit image root contents;
   inherit (image) conf;
+  # Every output this image adds to the store beyond its contents' closure.
+  added = [
+    image
+    image.conf
+    image.layerPlan
+    image.customisationLayer
+    image.configFile
+  ] ++ image.storeLayers;
+  layerRecords = map (l: "${l}/layer.json") image.storeLayers;
 }
