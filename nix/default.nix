@@ -12,8 +12,9 @@ let
   platform = import ./platform.nix { inherit errors; };
   tools = import ./tools.nix { inherit pkgs; };
   step = import ./build-step.nix { inherit tools localSystem; };
+  push = import ./builders/push.nix { inherit errors step tools; };
   layered = import ./builders/layered-plan.nix {
-    inherit args errors validate reference platform step tools system;
+    inherit args errors validate reference platform step tools system push;
   };
   helpers = import ./packages/helpers.nix { inherit step tools; };
   archives = import ./builders/archives.nix {

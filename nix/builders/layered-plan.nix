@@ -9,6 +9,7 @@
   step,
   tools,
   system,
+  push,
 }:
 let
   inherit (builtins)
@@ -369,6 +370,7 @@ rec {
         {
           inherit (planned) imageName imageTag conf layerPlan customisationLayer configFile storeLayers;
         }
+        // push.attrs a planned
         // extra
         // a.passthru;
     in

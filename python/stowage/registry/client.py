@@ -1,7 +1,9 @@
-"""The registry's endpoints for pulling (``/v2/<name>/manifests/<ref>`` and
-``/v2/<name>/blobs/<digest>``), with authentication: anonymous first; on a 401,
-the challenge's scheme: a Bearer token from its realm (sent the credentials, if
-any, as basic auth), or basic auth itself.
+"""The registry's endpoints (``/v2/<name>/manifests/<ref>`` and
+``/v2/<name>/blobs/<digest>``, and any request a push makes), with
+authentication: anonymous first; on a 401, the challenge's scheme: a Bearer
+token from its realm (sent the credentials, if any, as basic auth), or basic
+auth itself. A new challenge (a push asks for a wider scope than a pull) is
+answered once more.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ class RegistryClient:
     """Pull access to one repository."""
 
     def __init__(self, repo: Repository, *, tls_verify: bool, env: Mapping[str, str],
-                 transport: Optional[Transport] = None) -> None:
+                 transport: Optional[Transport] = None, actions: str = "pull") -> None:
         self.repo = repo
+        self.actions = actions  # the token scope's actions: "pull", or "pull,push"
         self.tls_verify = tls_verify
         self.transport = transport or Transport(ssl_context(tls_verify, env))
         self.credentials = credentials.lookup(repo, env)
         self._authorization: Optional[str] = None
+        self._answered: Optional[str] = None  # the challenge _authorization answers
         self._base: Optional[str] = None
 
     # -- requests -------------------------------------------------------------
@@ -56,20 +60,42 @@ class RegistryClient:
                     self._base = f"http://{self.repo.api_host}"
         return self._base
 
-    def _open(self, path: str, accept: str = "*/*") -> Response:
-        """One attempt at GET ``path``, authenticating once if challenged."""
-        url = self._base_url() + path
-        for _ in range(2):
-            request = urllib.request.Request(url, headers={"Accept": accept})
+    @property
+    def authorization(self) -> Optional[str]:
+        """The Authorization header value in use, if any (for a streamed upload)."""
+        return self._authorization
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path``, or ``path`` itself when it is one (a Location)."""
+        return path if "://" in path else self._base_url() + path
+
+    def _open(self, path: str, accept: str = "*/*", method: str = "GET",
+              data: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None) -> Response:
+        """One attempt at ``method path``, authenticating again when challenged anew."""
+        url = self.url(path)
+        for _ in range(3):
+            request = urllib.request.Request(url, data=data, method=method, headers={"Accept": accept, **(headers or {})})
             if self._authorization:
                 request.add_header("Authorization", self._authorization)
             response = self.transport.open(request)
-            if status(response) != 401 or self._authorization is not None:
-                return response
             header = response.headers.get("WWW-Authenticate", "")
+            if status(response) != 401 or header == self._answered:
+                return response
             response.close()
             self._authorization = self._authorize(header)
+            self._answered = header
         return response
+
+    def send(self, method: str, path: str, what: str, *, data: Optional[bytes] = None,
+             headers: Optional[Mapping[str, str]] = None) -> Response:
+        """The response to ``method path``, whatever its status, retried on transient errors."""
+        return self.transport.retrying(what, lambda: self._open(path, "*/*", method, data, headers))
+
+    def fail(self, response: Response, what: str) -> UserError:
+        """The error for an unexpected response (closed here)."""
+        detail = _error_detail(response)
+        response.close()
+        return UserError(f"{what}: {self._explain(status(response), detail)}")
 
     def get(self, path: str, what: str, accept: str = "*/*") -> Response:
         """The successful (2xx) response to GET ``path``, retried on transient errors."""
@@ -110,7 +136,7 @@ class RegistryClient:
         raise UserError(f"the registry asks for an unsupported authentication: {header!r}")
 
     def _token(self, params: dict[str, str]) -> str:
-        query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{self.repo.path}:pull"}
+        query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{self.repo.path}:{self.actions}"}
         url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
         headers = {"Authorization": self._basic()} if self.credentials is not None else {}
         what = f"token from {params['realm']}"

@@ -1,0 +1,94 @@
+"""Builder of a compressed-layer record: the digest and size of a layer as the
+push sends it (gzipped, see ``stowage.layer_blob``), without keeping the blob.
+Only an image's push depends on these derivations, so an image that is never
+pushed never pays for compression, and a layer shared by images is compressed
+once.
+
+Structured attribute ``stowage`` (version 1); exactly one of the sources is set::
+
+    {"version": 1, "level": int, "storeDir": path,
+     "store": a store-layer record directory (its layer.json) or null,
+     "tar": a root-layer directory (layer.tar, layer.json) or null,
+     "archive": a base image's docker-archive (every layer member) or null}
+
+Writes ``$out/blobs.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Optional
+
+from .. import docker_archive, layer_blob, layer_record, layer_source
+from ..errors import UserError
+from ..jsondoc import fields, integer, read_attrs, versioned
+from .common import output_path, run
+
+PROGRAM = "compress-layer"
+VERSION = 1
+
+
+def _store(directory: str, store_dir: str, level: int) -> list[layer_blob.Blob]:
+    record = layer_record.read(directory)
+    entry_stamp = layer_source.stamp(record.mtime, record.owner)
+    source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
+    blob = layer_blob.record(None, source, level)
+    if blob.diff_id != record.layer.diff_id:
+        raise UserError(f"the layer of {directory} has digest {blob.diff_id}, but its record says {record.layer.diff_id}")
+    return [blob]
+
+
+def _tar(directory: str, level: int) -> list[layer_blob.Blob]:
+    with open(os.path.join(directory, "layer.json"), encoding="utf-8") as handle:
+        recorded = fields(json.load(handle), "layer.json", {"diffId", "size"})
+    tar = os.path.join(directory, "layer.tar")
+    blob = layer_blob.record(None, layer_source.tar_file(tar, int(recorded["size"])), level)
+    if blob.diff_id != recorded["diffId"]:
+        raise UserError(f"{tar} has digest {blob.diff_id}, but its record says {recorded['diffId']}")
+    return [blob]
+
+
+def _archive(path: str, level: int) -> list[layer_blob.Blob]:
+    """Every distinct layer member of every image in the archive."""
+    members: list[str] = []
+    with docker_archive.open_archive(path) as archive:
+        for image in docker_archive.read_json(archive, "manifest.json"):
+            for name in image.get("Layers") or []:
+                member = docker_archive.resolve_member(archive, name).name
+                if member not in members:
+                    members.append(member)
+    blobs = []
+    for member in members:
+        source = layer_source.archive_member(path, member)
+        blobs.append(layer_blob.record(member, source, level, layer_source.member_is_gzip(path, member)))
+    return blobs
+
+
+def build(doc: Any, out: str) -> None:
+    what = "the compressed-layer request"
+    d = fields(versioned(doc, what, VERSION), what, {"version", "level", "storeDir", "store", "tar", "archive"})
+    level = integer(d["level"], f"level of {what}")
+    if d["store"] is not None:
+        blobs = _store(str(d["store"]), str(d["storeDir"]), level)
+    elif d["tar"] is not None:
+        blobs = _tar(str(d["tar"]), level)
+    elif d["archive"] is not None:
+        blobs = _archive(str(d["archive"]), level)
+    else:
+        raise UserError(f"{what} names no source (store, tar or archive)")
+    layer_blob.write(out, level, blobs)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    def body() -> int:
+        attrs = read_attrs()
+        build(attrs["stowage"], output_path(attrs))
+        return 0
+
+    return run(PROGRAM, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

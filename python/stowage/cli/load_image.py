@@ -1,0 +1,72 @@
+"""``load-image``: stream an image (its plan) into ``docker load`` or
+``podman load``; the executable behind ``copyToDockerDaemon`` and ``copyToPodman``.
+
+    load-image --plan PLAN --engine docker|podman [--repo-tag NAME:TAG] [--quiet]
+
+The engine is the one on PATH (or named by ``$STOWAGE_DOCKER`` / ``$STOWAGE_PODMAN``);
+what it prints goes to stdout; nothing is written to disk on the way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from typing import Optional
+
+from .. import plan as image_plan
+from ..errors import UserError
+from ..image_writer import write_image
+from ..reference import parse_repo_tag
+from ..sink import HashingSink, fd_output
+from .common import progress_printer, run
+
+PROGRAM = "load-image"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROGRAM, description="Load an image into Docker or podman.")
+    parser.add_argument("--plan", required=True, help="the image plan (JSON)")
+    parser.add_argument("--engine", required=True, choices=("docker", "podman"))
+    parser.add_argument("-t", "--repo-tag", metavar="NAME:TAG", help="the name and tag to load the image as")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    return parser
+
+
+def _spawn(engine: str) -> subprocess.Popen[bytes]:
+    program = os.environ.get(f"STOWAGE_{engine.upper()}") or engine
+    try:
+        return subprocess.Popen([program, "load"], stdin=subprocess.PIPE)
+    except OSError as error:
+        raise UserError(f"cannot run {program} load: {error.strerror}; install {engine} or put it on PATH") from None
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+
+    def body() -> int:
+        repo_tag = None if args.repo_tag is None else parse_repo_tag(args.repo_tag, "--repo-tag")
+        with open(args.plan, encoding="utf-8") as handle:
+            plan = image_plan.parse(json.load(handle))
+        progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
+        process = _spawn(args.engine)
+        assert process.stdin is not None
+        fd = process.stdin.fileno()
+        try:
+            with HashingSink(fd_output(fd), direct_fd=fd) as sink:
+                write_image(plan, sink, repo_tag=repo_tag, progress=progress)
+        except BrokenPipeError:
+            pass  # the engine stopped reading: its status says why
+        finally:
+            process.stdin.close()
+        if process.wait() != 0:
+            raise UserError(f"{args.engine} load failed (exit status {process.returncode})")
+        return 0
+
+    return run(PROGRAM, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
