@@ -42,6 +42,9 @@ rec {
   buildLayeredImage = import ./builders/build-layered-image.nix {
     inherit layered args step;
   };
+  buildMultiArchImage = import ./builders/multi-arch-image.nix {
+    inherit args errors reference step push;
+  };
   inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {
     inherit args errors validate reference platform step system;

@@ -82,14 +82,15 @@ def _wait_for(host: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"docker-registry did not listen on {host}")
 
 
-def start_registry(directory: Path, *, secure: bool) -> Registry:
-    """Start a registry: plain HTTP, or TLS with htpasswd basic auth."""
+def start_registry(directory: Path, *, secure: bool, access_log: bool = False) -> Registry:
+    """Start a registry: plain HTTP, or TLS with htpasswd basic auth; with
+    ``access_log``, one line per request in ``registry.log``."""
     require("docker-registry", "skopeo")
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = {
         "version": 0.1,
-        "log": {"level": "warn", "accesslog": {"disabled": True}},
+        "log": {"level": "warn", "accesslog": {"disabled": not access_log}},
         "storage": {"filesystem": {"rootdirectory": str(directory / "data")}},
         "http": {"addr": f"127.0.0.1:{port}", "secret": "stowage-test"},
     }

@@ -63,7 +63,8 @@ def _layers(plan: image_plan.ImagePlan, d: dict[str, Any], level: int) -> list[B
 def diff_ids(plan: image_plan.ImagePlan, blobs: list[Blob]) -> list[str]:
     """The configuration's diff_ids: the plan's, or what compression found."""
     ids = [b.diff_id for b in plan.base.layers] if plan.base is not None else []
-    ids += [s.diff_id or str(blobs[len(ids)].diff_id) for s in plan.store_layers]
+    for store in plan.store_layers:
+        ids.append(store.diff_id or str(blobs[len(ids)].diff_id))
     return ids + [plan.customisation_layer.diff_id]
 
 

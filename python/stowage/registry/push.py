@@ -45,6 +45,7 @@ def exists(client: RegistryClient, digest: str) -> bool:
 def _blob(client: RegistryClient, digest: str, size: int, produce: Produce, label: str,
           stats: Stats, progress: Progress) -> None:
     if digest in stats.done:
+        progress(f"{label} {digest[7:19]}: pushed above")
         return
     stats.done.add(digest)
     if exists(client, digest):

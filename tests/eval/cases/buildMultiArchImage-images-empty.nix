@@ -1,0 +1,1 @@
+(import ../../.. { }).buildMultiArchImage { name = "app"; images = [ ]; }
