@@ -1,0 +1,168 @@
+"""Benchmark of copyToRegistry against ``skopeo copy`` of the same image, in one run.
+
+    python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3]
+
+Builds two images of the synthetic closure (bench/closure.nix, buildLayeredImage,
+uncompressed archives): application version 1 and version 2 (only the 10 MB
+application path differs, so its layer and the customisation layer, whose root
+links point at it, change). Starts Debian's ``docker-registry`` on 127.0.0.1 with
+its storage in a temporary directory, then measures, wall time and bytes sent:
+
+* skopeo, cold: ``skopeo copy --dest-tls-verify=false docker-archive:A docker://…``
+  into an empty repository, with an empty blob-info cache (a fresh HOME, and
+  ``_CONTAINERS_ROOTLESS_UID`` so that skopeo, run as root, keeps its cache there
+  instead of in /var/lib/containers);
+* skopeo, again (fresh runner): the same copy again, with another empty cache,
+  as a fresh CI runner would push;
+* skopeo, again (warm cache): the same copy again with the cold run's cache;
+* skopeo, version 2: the archive of version 2 to the same repository, empty cache;
+* ours, cold: ``$(nix-build -A image.copyToRegistry)`` into an empty repository;
+* ours, no-op: the same push again (best of ``--repeat``);
+* ours, version 2: version 2's copyToRegistry to the same repository.
+
+Bytes sent: for skopeo, the ``wchar`` of its process (Go writes sockets with
+write(2); the count also holds its cache's writes, a few kB), read from
+``/proc/<shell>/io`` of a shell that waited for it; for copyToRegistry, the blob
+bytes its summary line reports (Python sends with send(2), which ``wchar`` does
+not count). The build of the compressed-layer records (once per layer, then
+cached) is timed separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nixbench import Closure, Image, nix_build  # noqa: E402
+
+#: Runs a command, then prints the shell's I/O counters, which by then include the
+#: command's (a reaped child's counts are added to its parent's).
+_COUNTED = '"$@" >/dev/null 2>"$STOWAGE_BENCH_ERR"; s=$?; grep wchar /proc/$$/io; exit $s'
+_SUMMARY = re.compile(r"blobs sent \((\d+) bytes\)")
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    seconds: float
+    bytes_sent: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_registry(directory: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    config = {
+        "version": 0.1,
+        "log": {"level": "error", "accesslog": {"disabled": True}},
+        "storage": {"filesystem": {"rootdirectory": os.path.join(directory, "data")}},
+        "http": {"addr": f"127.0.0.1:{port}", "secret": "bench"},
+    }
+    path = os.path.join(directory, "config.yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(config, handle)
+    log = open(os.path.join(directory, "registry.log"), "wb")
+    process = subprocess.Popen(["docker-registry", "serve", path], stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("bench: docker-registry did not start")
+
+
+def counted(label: str, command: list[str], env: Optional[dict[str, str]] = None) -> tuple[Measure, str]:
+    """Run ``command``; return its wall time and the bytes it wrote, and its stderr."""
+    with tempfile.NamedTemporaryFile(prefix="push-bench-") as err:
+        start = time.perf_counter()
+        done = subprocess.run(["sh", "-c", _COUNTED, "sh", *command], capture_output=True, text=True,
+                              env={**os.environ, **(env or {}), "STOWAGE_BENCH_ERR": err.name})
+        seconds = time.perf_counter() - start
+        stderr = open(err.name, encoding="utf-8").read()
+        if done.returncode != 0:
+            raise SystemExit(f"bench: {command} failed:\n{stderr[-3000:]}")
+    return Measure(label, seconds, int(done.stdout.split()[-1])), stderr
+
+
+def skopeo(label: str, archive: str, destination: str, home: Optional[str] = None) -> Measure:
+    """skopeo copy with the blob-info cache in ``home`` (a new, empty one by default)."""
+    fresh = home is None
+    home = home or tempfile.mkdtemp(prefix="push-bench-home-")
+    try:
+        command = ["skopeo", "copy", "-q", "--dest-tls-verify=false", f"docker-archive:{archive}", f"docker://{destination}"]
+        return counted(label, command, {"HOME": home, "_CONTAINERS_ROOTLESS_UID": "1000"})[0]
+    finally:
+        if fresh:
+            shutil.rmtree(home)
+
+
+def ours(label: str, push: str, destination: str) -> Measure:
+    measure, stderr = counted(label, [push, "--tls-verify=false", f"docker://{destination}"])
+    match = _SUMMARY.search(stderr)
+    if match is None:
+        raise SystemExit(f"bench: no summary line from {push}:\n{stderr[-3000:]}")
+    return Measure(label, measure.seconds, int(match.group(1)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=500)
+    parser.add_argument("--paths", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+    closure = Closure(options.size_mb, options.paths)
+    v1, v2 = (Image(closure, app, builder="layered") for app in (1, 2))
+    archives = [nix_build(image.args(), "image", f"push-archive-{image.app}").path for image in (v1, v2)]
+    records = [nix_build(image.args(), "image.copyToRegistry", f"push-{image.app}") for image in (v1, v2)]
+    for image, build in zip((v1, v2), records):
+        print(f"copyToRegistry of app {image.app} built in {build.seconds:.1f} s "
+              f"({build.derivations} derivations: compressed-layer records, push plan, launcher)")
+    pushes = [build.path for build in records]
+    directory = tempfile.mkdtemp(prefix="push-bench-registry-")
+    cache = tempfile.mkdtemp(prefix="push-bench-home-")
+    process, host = start_registry(directory)
+    try:
+        results = [
+            skopeo("skopeo, cold", archives[0], f"{host}/skopeo:1", cache),
+            skopeo("skopeo, again (fresh runner)", archives[0], f"{host}/skopeo:again"),
+            skopeo("skopeo, again (warm cache)", archives[0], f"{host}/skopeo:warm", cache),
+            skopeo("skopeo, app version 2", archives[1], f"{host}/skopeo:2"),
+            ours("copyToRegistry, cold", pushes[0], f"{host}/ours:1"),
+        ]
+        again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours:again") for _ in range(options.repeat)]
+        results.append(min(again, key=lambda m: m.seconds))
+        results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours:2"))
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait()
+        shutil.rmtree(directory)
+        shutil.rmtree(cache, ignore_errors=True)
+    print(f"\n{'':32} {'seconds':>8} {'MB sent':>9}")
+    for m in results:
+        print(f"{m.label:32} {m.seconds:8.2f} {m.bytes_sent / 1e6:9.2f}")
+    noop = results[5]
+    print(f"\nno-op push / skopeo cold: {noop.seconds / results[0].seconds:.1%}; "
+          f"/ skopeo again (fresh runner): {noop.seconds / results[1].seconds:.1%}; "
+          f"/ skopeo again (warm cache): {noop.seconds / results[2].seconds:.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
