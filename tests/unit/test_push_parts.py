@@ -1,0 +1,148 @@
+"""The push's pure parts: deterministic layer blobs, the upload body's checks,
+the push plan and multi-platform index documents, and destinations."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stowage import layer_blob, layer_source, multi_arch, push_plan
+from stowage.cli.copy_to_registry import _destination
+from stowage.errors import UserError
+from stowage.layer_blob import Blob
+from stowage.registry.upload import _Body
+from stowage.sink import HashingSink
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _source(data: bytes) -> layer_source.Source:
+    def write(sink: HashingSink) -> None:
+        sink.write(data)
+
+    return write
+
+
+DATA = bytes(range(256)) * 20000 + b"tail"  # several gzip blocks
+
+
+def test_gzip_is_deterministic_and_readable() -> None:
+    sent: list[bytes] = []
+    diff_id, digest, size = layer_blob.gzip(_source(DATA), 6, lambda b: sent.append(bytes(b)))
+    blob = b"".join(sent)
+    assert diff_id == sha256(DATA) and digest == sha256(blob) and size == len(blob)
+    assert gzip.decompress(blob) == DATA
+    assert layer_blob.record(None, _source(DATA), 6) == Blob(None, diff_id, digest, size)
+    assert layer_blob.record(None, _source(DATA), 1).digest != digest  # the level matters
+
+
+def test_already_gzipped_blob_passes_as_it_is() -> None:
+    packed = gzip.compress(DATA, mtime=0)
+    assert layer_blob.record("m", _source(packed), 6, compressed=True) == Blob("m", None, sha256(packed), len(packed), True)
+
+
+def test_records_round_trip_and_check_the_level(tmp_path: Path) -> None:
+    blobs = [Blob(None, sha256(b"a"), sha256(b"b"), 3), Blob("layers/001.tar", None, sha256(b"c"), 4, True)]
+    layer_blob.write(str(tmp_path / "r"), 6, blobs)
+    assert layer_blob.read(str(tmp_path / "r"), 6) == blobs
+    with pytest.raises(UserError, match="compressed at level 6, not 9"):
+        layer_blob.read(str(tmp_path / "r"), 9)
+
+
+class _Connection:
+    def __init__(self) -> None:
+        self.data = b""
+
+    def send(self, data: bytes) -> None:
+        self.data += bytes(data)
+
+
+def test_upload_body_sends_exactly_the_record() -> None:
+    connection = _Connection()
+    body = _Body(connection, sha256(b"abc"), 3, "layer 1")  # type: ignore[arg-type]
+    body.write(b"ab")
+    body.write(b"c")
+    body.finish()
+    assert connection.data == b"abc"
+
+
+def test_upload_body_refuses_other_bytes() -> None:
+    body = _Body(_Connection(), sha256(b"abc"), 3, "layer 1")  # type: ignore[arg-type]
+    body.write(b"abd")
+    with pytest.raises(UserError, match="layer 1 came out as sha256:.*but its record says"):
+        body.finish()
+    longer = _Body(_Connection(), sha256(b"abc"), 3, "layer 2")  # type: ignore[arg-type]
+    with pytest.raises(UserError, match="layer 2 came out longer than its recorded 3 bytes"):
+        longer.write(b"abcd")
+    shorter = _Body(_Connection(), sha256(b"abc"), 3, "layer 3")  # type: ignore[arg-type]
+    shorter.write(b"ab")
+    with pytest.raises(UserError, match=r"\(2 bytes\)"):
+        shorter.finish()
+
+
+def _push(tmp_path: Path, name: str, architecture: str, variant: Any = None) -> push_plan.PushPlan:
+    config = push_plan.Content(b'{"architecture":"%s"}' % architecture.encode(), push_plan.OCI_CONFIG)
+    layers = (Blob(None, sha256(b"t"), sha256(b"g"), 1),)
+    plan = push_plan.PushPlan(
+        directory=str(tmp_path / name), plan="/plan.json", level=6, repo_tag=f"{name}:1",
+        platform={"os": "linux", "architecture": architecture, "variant": variant},
+        layers=layers, config=config, manifest=push_plan.manifest(config, list(layers)),
+    )
+    push_plan.write(plan.directory, plan)
+    return plan
+
+
+def test_push_plan_round_trip(tmp_path: Path) -> None:
+    plan = _push(tmp_path, "a", "amd64")
+    assert push_plan.read(plan.directory) == plan
+    (tmp_path / "a" / "config.json").write_bytes(b"{}")
+    with pytest.raises(UserError, match="config.json does not match its digest"):
+        push_plan.read(plan.directory)
+
+
+def test_multi_arch_index(tmp_path: Path) -> None:
+    images = [_push(tmp_path, "a", "amd64"), _push(tmp_path, "b", "arm", "v7")]
+    multi_arch.write(str(tmp_path / "m"), "app:1", images)
+    read = multi_arch.read(str(tmp_path / "m"))
+    assert read.repo_tag == "app:1" and read.index.media_type == push_plan.OCI_INDEX
+    entries = json.loads(read.index.data)["manifests"]
+    assert [e["platform"] for e in entries] == [
+        {"os": "linux", "architecture": "amd64"}, {"os": "linux", "architecture": "arm", "variant": "v7"},
+    ]
+    assert entries[0]["digest"] == images[0].manifest.digest
+
+
+def test_multi_arch_refuses_a_platform_twice(tmp_path: Path) -> None:
+    images = [_push(tmp_path, "a", "amd64"), _push(tmp_path, "b", "amd64")]
+    with pytest.raises(UserError, match="two images are for linux/amd64: a:1 and b:1"):
+        multi_arch.index(images)
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, ("own/name", "t")),
+    ("docker://127.0.0.1:5000/app", ("127.0.0.1:5000/app", "t")),
+    ("127.0.0.1:5000/app:v2", ("127.0.0.1:5000/app", "v2")),
+    ("registry.example.com/team/app:1", ("registry.example.com/team/app", "1")),
+])
+def test_destination(value: Any, expected: tuple[str, str]) -> None:
+    assert _destination(value, "own/name:t") == expected
+
+
+def test_destination_with_a_digest_is_refused() -> None:
+    with pytest.raises(UserError, match="names a digest"):
+        _destination("127.0.0.1:5000/app@sha256:" + "0" * 64, "own:t")
+
+
+def test_gzip_digest_does_not_depend_on_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    digests = set()
+    for cores in ("1", "3"):
+        monkeypatch.setenv("NIX_BUILD_CORES", cores)
+        digests.add(layer_blob.gzip(_source(DATA), 6)[1])
+    assert len(digests) == 1
