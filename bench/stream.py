@@ -1,6 +1,6 @@
-"""Benchmark of ``stream`` against the floor of ``tar | sha256`` over the same paths.
+"""Benchmark of ``stream`` against ``tar`` over the same paths, with and without hashing.
 
-    python3 bench/stream.py [--size-mb 500] [--mix default|small|both]
+    python3 bench/stream.py [--size-mb 1000] [--mix default|small|both]
                             [--entries 100000] [--repeat 3]
 
 Builds synthetic closures (bench/closure.nix) as real store paths, plans a
@@ -8,12 +8,15 @@ streamLayeredImage of each, then measures, in one run and interleaved:
 
 * stream: ``python3 -SB python/bin/stream --plan PLAN`` (this checkout's code)
   into a pipe read by ``cat > /dev/null``;
+* tar:    ``tar -cf - PATHS | cat > /dev/null``: no hashing, like the stream of
+  an image whose layers are all recorded (this plan's are: cached layers);
 * floor:  ``tar -cf - PATHS`` into a separate Python process that sha256-hashes
-  its stdin with hashlib: the least any tool must do (read every file, frame
-  it, hash it, pass it through a pipe);
+  its stdin with hashlib: the least a tool that hashes must do (read every file,
+  frame it, hash it, pass it through a pipe);
 
-throughput in MB/s of file bytes (regular files' sizes, 10^6 bytes), their
-ratio, microseconds per tar entry, and the stream's peak RSS. Each side is run
+throughput in MB/s of file bytes (regular files' sizes, 10^6 bytes), the
+stream's ratios to both, microseconds per tar entry, and the stream's peak
+RSS. Each side is run
 once untimed first (page cache warm; the stream's image digest is printed so a
 change of output bytes shows), then ``--repeat`` times; the best run counts.
 A last case streams one layer of ``--entries`` tiny files (maxLayers = 2) for
@@ -90,10 +93,11 @@ def build(case: Case, seed: int) -> Closure:
         "--arg", "maxLayers", str(case.max_layers),
         "--arg", "seed", str(seed),
     ]
-    plan = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+    conf = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+    plan = os.path.join(conf, "plan.json")  # conf is a directory since layers are cached
     with open(plan, encoding="utf-8") as handle:
         layers = json.load(handle)["storeLayers"]
-    store_paths = sorted(p for layer in layers for p in layer)
+    store_paths = sorted(p for layer in layers for p in layer["paths"])
     file_bytes, entries = measure_tree(store_paths)
     return Closure(plan, store_paths, file_bytes, entries, len(layers))
 
@@ -157,33 +161,35 @@ def best(runs: list[Run]) -> Run:
     return Run(min(r.seconds for r in runs), max(r.max_rss_kb for r in runs))
 
 
-def measure(closure: Closure, repeat: int) -> tuple[Run, Run, str]:
-    """Return the best stream run, the best floor run, and the image digest."""
+def measure(closure: Closure, repeat: int) -> tuple[Run, Run, Run, str]:
+    """Return the best stream, tar | cat and floor runs, and the image digest."""
     digest = image_digest(closure)
     pipeline(floor_command(closure), hasher())
-    streams, floors = [], []
+    streams, tars, floors = [], [], []
     for _ in range(repeat):
         streams.append(pipeline(stream_command(closure), ["cat"]))
+        tars.append(pipeline(floor_command(closure), ["cat"]))
         floors.append(pipeline(floor_command(closure), hasher()))
-    return best(streams), best(floors), digest
+    return best(streams), best(tars), best(floors), digest
 
 
-def report_row(case: Case, closure: Closure, stream: Run, floor: Run) -> str:
+def report_row(case: Case, closure: Closure, stream: Run, tar: Run, floor: Run) -> str:
     mb = closure.file_bytes / 1e6
     return (
         f"{case.label:<10} {mb:>8.0f} {closure.entries:>8} {closure.layers:>6} "
-        f"{mb / stream.seconds:>8.0f} {mb / floor.seconds:>8.0f} "
-        f"{floor.seconds / stream.seconds:>6.2f} "
-        f"{stream.seconds / closure.entries * 1e6:>7.1f} {floor.seconds / closure.entries * 1e6:>7.1f} "
+        f"{mb / stream.seconds:>8.0f} {mb / tar.seconds:>8.0f} {tar.seconds / stream.seconds:>6.2f} "
+        f"{mb / floor.seconds:>8.0f} {floor.seconds / stream.seconds:>6.2f} "
+        f"{stream.seconds / closure.entries * 1e6:>7.1f} {tar.seconds / closure.entries * 1e6:>7.1f} "
         f"{stream.max_rss_kb / 1024:>7.1f}"
     )
 
 
 HEADER = (
     f"{'case':<10} {'MB':>8} {'entries':>8} {'layers':>6} "
-    f"{'stream':>8} {'floor':>8} {'ratio':>6} {'us/ent':>7} {'floor':>7} {'RSS MB':>7}\n"
-    f"{'':<10} {'files':>8} {'':>8} {'':>6} {'MB/s':>8} {'MB/s':>8} {'':>6} "
-    f"{'stream':>7} {'us/ent':>7} {'stream':>7}"
+    f"{'stream':>8} {'tar|cat':>8} {'ratio':>6} {'floor':>8} {'ratio':>6} "
+    f"{'us/ent':>7} {'us/ent':>7} {'RSS MB':>7}\n"
+    f"{'':<10} {'files':>8} {'':>8} {'':>6} {'MB/s':>8} {'MB/s':>8} {'':>6} {'MB/s':>8} {'':>6} "
+    f"{'stream':>7} {'tar':>7} {'stream':>7}"
 )
 
 
@@ -198,7 +204,7 @@ def cases(args: argparse.Namespace) -> list[Case]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size-mb", type=int, default=500, help="file bytes per closure (default 500)")
+    parser.add_argument("--size-mb", type=int, default=1000, help="file bytes per closure (default 1000)")
     parser.add_argument("--mix", choices=["default", "small", "both"], default="both")
     parser.add_argument("--entries", type=int, default=100000,
                         help="entries of the one-layer case (0: skip it; default 100000)")
@@ -215,10 +221,13 @@ def main(argv: list[str]) -> int:
         print(f"bench: building {case.label} ...", file=sys.stderr)
         closure = build(case, args.seed)
         print(f"bench: measuring {case.label} ({closure.entries} entries) ...", file=sys.stderr)
-        stream, floor, digest = measure(closure, args.repeat)
+        stream, tar, floor, digest = measure(closure, args.repeat)
         digests.append(f"{case.label:<10} sha256:{digest}  {closure.plan}")
-        rows.append(report_row(case, closure, stream, floor))
-    print(f"stream vs tar | python sha256, best of {args.repeat}; ratio = stream / floor throughput")
+        rows.append(report_row(case, closure, stream, tar, floor))
+    print(
+        f"stream (recorded layers: no hashing) vs tar | cat and vs tar | python sha256 (floor), "
+        f"best of {args.repeat}; ratio = stream throughput / the other's"
+    )
     print(HEADER)
     print("\n".join(rows))
     print("\nimage digests (compare before and after a change to the writer):")
