@@ -24,7 +24,7 @@ MAX_MANIFEST = 4 << 20
 _MAX_ERROR_BODY = 64 << 10
 
 
-def _error_detail(response: Response) -> str:
+def error_detail(response: Response) -> str:
     """``CODE: message`` from a registry's JSON error body, when it has one."""
     try:
         document = json.loads(response.read(_MAX_ERROR_BODY))
@@ -93,7 +93,7 @@ class RegistryClient:
 
     def fail(self, response: Response, what: str) -> UserError:
         """The error for an unexpected response (closed here)."""
-        detail = _error_detail(response)
+        detail = error_detail(response)
         response.close()
         return UserError(f"{what}: {self._explain(status(response), detail)}")
 
@@ -101,7 +101,7 @@ class RegistryClient:
         """The successful (2xx) response to GET ``path``, retried on transient errors."""
         response = self.transport.retrying(what, lambda: self._open(path, accept))
         if status(response) >= 300:
-            detail = _error_detail(response)
+            detail = error_detail(response)
             response.close()
             raise UserError(f"{what}: {self._explain(status(response), detail)}")
         return response
@@ -143,7 +143,7 @@ class RegistryClient:
         response = self.transport.retrying(what, lambda: self.transport.open(urllib.request.Request(url, headers=headers)))
         with response:
             if status(response) != 200:
-                raise UserError(f"{what}: {self._explain(status(response), _error_detail(response))}")
+                raise UserError(f"{what}: {self._explain(status(response), error_detail(response))}")
             try:
                 document = json.loads(response.read(MAX_MANIFEST))
                 token = document.get("token") or document.get("access_token")

@@ -13,10 +13,10 @@ from typing import Callable
 from .. import layer_blob, layer_source
 from .. import plan as image_plan
 from ..errors import UserError
+from ..layer_blob import Forward
 from ..push_plan import Content, PushPlan
 from .client import RegistryClient
 from .transport import status
-from ..layer_blob import Forward
 from .upload import Produce, upload
 
 Progress = Callable[[str], None]

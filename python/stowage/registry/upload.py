@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..errors import UserError
 from ..layer_blob import Data, Forward
-from .client import RegistryClient, _error_detail
+from .client import RegistryClient, error_detail
 from .transport import TRANSIENT_STATUSES, TIMEOUT, TransientError, describe_os_error, status
 
 Produce = Callable[[Forward], None]
@@ -87,7 +87,7 @@ def _put(client: RegistryClient, location: str, digest: str, size: int, produce:
         if response.status in TRANSIENT_STATUSES:
             raise TransientError(f"HTTP {response.status} {response.reason}")
         if response.status != 201:
-            detail = _error_detail(response)
+            detail = error_detail(response)
             raise UserError(f"{what}: HTTP {response.status}{', ' + detail if detail else ''}")
     except (OSError, http.client.HTTPException) as error:
         raise TransientError(describe_os_error(error)) from None
