@@ -2,10 +2,13 @@
 {
   stowage ? import ../. { },
   packages ? import ./packages.nix { },
+  # false: no import from derivation (what `nix flake check` needs for other systems)
+  cachedLayers ? true,
 }:
 stowage.buildLayeredImage {
   name = "hello";
   tag = "latest";
   contents = [ packages.hello ];
   config.Cmd = [ "/bin/hello" ];
+  inherit cachedLayers;
 }

@@ -7,7 +7,7 @@ STOWAGE_STATE_DIR=$(mktemp -d /tmp/stowage-services.XXXXXX)
 
 stowage_cleanup() {
   for pid in "${STOWAGE_STARTED_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; } || true
   done
   rm -rf "$STOWAGE_STATE_DIR"
 }

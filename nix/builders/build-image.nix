@@ -22,6 +22,8 @@ let
       "mtime"
       "passthru"
       "enableFakechroot"
+      "layers"
+      "cachedLayers"
     ]
     // archives.pickSpec
     // {
@@ -74,6 +76,8 @@ let
   layeredArgs = a // {
     contents = [ ];
     enableFakechroot = false;
+    layers = [ ];
+    cachedLayers = false;
     maxLayers = 2;
     includeStorePaths = false;
     uname = "root";
@@ -87,6 +91,7 @@ let
       name = "${layered.imageBaseName a.name}-layer";
       contents = items;
       inherit (a) extraCommands fromImage fakeRootCommands perms;
+      fromImageTag = archives.pickTag who a;
       nixDb = a.includeNixDB;
       mtime = if a.created == "now" then "1970-01-01T00:00:01Z" else a.created;
       merge = "copy";

@@ -105,6 +105,7 @@ rec {
       owner ? { uid = 0; gid = 0; },
       storeClosure ? false,
       fromImage ? null,
+      fromImageTag ? null,
       fakeRootCommands ? "",
       perms ? [ ],
       nixDb ? false,
@@ -119,6 +120,7 @@ rec {
         contents = map (c: "${c}") contents;
         inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir fakeRootCommands perms nixDb;
         fromImage = if fromImage == null then null else "${fromImage}";
+        inherit fromImageTag;
         nixDbExclude = map (p: "${p}") nixDbAlso;
         inherit (tools) shell path python;
         # Only what is used becomes a dependency.

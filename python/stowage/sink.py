@@ -16,6 +16,7 @@ buffers absorb that, larger ones only cost cache.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -173,7 +174,15 @@ class HashingSink:
                     self._copy_range = False
                     continue
             else:
-                sent = os.sendfile(self._direct_fd, fd, offset, count)
+                try:
+                    sent = os.sendfile(self._direct_fd, fd, offset, count)
+                except OSError as error:
+                    if offset or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.EBADF):
+                        raise
+                    # e.g. an output opened with O_APPEND (`>> file`): copy through Python
+                    self._direct_fd = None
+                    self._copy_fd(fd, path, size)
+                    return
             if sent == 0:
                 raise UserError(f"{os.fsdecode(path)} changed while it was read: {offset} of {size} bytes")
             offset += sent

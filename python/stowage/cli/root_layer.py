@@ -9,7 +9,8 @@ Reads the build's structured attribute ``stowage`` (version 1)::
      "extraCommands": str, "shell": path, "path": PATH for the commands,
      "mtime": RFC 3339 time, or "now" (then 1970-01-01T00:00:01Z: the layer is built once),
      "owner": {"uid": int, "gid": int},
-     "storeClosure": bool, "fromImage": path or null, "storeDir": path,
+     "storeClosure": bool, "fromImage": path or null, "fromImageTag": "name:tag" or null,
+     "storeDir": path,
      "fakeRootCommands": str, "fakeroot": path, "perms": [rules, see stowage.perms],
      "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path}
 
@@ -54,7 +55,7 @@ VERSION = 1
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
     "owner", "storeClosure", "fromImage", "storeDir", "fakeRootCommands", "fakeroot", "perms",
-    "nixDb", "nixStore", "nixDbExclude", "python",
+    "nixDb", "nixStore", "nixDbExclude", "python", "fromImageTag",
 }
 
 
@@ -68,13 +69,13 @@ def _run_commands(what: str, command: list[str], path: str, root: str) -> None:
         raise UserError(f"{what} failed with exit status {status}")
 
 
-def _base_store_paths(path: Optional[str], store_dir: str) -> set[str]:
+def _base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) -> set[str]:
     """Store paths that the layers of the image in ``path`` already hold."""
     if path is None:
         return set()
     found: set[str] = set()
     store = store_dir.strip("/")
-    layers = docker_archive.read_base(path).base.layers
+    layers = docker_archive.read_base(path, tag).base.layers
     with docker_archive.open_archive(path) as archive:
         for layer_ref in layers:
             handle = archive.extractfile(docker_archive.resolve_member(archive, layer_ref.source))
@@ -169,7 +170,7 @@ def pack(d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool) -
     contents = [str(c) for c in d["contents"]]
     if d["storeClosure"]:
         store_dir = str(d["storeDir"])
-        exclude = _base_store_paths(optional_str(d["fromImage"]), store_dir)
+        exclude = _base_store_paths(optional_str(d["fromImage"]), optional_str(d["fromImageTag"]), store_dir)
         store = layer.store_entries(store_dir, _store_paths(graph, contents, exclude))
         entries = _combined(entries, store)
     _write(out, entries, stamp, contents)
