@@ -15,6 +15,7 @@ import posixpath
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
@@ -80,7 +81,10 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
     except (OSError, tarfile.TarError) as error:
         raise UserError(f"{what} {path} is not a readable docker-archive: {error}") from None
     with archive:
-        yield archive
+        try:
+            yield archive
+        except (EOFError, tarfile.TarError, zlib.error) as error:
+            raise UserError(f"{what} {path} is damaged or truncated: {error}") from None
 
 
 def resolve_member(archive: tarfile.TarFile, name: str) -> tarfile.TarInfo:

@@ -9,7 +9,8 @@ Two ways, as in dockerTools:
 - *copy* (buildImage): copied the way ``rsync -a`` copies each item in turn:
   files and symlinks are copied (modes kept; directories made writable so that
   ``extraCommands`` can add to them), and a later item overwrites an earlier one.
-  Symlinks to directories are copied as directories unless ``keep_dirlinks``.
+  Symlinks to directories in the store are copied as directories unless
+  ``keep_dirlinks``; other symlinks (to the build machine, or in a loop) are kept.
 """
 
 from __future__ import annotations
@@ -60,11 +61,26 @@ def _inside(path: str, root: str) -> bool:
     return real == top or real.startswith(top + os.sep)
 
 
-def _copy(source: str, target: str, keep_dirlinks: bool, root: str) -> None:
+def _follow(src: str, keep_dirlinks: bool, store_dir: str, seen: frozenset[str]) -> bool:
+    """Whether a symlink to a directory is copied as the directory: only into the
+    store (never elsewhere on the build machine), and never in a loop."""
+    if keep_dirlinks:
+        return False
+    real = os.path.realpath(src)
+    return real.startswith(store_dir.rstrip("/") + "/") and real not in seen
+
+
+def _copy(
+    source: str, target: str, keep_dirlinks: bool, root: str,
+    store_dir: str = "/nix/store", seen: frozenset[str] = frozenset(),
+) -> None:
+    seen = seen | {os.path.realpath(source)}
     for name in sorted(os.listdir(source)):
         src = os.path.join(source, name)
         dst = os.path.join(target, name)
-        is_dir = os.path.isdir(src) and (not os.path.islink(src) or not keep_dirlinks)
+        is_dir = os.path.isdir(src) and (
+            not os.path.islink(src) or _follow(src, keep_dirlinks, store_dir, seen)
+        )
         if is_dir:
             if not (os.path.isdir(dst) and (not os.path.islink(dst) or keep_dirlinks)):
                 _remove(dst)
@@ -75,7 +91,7 @@ def _copy(source: str, target: str, keep_dirlinks: bool, root: str) -> None:
                     f"{os.readlink(dst)}, outside the image root, and {src} has files for it; "
                     "set keepContentsDirlinks = false, or make the link relative"
                 )
-            _copy(src, dst, keep_dirlinks, root)
+            _copy(src, dst, keep_dirlinks, root, store_dir, seen)
         elif os.path.islink(src):
             _remove(dst)
             os.symlink(os.readlink(src), dst)
@@ -85,7 +101,9 @@ def _copy(source: str, target: str, keep_dirlinks: bool, root: str) -> None:
             os.chmod(dst, stat.S_IMODE(os.lstat(src).st_mode))
 
 
-def copy_contents(contents: list[str], root: str, keep_dirlinks: bool) -> None:
+def copy_contents(
+    contents: list[str], root: str, keep_dirlinks: bool, store_dir: str = "/nix/store"
+) -> None:
     """Copy each item of ``contents`` into the directory ``root``, in order."""
     for item in contents:
         if not os.path.isdir(item):
@@ -93,4 +111,4 @@ def copy_contents(contents: list[str], root: str, keep_dirlinks: bool) -> None:
                 f"copyToRoot item {item} is not a directory; put files in a directory "
                 "(e.g. a derivation with $out/bin/...) to add them to the image root"
             )
-        _copy(item, root, keep_dirlinks, root)
+        _copy(item, root, keep_dirlinks, root, store_dir)

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from .errors import UserError
 
 NOW = "now"
+_TAR_TIME_MAX = 8**11 - 1  # 11 octal digits in a ustar header
 
 
 def _parse(value: str, what: str) -> datetime:
@@ -27,6 +28,8 @@ def epoch_seconds(value: str, what: str, now: datetime) -> int:
     seconds = int(moment.timestamp())
     if seconds < 0:
         raise UserError(f"{what} must not be before 1970; got {value!r}")
+    if seconds > _TAR_TIME_MAX:
+        raise UserError(f"{what} must fit a tar header (before the year 2242); got {value!r}")
     return seconds
 
 

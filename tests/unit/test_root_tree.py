@@ -98,10 +98,21 @@ def test_copy_a_symlink_to_a_directory_is_copied_as_a_directory(tmp_path: Path, 
     target = package(tmp_path / "target", {"f": "x"})
     one = package(tmp_path / "one", {}, {"data": target})
     two = package(tmp_path / "two", {"data/g": "y"})
-    root_tree.copy_contents([one, two], str(root), keep_dirlinks=False)
+    root_tree.copy_contents([one, two], str(root), keep_dirlinks=False, store_dir=str(tmp_path))
     assert not (root / "data").is_symlink()
     assert sorted(os.listdir(root / "data")) == ["f", "g"]
     assert sorted(os.listdir(target)) == ["f"]
+
+
+def test_copy_never_follows_a_link_out_of_the_store_or_in_a_loop(tmp_path: Path, root: Path) -> None:
+    host = package(tmp_path / "host", {"secret": "host-only"})
+    store = tmp_path / "store"
+    item = package(store / "item", {"f": "x"}, {"conf": host})
+    (Path(item) / "self").symlink_to(".")
+    root_tree.copy_contents([item], str(root), keep_dirlinks=False, store_dir=str(store))
+    assert (root / "conf").is_symlink() and os.readlink(root / "conf") == host
+    assert (root / "self").is_symlink()
+    assert (root / "f").read_text() == "x"
 
 
 def test_copy_keep_dirlinks_keeps_a_symlink_to_a_directory(tmp_path: Path, root: Path) -> None:

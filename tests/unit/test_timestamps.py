@@ -44,3 +44,15 @@ def test_a_bad_time_is_named(value: str) -> None:
 def test_a_time_before_1970_is_refused() -> None:
     with pytest.raises(UserError, match="mtime must not be before 1970; got '1969-12-31T23:59:59Z'"):
         epoch_seconds("1969-12-31T23:59:59Z", "mtime", NOW)
+
+
+def test_a_time_beyond_the_tar_field_is_refused() -> None:
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from stowage.errors import UserError
+    from stowage.timestamps import epoch_seconds
+
+    with pytest.raises(UserError, match="mtime must fit a tar header"):
+        epoch_seconds("9999-01-01T00:00:00Z", "mtime", datetime.now(timezone.utc))

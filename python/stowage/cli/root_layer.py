@@ -135,7 +135,7 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]))
+        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]))
     else:
         root_tree.merge_contents(contents, root)
     shell, path = str(d["shell"]), str(d["path"])
