@@ -21,9 +21,9 @@ from .. import plan as image_plan
 from ..errors import UserError
 from ..image_writer import write_image
 from ..pgzip import ParallelGzipWriter
-from ..jsondoc import fields, read_attrs, versioned
+from ..jsondoc import fields, versioned
 from ..sink import HashingSink, Output, fd_output
-from .common import output_path, progress_printer, run
+from .common import progress_printer, run_builder
 
 PROGRAM = "build-layered-image"
 VERSION = 1
@@ -69,12 +69,7 @@ def _write(plan: image_plan.ImagePlan, output: Output) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    def body() -> int:
-        attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs))
-        return 0
-
-    return run(PROGRAM, body)
+    return run_builder(PROGRAM, build)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import UserError
+from ..jsondoc import read_attrs
+
+
+def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
+    """Run a build step: ``build(request, out)`` with the structured attribute
+    ``stowage`` (the step's versioned request) and the build's output path."""
+
+    def body() -> int:
+        attrs = read_attrs()
+        build(attrs["stowage"], output_path(attrs))
+        return 0
+
+    return run(program, body)
 
 
 def run(program: str, body: Callable[[], int]) -> int:

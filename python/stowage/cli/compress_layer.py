@@ -23,8 +23,8 @@ from typing import Any, Optional
 
 from .. import docker_archive, layer_blob, layer_record, layer_source
 from ..errors import UserError
-from ..jsondoc import fields, integer, read_attrs, versioned
-from .common import output_path, run
+from ..jsondoc import fields, integer, versioned
+from .common import run_builder
 
 PROGRAM = "compress-layer"
 VERSION = 1
@@ -82,12 +82,7 @@ def build(doc: Any, out: str) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    def body() -> int:
-        attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs))
-        return 0
-
-    return run(PROGRAM, body)
+    return run_builder(PROGRAM, build)
 
 
 if __name__ == "__main__":

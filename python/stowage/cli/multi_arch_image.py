@@ -11,8 +11,8 @@ import sys
 from typing import Any, Optional
 
 from .. import multi_arch, push_plan
-from ..jsondoc import fields, read_attrs, string, strings, versioned
-from .common import output_path, run
+from ..jsondoc import fields, string, strings, versioned
+from .common import run_builder
 
 PROGRAM = "multi-arch-image"
 VERSION = 1
@@ -26,12 +26,7 @@ def build(doc: Any, out: str) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    def body() -> int:
-        attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs))
-        return 0
-
-    return run(PROGRAM, body)
+    return run_builder(PROGRAM, build)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ from .. import image_metadata, layer_blob, layer_source
 from .. import plan as image_plan
 from .. import push_plan
 from ..errors import UserError
-from ..jsondoc import fields, integer, read_attrs, versioned
+from ..jsondoc import fields, integer, versioned
 from ..layer_blob import Blob
 from ..timestamps import NOW, rfc3339
-from .common import output_path, progress_printer, run
+from .common import progress_printer, run_builder
 
 PROGRAM = "push-plan"
 VERSION = 1
@@ -90,12 +90,7 @@ def build(doc: Any, out: str) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    def body() -> int:
-        attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs))
-        return 0
-
-    return run(PROGRAM, body)
+    return run_builder(PROGRAM, build)
 
 
 if __name__ == "__main__":

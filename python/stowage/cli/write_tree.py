@@ -20,8 +20,8 @@ import sys
 from typing import Any, Optional
 
 from ..errors import UserError
-from ..jsondoc import fields, read_attrs, versioned
-from .common import output_path, run
+from ..jsondoc import fields, versioned
+from .common import run_builder
 
 PROGRAM = "write-tree"
 VERSION = 1
@@ -56,12 +56,7 @@ def build(doc: Any, out: str) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    def body() -> int:
-        attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs))
-        return 0
-
-    return run(PROGRAM, body)
+    return run_builder(PROGRAM, build)
 
 
 if __name__ == "__main__":
