@@ -38,6 +38,7 @@ stowage_install() {
 
 # Nix: no binary cache can be reached here; builds use the host's tools.
 export NIX_CONFIG="substituters =
+build-users-group =
 sandbox = false
 experimental-features = nix-command flakes"
 
