@@ -78,7 +78,8 @@ let
     enableFakechroot = false;
     layers = [ ];
     cachedLayers = false;
-    maxLayers = 2;
+    # One layer of its own on the base's: at most what Docker loads ("max depth exceeded").
+    maxLayers = 125;
     includeStorePaths = false;
     uname = "root";
     gname = "root";

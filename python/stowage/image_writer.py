@@ -1,6 +1,7 @@
 """Writing a whole image as a docker-archive, in one pass over its sources.
 
-Members, in order: the base layers (copied byte for byte), the store layers
+Members, in order: the base layers (copied byte for byte, checked against
+their diff_ids as they are copied), the store layers
 (hashed while written), the customisation layer (a prebuilt tar whose digest
 is recorded in the plan), the configuration ``<digest>.json`` and
 ``manifest.json``. Member names are free in this format (only ``manifest.json``
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
-from . import docker_archive, image_metadata, layer, tarformat
+from . import base_layer, docker_archive, image_metadata, layer, tarformat
 from .errors import UserError
 from .plan import Base, ImagePlan, StoreLayer
 from .sink import HashingSink
@@ -23,7 +24,6 @@ from .timestamps import epoch_seconds, rfc3339
 
 Progress = Callable[[str], None]
 
-_CHUNK = 1 << 20
 
 
 @dataclass
@@ -47,18 +47,15 @@ def _describe(paths: tuple[str, ...], limit: int = 3) -> str:
 
 
 def _write_base(base: Base, sink: HashingSink, stamp: Stamp, out: _Written, progress: Progress) -> None:
+    """Copy the base's layers, each checked against its diff_id as it is copied."""
     written: set[str] = set()
     with docker_archive.open_archive(base.archive) as archive:
         for index, layer_ref in enumerate(base.layers):
             name = out.names[index]
             if name not in written:
-                member = docker_archive.resolve_member(archive, layer_ref.source)
-                handle = archive.extractfile(member)
-                assert handle is not None
-                _member(sink, name, member.size, stamp)
-                while chunk := handle.read(_CHUNK):
-                    sink.write(chunk)
-                sink.zeros(tarformat.padding(member.size))
+                _member(sink, name, layer_ref.size, stamp)
+                base_layer.copy(archive, docker_archive.Layer(layer_ref.source, layer_ref.diff_id, layer_ref.size), sink)
+                sink.zeros(tarformat.padding(layer_ref.size))
                 written.add(name)
             out.diff_ids.append(layer_ref.diff_id)
             progress(f"layer {len(out.diff_ids)}: {_mb(layer_ref.size)} from the base image")

@@ -13,16 +13,14 @@ import os
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import docker_archive, layer
+from . import base_layer, docker_archive, layer
 from .errors import UserError
-from .plan import ImagePlan, Owner
+from .plan import BlobLayer, ImagePlan, Owner
 from .sink import HashingSink
 from .tarformat import Stamp
 from .timestamps import NOW, epoch_seconds
 
 Source = Callable[[HashingSink], None]
-_CHUNK = 1 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def stamp(mtime: int, owner: Owner) -> Stamp:
@@ -41,25 +39,26 @@ def tar_file(path: str, size: int) -> Source:
     return lambda sink: sink.file(os.fsencode(path), size)
 
 
-def archive_member(archive_path: str, member: str) -> Source:
-    """A layer member of a docker-archive (followed through links)."""
+def archive_member(archive_path: str, layer_ref: BlobLayer) -> Source:
+    """A layer member of a docker-archive (followed through links), checked
+    against its diff_id as it is written."""
 
     def write(sink: HashingSink) -> None:
         with docker_archive.open_archive(archive_path) as archive:
-            handle = archive.extractfile(docker_archive.resolve_member(archive, member))
-            assert handle is not None
-            while chunk := handle.read(_CHUNK):
+            for chunk in base_layer.chunks(archive, _layer(layer_ref)):
                 sink.write(chunk)
 
     return write
 
 
-def member_is_gzip(archive_path: str, member: str) -> bool:
+def member_is_gzip(archive_path: str, layer_ref: BlobLayer) -> bool:
     """Whether a base layer member is stored gzipped (then it is a blob as it is)."""
     with docker_archive.open_archive(archive_path) as archive:
-        handle = archive.extractfile(docker_archive.resolve_member(archive, member))
-        assert handle is not None
-        return handle.read(2) == _GZIP_MAGIC
+        return base_layer.is_gzip(archive, _layer(layer_ref))
+
+
+def _layer(layer_ref: BlobLayer) -> docker_archive.Layer:
+    return docker_archive.Layer(layer_ref.source, layer_ref.diff_id, layer_ref.size)
 
 
 def plan_mtime(plan: ImagePlan) -> int:
@@ -77,7 +76,7 @@ def of_plan(plan: ImagePlan) -> list[Source]:
     sources: list[Source] = []
     if plan.base is not None:
         archive = plan.base.archive
-        sources += [archive_member(archive, base.source) for base in plan.base.layers]
+        sources += [archive_member(archive, base) for base in plan.base.layers]
     entry_stamp = stamp(plan_mtime(plan), plan.owner) if plan.store_layers else None
     for store in plan.store_layers:
         assert entry_stamp is not None

@@ -10,8 +10,8 @@ compress when they push); compressing would cost far more time than the copy
 their digest with the docker-archive's layers. A layer the archive holds gzipped
 stays gzipped (``+gzip``), byte for byte.
 
-Every blob is hashed while copied; an uncompressed layer whose digest is not its
-``diff_id`` is refused. Each ``RepoTags`` entry gets an index entry annotated with
+Every blob is hashed while copied, and every layer checked against its
+``diff_id`` (a gzipped one as it gunzips); a mismatch is refused. Each ``RepoTags`` entry gets an index entry annotated with
 ``org.opencontainers.image.ref.name`` (the tag, as skopeo's ``oci:DIR:TAG`` and
 umoci look it up) and ``io.containerd.image.name`` (the full name).
 """
@@ -19,13 +19,11 @@ umoci look it up) and ``io.containerd.image.name`` (the full name).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tarfile
+import shutil
 from typing import Any, Callable, Optional
 
-from . import canonical_json, docker_archive
-from .errors import UserError
+from . import base_layer, canonical_json, docker_archive
 
 Progress = Callable[[str], None]
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -33,7 +31,6 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
 LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
-_CHUNK = 1 << 20
 
 
 def descriptor(media_type: str, digest: str, size: int) -> dict[str, Any]:
@@ -56,20 +53,16 @@ class Blobs:
             os.replace(path + ".part", path)
         return "sha256:" + digest
 
-    def add_member(self, archive: tarfile.TarFile, member: tarfile.TarInfo) -> tuple[str, bool]:
-        """Copy a member, hashing it; return its digest and whether it is gzipped."""
-        source = archive.extractfile(member)
-        assert source is not None
+    def add_layer(self, archive: docker_archive.Archive, layer: docker_archive.Layer) -> tuple[str, bool]:
+        """Copy a layer member, hashing it (and checking its diff_id); return its
+        digest and whether it is gzipped."""
         hasher = hashlib.sha256()
         partial = os.path.join(self.directory, "layer.part")
+        gzipped = base_layer.is_gzip(archive, layer)
         with open(partial, "wb") as out:
-            first = source.read(_CHUNK)
-            gzipped = first[:2] == b"\x1f\x8b"
-            chunk = first
-            while chunk:
+            for chunk in base_layer.chunks(archive, layer):
                 hasher.update(chunk)
                 out.write(chunk)
-                chunk = source.read(_CHUNK)
         os.replace(partial, os.path.join(self.directory, hasher.hexdigest()))
         return "sha256:" + hasher.hexdigest(), gzipped
 
@@ -81,28 +74,20 @@ def _platform(config: dict[str, Any]) -> dict[str, str]:
     return platform
 
 
-def _image(archive: tarfile.TarFile, entry: Any, blobs: Blobs, path: str, progress: Progress) -> list[dict[str, Any]]:
+def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: Blobs, progress: Progress) -> list[dict[str, Any]]:
     """Store one image of the archive; return its index entries."""
-    config_bytes = docker_archive.read_bytes(archive, docker_archive.resolve_member(archive, entry["Config"]))
-    config = json.loads(config_bytes)
-    diff_ids = [d if d.startswith("sha256:") else "sha256:" + d for d in (config.get("rootfs") or {}).get("diff_ids") or []]
-    names = list(entry.get("Layers") or [])
-    if len(names) != len(diff_ids):
-        raise UserError(f"{path}: manifest.json lists {len(names)} layers, the configuration {len(diff_ids)} diff_ids")
     layers = []
-    for number, (name, diff_id) in enumerate(zip(names, diff_ids), start=1):
-        member = docker_archive.resolve_member(archive, name)
-        digest, gzipped = blobs.add_member(archive, member)
-        if not gzipped and digest != diff_id:
-            raise UserError(f"{path}: layer {name} has digest {digest}, but the configuration says {diff_id}")
-        layers.append(descriptor(LAYER_GZIP if gzipped else LAYER_TAR, digest, member.size))
-        progress(f"layer {number}: {member.size / 1e6:.1f} MB")
+    for number, layer in enumerate(image.layers, start=1):
+        digest, gzipped = blobs.add_layer(archive, layer)
+        layers.append(descriptor(LAYER_GZIP if gzipped else LAYER_TAR, digest, layer.size))
+        progress(f"layer {number}: {layer.size / 1e6:.1f} MB")
+    config_bytes, config = image.config_bytes, image.config
     config_descriptor = descriptor(OCI_CONFIG, blobs.add_bytes(config_bytes), len(config_bytes))
     manifest = canonical_json.dumps(
         {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}
     )
     target = {**descriptor(OCI_MANIFEST, blobs.add_bytes(manifest), len(manifest)), "platform": _platform(config)}
-    tags = list(entry.get("RepoTags") or [])
+    tags = list(image.repo_tags)
     if not tags:
         return [target]
     return [
@@ -114,14 +99,19 @@ def _image(archive: tarfile.TarFile, entry: Any, blobs: Blobs, path: str, progre
 def write_layout(path: str, root: str, progress: Progress, zstd: Optional[str] = None) -> None:
     """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``."""
     os.makedirs(root)
+    try:
+        _write_layout(path, root, progress, zstd)
+    except BaseException:
+        shutil.rmtree(root)  # no half-written layout is left behind
+        raise
+
+
+def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str]) -> None:
     blobs = Blobs(root)
     entries: list[dict[str, Any]] = []
     with docker_archive.open_archive(path, "image", zstd) as archive:
-        images = docker_archive.read_json(archive, "manifest.json")
-        if not isinstance(images, list) or not images:
-            raise UserError(f"{path}: manifest.json lists no image")
-        for entry in images:
-            entries.extend(_image(archive, entry, blobs, path, progress))
+        for image in archive.images():
+            entries.extend(_image(archive, image, blobs, progress))
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
     with open(os.path.join(root, "index.json"), "wb") as handle:
         handle.write(canonical_json.dumps(index))

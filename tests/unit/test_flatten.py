@@ -33,7 +33,9 @@ def _view(*layers: tarfile.TarFile) -> dict[str, int]:
 
 def test_later_layers_win() -> None:
     view = _view(_layer(("etc", "dir"), ("etc/a", "file:1")), _layer(("etc/a", "file:2")))
-    assert view == {"etc": 0, "etc/a": 1}
+    # The upper layer's etc/a implies its own directory etc, which overlayfs shows
+    # (Docker 20.10's export: drwxr-xr-x root, whatever the lower etc was).
+    assert view == {"etc": 1, "etc/a": 1}
 
 
 def test_whiteout_hides_a_file_and_a_subtree() -> None:

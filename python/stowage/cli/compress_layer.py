@@ -24,6 +24,7 @@ from typing import Any, Optional
 from .. import docker_archive, layer_blob, layer_record, layer_source
 from ..errors import UserError
 from ..jsondoc import fields, integer, versioned
+from ..plan import BlobLayer
 from .common import run_builder
 
 PROGRAM = "compress-layer"
@@ -52,17 +53,15 @@ def _tar(directory: str, level: int) -> list[layer_blob.Blob]:
 
 def _archive(path: str, level: int) -> list[layer_blob.Blob]:
     """Every distinct layer member of every image in the archive."""
-    members: list[str] = []
+    layers: dict[str, BlobLayer] = {}
     with docker_archive.open_archive(path) as archive:
-        for image in docker_archive.read_json(archive, "manifest.json"):
-            for name in image.get("Layers") or []:
-                member = docker_archive.resolve_member(archive, name).name
-                if member not in members:
-                    members.append(member)
+        for image in archive.images():
+            for layer in image.layers:
+                layers.setdefault(layer.member, BlobLayer(layer.member, layer.diff_id, layer.size))
     blobs = []
-    for member in members:
-        source = layer_source.archive_member(path, member)
-        blobs.append(layer_blob.record(member, source, level, layer_source.member_is_gzip(path, member)))
+    for member, layer_ref in layers.items():
+        source = layer_source.archive_member(path, layer_ref)
+        blobs.append(layer_blob.record(member, source, level, layer_source.member_is_gzip(path, layer_ref)))
     return blobs
 
 

@@ -93,8 +93,32 @@ def _planned_layers(request: dict[str, Any], graph: Any, taken: int, explicit: l
     return [StoreLayer(tuple(group)) for group in layering.plan_layers(paths, budget)]
 
 
+#: Docker refuses to load an image of more layers ("max depth exceeded").
+DOCKER_MAX_LAYERS = 125
+
+
+def _check_budget(request: dict[str, Any], base_layers: int, explicit: int) -> None:
+    """The base's layers always count: base, explicit and customisation layers
+    alone must fit in maxLayers."""
+    limit = int(request["maxLayers"])
+    if base_layers + 1 > limit:
+        raise UserError(
+            f"fromImage {request['fromImage']} has {base_layers} layers, so with the customisation "
+            f"layer the image would have {base_layers + 1}, more than maxLayers = {limit}; set maxLayers "
+            f"to at least {base_layers + 1}, or use a base image with fewer layers (Docker refuses "
+            f"images of more than {DOCKER_MAX_LAYERS} layers: \"max depth exceeded\")"
+        )
+    if base_layers + explicit + 1 > limit:
+        raise UserError(
+            f"maxLayers is {limit}, but fromImage's {base_layers} layers, the {explicit} explicit layers "
+            f"and the customisation layer make {base_layers + explicit + 1}; set maxLayers to at least "
+            f"{base_layers + explicit + 1} or list fewer layers"
+        )
+
+
 def _store_layers(request: dict[str, Any], graph: Any, base_layers: int, stamp: tuple[int, Owner]) -> list[StoreLayer]:
     explicit = _records(request["explicitLayers"], stamp)
+    _check_budget(request, base_layers, len(explicit))
     if request["layerRecords"] is not None:
         return explicit + _records(request["layerRecords"], stamp)
     return explicit + _planned_layers(request, graph, base_layers + len(explicit), explicit)

@@ -75,11 +75,9 @@ def _base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) -
         return set()
     found: set[str] = set()
     store = store_dir.strip("/")
-    layers = docker_archive.read_base(path, tag).base.layers
     with docker_archive.open_archive(path) as archive:
-        for layer_ref in layers:
-            handle = archive.extractfile(docker_archive.resolve_member(archive, layer_ref.source))
-            with tarfile.open(fileobj=handle) as layer_tar:
+        for layer_ref in archive.pick(tag).layers:
+            with tarfile.open(fileobj=archive.open(archive.member(layer_ref.member))) as layer_tar:
                 for name in layer_tar.getnames():
                     relative = posixpath.normpath("/" + name).lstrip("/")
                     parent, _, base = relative.rpartition("/")
