@@ -236,12 +236,17 @@ def _check_config(config: Any, what: str) -> tuple[tuple[str, ...], tuple[dict[s
     return tuple(_diff_id(i, what) for i in ids or []), tuple(history or [])
 
 
-def _is_zstd(path: str) -> bool:
+def _compression(path: str) -> str:
+    """The archive's compression, from its first bytes: "zstd", "gz", "bz2", "xz" or ""."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(4) == _ZSTD_MAGIC
+            magic = handle.read(6)
     except OSError as error:
         raise UserError(f"cannot read image archive {path}: {error.strerror}") from None
+    for kind, start in (("zstd", _ZSTD_MAGIC), ("gz", b"\x1f\x8b"), ("bz2", b"BZh"), ("xz", b"\xfd7zXZ\x00")):
+        if magic.startswith(start):
+            return kind
+    return ""
 
 
 @contextmanager
@@ -268,7 +273,8 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
     """Open a docker-archive (plain, gzip, bzip2 or xz; zstd when ``zstd`` names
     the program to decompress it) for random access. ``what`` names the
     archive's role in error messages."""
-    if _is_zstd(path):
+    compression = _compression(path)
+    if compression == "zstd":
         if zstd is None:
             raise UserError(
                 f"{what} {path} is zstd-compressed; decompress it first "
@@ -279,14 +285,19 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
             yield archive
         return
     try:
-        tar = tarfile.open(path, "r:*")
+        tar = tarfile.open(path, f"r:{compression}")
     except (OSError, *DAMAGE) as error:
-        raise UserError(f"{what} {path} is not a readable docker-archive: {error}") from None
+        raise UserError(f"{what} {path} is not a readable docker-archive: {_brief(error)}") from None
     with tar:
         try:
             yield Archive(tar, f"{what} {path}")
         except DAMAGE as error:
-            raise UserError(f"{what} {path} is damaged or truncated: {error}") from None
+            raise UserError(f"{what} {path} is damaged or truncated: {_brief(error)}") from None
+
+
+def _brief(error: BaseException) -> str:
+    """The error on one line (tarfile lists what each method said, a line each)."""
+    return " ".join(line.strip() for line in str(error).splitlines())
 
 
 def read_base(path: str, repo_tag: Optional[str] = None, zstd: Optional[str] = None) -> BaseImage:
