@@ -28,6 +28,7 @@ stowage_install() {
   /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || missing+=(python3)
   if [ "${1:-}" = tests ]; then
     python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+    python3 -c 'import hypothesis' 2>/dev/null || missing+=(python3-hypothesis)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}" >&2
