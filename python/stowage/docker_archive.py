@@ -287,15 +287,15 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
     try:
         tar = tarfile.open(path, f"r:{compression}")
     except (OSError, *DAMAGE) as error:
-        raise UserError(f"{what} {path} is not a readable docker-archive: {_brief(error)}") from None
+        raise UserError(f"{what} {path} is not a readable docker-archive: {brief(error)}") from None
     with tar:
         try:
             yield Archive(tar, f"{what} {path}")
         except DAMAGE as error:
-            raise UserError(f"{what} {path} is damaged or truncated: {_brief(error)}") from None
+            raise UserError(f"{what} {path} is damaged or truncated: {brief(error)}") from None
 
 
-def _brief(error: BaseException) -> str:
+def brief(error: BaseException) -> str:
     """The error on one line (tarfile lists what each method said, a line each)."""
     return " ".join(line.strip() for line in str(error).splitlines())
 

@@ -213,7 +213,10 @@ def export(path: str, repo_tag: Optional[str], sink: HashingSink, zstd: str, pro
         layers = []
         for layer in image.layers:
             base_layer.verify(archive, layer)
-            layers.append(tarfile.open(fileobj=archive.open(archive.member(layer.member))))
+            try:
+                layers.append(tarfile.open(fileobj=archive.open(archive.member(layer.member))))
+            except tarfile.TarError as error:
+                raise UserError(f"{archive.label}: layer {layer.member} is not a tar archive ({docker_archive.brief(error)})") from None
         visible = visible_entries(layers, archive.label)
         visible.setdefault("", Entry(-1, None))
         progress(f"{len(layers)} layers, {len(visible)} entries")

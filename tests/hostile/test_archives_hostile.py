@@ -235,3 +235,10 @@ def test_a_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 def test_a_layer_member_that_climbs_out_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"the member '../../x' points outside the root"):
         export_of(tmp_path, layer(Entry("../../x", data=b"x")))
+
+
+def test_a_layer_that_is_not_a_tar_is_named(tmp_path: Path) -> None:
+    """Its digest is right, so the copying writers pass it on as it is; exportImage reads it."""
+    with pytest.raises(UserError, match=r"layer 1/layer.tar is not a tar archive \(.*invalid header.*\)$") as caught:
+        export_of(tmp_path, archives.LOWER, b"not a tar" * 100)
+    one_line(caught.value)

@@ -85,9 +85,15 @@ def test_base_layers_count_in_max_layers(tmp_path: Path) -> None:
     image = in_store(write(tmp_path / "deep.tar", Spec(layers=layers)))
     line = build_fails(
         f'stowage.buildLayeredImage {{ name = "h"; fromImage = {image}; maxLayers = 100; }}', "mk-config",
-        r"fromImage /nix/store/\S+ has 130 layers.*131, more than maxLayers = 100; set maxLayers to at least 131",
+        r"fromImage /nix/store/\S+ has 130 layers.*131, more than maxLayers = 100; use a base image with at most 124 layers",
     )
     assert "max depth exceeded" in line
+    build_fails(f'stowage.buildImage {{ name = "h"; fromImage = {image}; }}', "mk-config", "more than maxLayers = 125")
+    shallow = in_store(write(tmp_path / "shallow.tar", Spec(layers=layers[:100])))
+    build_fails(
+        f'stowage.buildLayeredImage {{ name = "h"; fromImage = {shallow}; maxLayers = 100; }}', "mk-config",
+        r"has 100 layers.*101, more than maxLayers = 100; set maxLayers to at least 101",
+    )
 
 
 def test_export_image_replaces_a_lower_symlink_by_the_upper_directory(tmp_path: Path) -> None:

@@ -102,11 +102,17 @@ def _check_budget(request: dict[str, Any], base_layers: int, explicit: int) -> N
     alone must fit in maxLayers."""
     limit = int(request["maxLayers"])
     if base_layers + 1 > limit:
+        total = base_layers + 1
+        fix = (
+            f"use a base image with at most {DOCKER_MAX_LAYERS - 1} layers: Docker refuses images of more than "
+            f"{DOCKER_MAX_LAYERS} layers (\"max depth exceeded\")"
+            if total > DOCKER_MAX_LAYERS
+            else f"set maxLayers to at least {total}, or use a base image with fewer layers (Docker "
+            f"refuses images of more than {DOCKER_MAX_LAYERS} layers: \"max depth exceeded\")"
+        )
         raise UserError(
             f"fromImage {request['fromImage']} has {base_layers} layers, so with the customisation "
-            f"layer the image would have {base_layers + 1}, more than maxLayers = {limit}; set maxLayers "
-            f"to at least {base_layers + 1}, or use a base image with fewer layers (Docker refuses "
-            f"images of more than {DOCKER_MAX_LAYERS} layers: \"max depth exceeded\")"
+            f"layer the image would have {total}, more than maxLayers = {limit}; {fix}"
         )
     if base_layers + explicit + 1 > limit:
         raise UserError(
