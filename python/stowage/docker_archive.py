@@ -28,7 +28,7 @@ import tempfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Iterator, Literal, Optional
 
 from .errors import UserError
 from .plan import Base, BlobLayer
@@ -236,6 +236,9 @@ def _check_config(config: Any, what: str) -> tuple[tuple[str, ...], tuple[dict[s
     return tuple(_diff_id(i, what) for i in ids or []), tuple(history or [])
 
 
+_READ_MODES: dict[str, Literal["r:", "r:gz", "r:bz2", "r:xz"]] = {"": "r:", "gz": "r:gz", "bz2": "r:bz2", "xz": "r:xz"}
+
+
 def _compression(path: str) -> str:
     """The archive's compression, from its first bytes: "zstd", "gz", "bz2", "xz" or ""."""
     try:
@@ -285,7 +288,7 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
             yield archive
         return
     try:
-        tar = tarfile.open(path, f"r:{compression}")
+        tar = tarfile.open(path, _READ_MODES[compression])
     except (OSError, *DAMAGE) as error:
         raise UserError(f"{what} {path} is not a readable docker-archive: {brief(error)}") from None
     with tar:
