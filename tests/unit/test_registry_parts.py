@@ -74,7 +74,8 @@ def test_credentials_order(tmp_path: Path) -> None:
     env = {"REGISTRY_AUTH_FILE": auth, "DOCKER_CONFIG": str(tmp_path / "docker")}
     assert credentials.lookup(repo, env) == credentials.Credentials("from-auth-file", "p1", auth)
     assert credentials.lookup(repo, {"DOCKER_CONFIG": str(tmp_path / "docker")}).username == "from-docker"  # type: ignore[union-attr]
-    with_vars = {**env, "STOWAGE_REGISTRY_USERNAME": "from-env", "STOWAGE_REGISTRY_PASSWORD": "p3"}
+    with_vars = {**env, "STOWAGE_REGISTRY_HOST": "registry.example.com",
+                 "STOWAGE_REGISTRY_USERNAME": "from-env", "STOWAGE_REGISTRY_PASSWORD": "p3"}
     assert credentials.lookup(repo, with_vars).username == "from-env"  # type: ignore[union-attr]
     assert credentials.lookup(parse_repository("other.example/app"), env) is None
     assert credentials.lookup(repo, {}) is None
@@ -153,3 +154,27 @@ def test_layers_are_decompressed_and_checked() -> None:
         receiver.finish()
     with pytest.raises(UserError, match="zstd"):
         LayerReceiver(Descriptor("application/vnd.oci.image.layer.v1.tar+zstd", sha256(b""), 0), None, print, "l")
+
+
+@pytest.mark.parametrize("host, used", [
+    ("registry.example.com", True), ("https://registry.example.com/", True), ("REGISTRY.example.com", True),
+    ("registry.example.com:5000", False), ("other.example", False), ("", False), (None, False),
+])
+def test_environment_credentials_go_only_to_their_host(host: str | None, used: bool) -> None:
+    repo = parse_repository("registry.example.com/team/app")
+    env = {"STOWAGE_REGISTRY_USERNAME": "u", "STOWAGE_REGISTRY_PASSWORD": "p"}
+    if host is not None:
+        env["STOWAGE_REGISTRY_HOST"] = host
+    found = credentials.lookup(repo, env)
+    assert (found is not None) == used
+    note = credentials.environment_note(repo, env)
+    assert (note is None) == used
+    if not host:
+        assert "STOWAGE_REGISTRY_HOST is not" in note and "STOWAGE_REGISTRY_HOST=registry.example.com" in note  # type: ignore[operator]
+
+
+def test_environment_credentials_for_docker_hub_by_any_of_its_names() -> None:
+    env = {"STOWAGE_REGISTRY_HOST": "docker.io", "STOWAGE_REGISTRY_USERNAME": "u", "STOWAGE_REGISTRY_PASSWORD": "p"}
+    assert credentials.lookup(parse_repository("index.docker.io/library/hello"), env) is not None
+    assert credentials.lookup(parse_repository("hello"), {**env, "STOWAGE_REGISTRY_HOST": "https://index.docker.io/v1/"}) is not None
+    assert credentials.lookup(parse_repository("quay.io/a/b"), env) is None
