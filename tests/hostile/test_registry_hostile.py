@@ -391,7 +391,7 @@ def test_token_answers_that_are_not_tokens(state: State, plain: Server, tmp_path
 
 
 @pytest.mark.parametrize("location, expected", [
-    ("{self}", "redirected in a loop or too often (HTTP 307"),
+    ("{self}", "a redirect that cannot be followed: a loop, more than 10, or no Location (HTTP 307"),
     ("ftp://127.0.0.1/x", "redirected to ftp://127.0.0.1/x, which is not an http or https URL"),
 ], ids=["loop", "ftp"])
 def test_bad_redirects(state: State, plain: Server, tmp_path: Path, location: str, expected: str) -> None:

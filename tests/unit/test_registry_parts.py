@@ -256,3 +256,10 @@ def test_a_deadline_shuts_its_socket() -> None:
         assert left.recv(1) == b"" and watch.expired  # unblocked by the shutdown, not by data
         assert 0.15 < time.monotonic() - started < 5
         assert "GET x: no complete answer within 0.2 s" in str(watch.error())
+
+
+def test_a_deadline_for_a_blob_that_claims_to_be_huge() -> None:
+    watch = deadline.Deadline(deadline.Limits().blob(10 ** 18), "GET x")
+    time.sleep(0.1)  # the timer thread is waiting, not failing (an overflow would be an unhandled thread error)
+    watch.cancel()
+    assert watch.seconds == 365 * 86400

@@ -140,7 +140,7 @@ class RegistryClient:
         if status == 404:
             return f"not found ({code})"
         if 300 <= status < 400:
-            return f"redirected in a loop or too often ({code})"
+            return f"a redirect that cannot be followed: a loop, more than 10, or no Location ({code})"
         return code
 
     # -- authentication -------------------------------------------------------

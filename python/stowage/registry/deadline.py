@@ -21,6 +21,8 @@ from ..errors import UserError
 from .untrusted import quoted
 
 TIMEOUT_VAR = "STOWAGE_REGISTRY_TIMEOUT"
+#: A timer's longest wait (a year): a blob that claims 10**15 bytes must not overflow it.
+_LONGEST = 365 * 86400.0
 MIN_RATE_VAR = "STOWAGE_REGISTRY_MIN_RATE"
 
 
@@ -66,12 +68,12 @@ class Deadline:
     a read blocked on them then returns, and ``expired`` says why."""
 
     def __init__(self, seconds: float, what: str) -> None:
-        self.seconds = seconds
+        self.seconds = min(seconds, _LONGEST)
         self.what = what
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
+        self._timer = threading.Timer(self.seconds, self._expire)
         self._timer.daemon = True
         self._timer.start()
 
