@@ -245,10 +245,10 @@ def test_trickled_headers_meet_the_request_deadline(state: State, plain: Server,
     assert f"GET {plain.host}/v2/team/app/manifests/{image.index}: no complete answer within 1 s" in line
 
 
-@pytest.mark.parametrize("rate, ok", [("100", True), ("1000000000", False)])
+@pytest.mark.parametrize("rate, ok", [("25", True), ("1000000000", False)])
 def test_a_blob_gets_time_for_its_size(state: State, plain: Server, tmp_path: Path, rate: str, ok: bool) -> None:
-    """0.5 s plus size / rate: the ~150-byte layer sent in about 1 s passes at
-    100 bytes/s (2 s allowed) and fails when the size adds nothing."""
+    """1 s plus size / rate: the 107-byte layer sent in about 2.7 s passes at
+    25 bytes/s (about 5.3 s allowed) and fails when the size adds nothing."""
     image = publish(state)
     blob = f"/v2/team/app/blobs/{image.layer}"
     data = state.routes[blob][1]
@@ -259,19 +259,20 @@ def test_a_blob_gets_time_for_its_size(state: State, plain: Server, tmp_path: Pa
         handler.send_response(200)
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
-        for start in range(0, len(data), 8):
-            handler.wfile.write(data[start:start + 8])
+        for start in range(0, len(data), 4):
+            handler.wfile.write(data[start:start + 4])
             handler.wfile.flush()
-            time.sleep(0.05)
+            time.sleep(0.1)
         return True
 
     state.hook = slow
-    env = base_env(tmp_path, STOWAGE_REGISTRY_TIMEOUT="0.5", STOWAGE_REGISTRY_MIN_RATE=rate)
+    assert image.layer_size == 107
+    env = base_env(tmp_path, STOWAGE_REGISTRY_TIMEOUT="1", STOWAGE_REGISTRY_MIN_RATE=rate)
     result = prefetch(plain, f"@{image.index}", env)
     if ok:
         assert result.returncode == 0, result.stderr
     else:
-        assert "no complete answer within 0.5" in error_line(result, "prefetch-image")
+        assert "no complete answer within 1" in error_line(result, "prefetch-image")
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
