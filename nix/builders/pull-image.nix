@@ -105,7 +105,8 @@ let
     else
       errors.fail who "hash is required (the hash of the pulled archive); got nothing. Run prefetch-image ${a.imageName} ${a.imageDigest}, which prints it, e.g. hash = \"sha256-...\"";
 
-  # Proxies, the CA bundle, and where credentials are looked up (see README).
+  # Proxies, the CA bundle, where credentials are looked up, and deadlines (see README);
+  # stowage.registry.credentials.VARIABLES lists the same.
   impureEnvVars = [
     "http_proxy"
     "https_proxy"
@@ -117,9 +118,13 @@ let
     "NO_PROXY"
     "SSL_CERT_FILE"
     "NIX_SSL_CERT_FILE"
+    "STOWAGE_REGISTRY_HOST"
     "STOWAGE_REGISTRY_USERNAME"
     "STOWAGE_REGISTRY_PASSWORD"
     "STOWAGE_REGISTRY_PASSWORD_FILE"
+    "STOWAGE_REGISTRY_REALM_HOSTS"
+    "STOWAGE_REGISTRY_TIMEOUT"
+    "STOWAGE_REGISTRY_MIN_RATE"
     "REGISTRY_AUTH_FILE"
     "XDG_RUNTIME_DIR"
     "DOCKER_CONFIG"

@@ -102,7 +102,8 @@ def start_registry(directory: Path, *, secure: bool, access_log: bool = False) -
         (directory / "htpasswd").write_text(htpasswd)
         config["http"]["tls"] = {"certificate": str(cert), "key": str(key)}  # type: ignore[index]
         config["auth"] = {"htpasswd": {"realm": "stowage-test", "path": str(directory / "htpasswd")}}
-        env = {"SSL_CERT_FILE": str(ca), "STOWAGE_REGISTRY_USERNAME": USER, "STOWAGE_REGISTRY_PASSWORD": PASSWORD}
+        env = {"SSL_CERT_FILE": str(ca), "STOWAGE_REGISTRY_HOST": f"127.0.0.1:{port}",
+               "STOWAGE_REGISTRY_USERNAME": USER, "STOWAGE_REGISTRY_PASSWORD": PASSWORD}
     (directory / "config.yml").write_text(json.dumps(config))  # JSON is YAML
     log = directory / "registry.log"
     with open(log, "wb") as out:

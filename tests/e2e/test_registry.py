@@ -193,3 +193,12 @@ def test_truncated_blob(plain: Registry, pushed: dict[str, str]) -> None:
     finally:
         proxy.stop()
     assert "connection closed after" in line and "after 4 attempts" in line
+
+
+def test_the_builder_sees_every_variable_the_client_reads() -> None:
+    """pullImage's impureEnvVars hold every variable of credentials.VARIABLES
+    (host scoping, realm hosts and deadlines included)."""
+    from stowage.registry import credentials
+    call = _call("127.0.0.1:5000", "app", "sha256:" + "2" * 64)
+    passed = set(nix_eval(f"({pull_expr(call)}).impureEnvVars"))
+    assert set(credentials.VARIABLES) <= passed

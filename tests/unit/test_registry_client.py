@@ -103,12 +103,14 @@ def fake() -> Iterator[tuple[Fake, str]]:
         server.server_close()
 
 
-ENV = {"STOWAGE_REGISTRY_USERNAME": "user", "STOWAGE_REGISTRY_PASSWORD": "pw"}
+def _env(host: str) -> dict[str, str]:
+    return {"STOWAGE_REGISTRY_HOST": host, "STOWAGE_REGISTRY_USERNAME": "user", "STOWAGE_REGISTRY_PASSWORD": "pw"}
 
 
-def _client(host: str, env: dict[str, str] = ENV) -> RegistryClient:
+def _client(host: str, env: dict[str, str] | None = None) -> RegistryClient:
     transport = Transport(ssl_context(False, {}), sleep=lambda seconds: None)
-    return RegistryClient(parse_repository(f"{host}/team/app"), tls_verify=False, env=env, transport=transport)
+    return RegistryClient(parse_repository(f"{host}/team/app"), tls_verify=False,
+                          env=_env(host) if env is None else env, transport=transport)
 
 
 def _publish(state: Fake) -> tuple[str, bytes]:
@@ -171,7 +173,7 @@ def test_not_found_carries_the_registry_code(fake: tuple[Fake, str]) -> None:
 def _pull(host: str, digest: str) -> bytes:
     out = io.BytesIO()
     request = PullRequest(f"{host}/team/app", digest, Platform("linux", "amd64"), "final/app:v1", False)
-    pull(request, out, ENV, lambda line: None)
+    pull(request, out, _env(host), lambda line: None)
     return out.getvalue()
 
 

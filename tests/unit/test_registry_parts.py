@@ -7,12 +7,15 @@ import base64
 import gzip
 import hashlib
 import json
+import socket
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from stowage.errors import UserError
-from stowage.registry import challenge, credentials, manifests
+from stowage.registry import challenge, credentials, deadline, manifests, realm, transport, untrusted
 from stowage.registry.layers import LayerReceiver
 from stowage.registry.manifests import Descriptor, Platform
 from stowage.registry.names import ImageRef, Repository, parse_image_ref, parse_repository
@@ -74,7 +77,8 @@ def test_credentials_order(tmp_path: Path) -> None:
     env = {"REGISTRY_AUTH_FILE": auth, "DOCKER_CONFIG": str(tmp_path / "docker")}
     assert credentials.lookup(repo, env) == credentials.Credentials("from-auth-file", "p1", auth)
     assert credentials.lookup(repo, {"DOCKER_CONFIG": str(tmp_path / "docker")}).username == "from-docker"  # type: ignore[union-attr]
-    with_vars = {**env, "STOWAGE_REGISTRY_USERNAME": "from-env", "STOWAGE_REGISTRY_PASSWORD": "p3"}
+    with_vars = {**env, "STOWAGE_REGISTRY_HOST": "registry.example.com",
+                 "STOWAGE_REGISTRY_USERNAME": "from-env", "STOWAGE_REGISTRY_PASSWORD": "p3"}
     assert credentials.lookup(repo, with_vars).username == "from-env"  # type: ignore[union-attr]
     assert credentials.lookup(parse_repository("other.example/app"), env) is None
     assert credentials.lookup(repo, {}) is None
@@ -153,3 +157,109 @@ def test_layers_are_decompressed_and_checked() -> None:
         receiver.finish()
     with pytest.raises(UserError, match="zstd"):
         LayerReceiver(Descriptor("application/vnd.oci.image.layer.v1.tar+zstd", sha256(b""), 0), None, print, "l")
+
+
+@pytest.mark.parametrize("host, used", [
+    ("registry.example.com", True), ("https://registry.example.com/", True), ("REGISTRY.example.com", True),
+    ("registry.example.com:5000", False), ("other.example", False), ("", False), (None, False),
+])
+def test_environment_credentials_go_only_to_their_host(host: str | None, used: bool) -> None:
+    repo = parse_repository("registry.example.com/team/app")
+    env = {"STOWAGE_REGISTRY_USERNAME": "u", "STOWAGE_REGISTRY_PASSWORD": "p"}
+    if host is not None:
+        env["STOWAGE_REGISTRY_HOST"] = host
+    found = credentials.lookup(repo, env)
+    assert (found is not None) == used
+    note = credentials.environment_note(repo, env)
+    assert (note is None) == used
+    if not host:
+        assert "STOWAGE_REGISTRY_HOST is not" in note and "STOWAGE_REGISTRY_HOST=registry.example.com" in note  # type: ignore[operator]
+
+
+def test_environment_credentials_for_docker_hub_by_any_of_its_names() -> None:
+    env = {"STOWAGE_REGISTRY_HOST": "docker.io", "STOWAGE_REGISTRY_USERNAME": "u", "STOWAGE_REGISTRY_PASSWORD": "p"}
+    assert credentials.lookup(parse_repository("index.docker.io/library/hello"), env) is not None
+    assert credentials.lookup(parse_repository("hello"), {**env, "STOWAGE_REGISTRY_HOST": "https://index.docker.io/v1/"}) is not None
+    assert credentials.lookup(parse_repository("quay.io/a/b"), env) is None
+
+
+# -- what a hostile registry sends ------------------------------------------------
+
+NOW = datetime(2026, 12, 1, 10, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("value, seconds", [
+    (None, None), ("", None), ("nan", None), ("-5", None), ("inf", None), ("1e9", None), ("soon", None),
+    ("\x1b[31m", None), ("0", 0.0), ("5", 5.0), ("2.5", 2.5), ("99999999999999999999999", 30.0), ("9" * 5000, 30.0),
+    ("Tue, 01 Dec 2026 10:00:07 GMT", 7.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ("Tue, 01 Dec 2099 10:00:00 GMT", 30.0), ("Tue, 01 Dec 99999 10:00:00 GMT", None),
+])
+def test_retry_after(value: str | None, seconds: float | None) -> None:
+    assert transport.retry_after(value, NOW) == seconds
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("plain text", "plain text"),
+    ("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m"),
+    ("bell\x07 cr\r lf\n tab\t", "bell\\x07 cr\\r lf\\n tab\\t"),
+    ("rtl \u202e override, c1 \x9b", "rtl \\u202e override, c1 \\x9b"),
+    ("caf\u00e9 \u65e5\u672c", "caf\u00e9 \u65e5\u672c"),
+    ("x" * 400, "x" * 300 + "…"),
+    ("\x1b" * 100, "\\x1b" * 75 + "…"),
+])
+def test_registry_text_is_shown_escaped_and_capped(text: str, shown: str) -> None:
+    assert untrusted.shown(text) == shown
+
+
+def test_json_from_a_registry() -> None:
+    assert untrusted.parse_json(b'{"a": [1]}', "doc") == {"a": [1]}
+    with pytest.raises(UserError, match="doc is not usable JSON: it is nested too deeply"):
+        untrusted.parse_json(b"[" * 100_000, "doc")
+    with pytest.raises(UserError, match="doc is not valid JSON"):
+        untrusted.parse_json(b"\xff", "doc")
+
+
+@pytest.mark.parametrize("registry, realm_url, trusted, refused", [
+    ("https://ghcr.io", "https://ghcr.io/token", "", None),
+    ("https://registry-1.docker.io", "https://auth.docker.io/token", "", None),
+    ("https://registry.gitlab.com", "https://gitlab.com/jwt/auth", "", None),
+    ("https://r.example.com:5000", "https://r.example.com/token", "", None),
+    ("https://r.example.com", "http://r.example.com/token", "", "plain HTTP"),
+    ("https://ghcr.io", "https://evil.io/token", "", "evil.io is neither"),
+    ("https://127.0.0.1:5000", "https://0.0.1/token", "", "neither"),
+    ("https://nvcr.io", "https://authn.nvidia.com/token", "", "neither"),
+    ("https://nvcr.io", "https://authn.nvidia.com/token", "authn.nvidia.com", None),
+    ("http://127.0.0.1:5000", "http://127.0.0.1:5001/token", "", None),
+    ("http://127.0.0.1:5000", "http://localhost:5001/token", "", "neither"),
+    ("http://127.0.0.1:5000", "http://localhost:5001/token", "localhost:5001", None),
+])
+def test_which_realms_get_the_credentials(registry: str, realm_url: str, trusted: str, refused: str | None) -> None:
+    reason = realm.refusal(registry, realm_url, realm.extra_hosts({"STOWAGE_REGISTRY_REALM_HOSTS": trusted}))
+    assert reason is None if refused is None else refused in (reason or "")
+
+
+def test_deadline_settings() -> None:
+    assert deadline.limits_from({}) == deadline.Limits(120.0, 100_000.0)
+    limits = deadline.limits_from({"STOWAGE_REGISTRY_TIMEOUT": "2.5", "STOWAGE_REGISTRY_MIN_RATE": "1000"})
+    assert limits.blob(5000) == 7.5
+    for bad in ("0", "-1", "nan", "inf", "ten"):
+        with pytest.raises(UserError, match=f"STOWAGE_REGISTRY_MIN_RATE must be a number of bytes per second greater than 0; got '{bad}'"):
+            deadline.limits_from({"STOWAGE_REGISTRY_MIN_RATE": bad})
+
+
+def test_a_deadline_shuts_its_socket() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        watch = deadline.Deadline(0.2, "GET x")
+        watch.watch(left)
+        started = time.monotonic()
+        assert left.recv(1) == b"" and watch.expired  # unblocked by the shutdown, not by data
+        assert 0.15 < time.monotonic() - started < 5
+        assert "GET x: no complete answer within 0.2 s" in str(watch.error())
+
+
+def test_a_deadline_for_a_blob_that_claims_to_be_huge() -> None:
+    watch = deadline.Deadline(deadline.Limits().blob(10 ** 18), "GET x")
+    time.sleep(0.1)  # the timer thread is waiting, not failing (an overflow would be an unhandled thread error)
+    watch.cancel()
+    assert watch.seconds == 365 * 86400

@@ -68,6 +68,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
+            if client.note:
+                progress(f"note: {client.note}")
             stats = registry_push.Stats()
             if multi is not None:
                 for image in multi.images:

@@ -1,37 +1,49 @@
 """The registry's endpoints (``/v2/<name>/manifests/<ref>`` and
 ``/v2/<name>/blobs/<digest>``, and any request a push makes), with
 authentication: anonymous first; on a 401, the challenge's scheme: a Bearer
-token from its realm (sent the credentials, if any, as basic auth), or basic
-auth itself. A new challenge (a push asks for a wider scope than a pull) is
-answered once more.
+token from its realm (sent the credentials as basic auth only when ``realm``
+allows), or basic auth itself. A new challenge (a push asks for a wider scope
+than a pull) is answered once more. Every JSON document read is capped, and the
+registry's own text in an error is shown escaped (``untrusted``).
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import re
 import urllib.parse
 import urllib.request
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Protocol
 
 from ..errors import UserError
-from . import challenge, credentials
+from . import challenge, credentials, realm
+from .deadline import limits_from
 from .names import Repository
 from .transport import Response, TransientError, Transport, ssl_context, status
+from .untrusted import parse_json, shown
 
 #: Manifests are at most 4 MiB (the OCI distribution spec's recommended limit).
 MAX_MANIFEST = 4 << 20
+#: A token answer is a small JSON object.
+MAX_TOKEN_ANSWER = 1 << 20
 _MAX_ERROR_BODY = 64 << 10
+# RFC 6750's b64token, and what registries send besides: visible ASCII only
+# (a CR or LF in it would end up in a request header).
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
-def error_detail(response: Response) -> str:
-    """``CODE: message`` from a registry's JSON error body, when it has one."""
+class Readable(Protocol):
+    def read(self, size: int) -> bytes: ...
+
+
+def error_detail(response: Readable) -> str:
+    """``CODE: message`` from a registry's JSON error body, when it has one, escaped."""
     try:
-        document = json.loads(response.read(_MAX_ERROR_BODY))
-        errors = document["errors"]
-        return "; ".join(f"{e.get('code', '?')}: {e.get('message', '')}".rstrip(": ") for e in errors)
-    except (ValueError, KeyError, TypeError, AttributeError, OSError):
+        errors = parse_json(response.read(_MAX_ERROR_BODY), "the error body")["errors"]
+        text = "; ".join(f"{e.get('code', '?')}: {e.get('message', '')}".rstrip(": ") for e in errors)
+    except (UserError, TransientError, KeyError, TypeError, AttributeError):
         return ""
+    return shown(text)
 
 
 class RegistryClient:
@@ -42,8 +54,12 @@ class RegistryClient:
         self.repo = repo
         self.actions = actions  # the token scope's actions: "pull", or "pull,push"
         self.tls_verify = tls_verify
-        self.transport = transport or Transport(ssl_context(tls_verify, env))
+        self.transport = transport or Transport(ssl_context(tls_verify, env), limits=limits_from(env))
         self.credentials = credentials.lookup(repo, env)
+        #: Why the STOWAGE_REGISTRY_* variables are not used here, if they are set.
+        self.note = credentials.environment_note(repo, env)
+        self._realm_hosts = realm.extra_hosts(env)
+        self._withheld: Optional[str] = None  # why a realm was not sent the credentials
         self._authorization: Optional[str] = None
         self._answered: Optional[str] = None  # the challenge _authorization answers
         self._base: Optional[str] = None
@@ -69,15 +85,17 @@ class RegistryClient:
         """The absolute URL of ``path``, or ``path`` itself when it is one (a Location)."""
         return path if "://" in path else self._base_url() + path
 
-    def _open(self, path: str, accept: str = "*/*", method: str = "GET",
-              data: Optional[bytes] = None, headers: Optional[Mapping[str, str]] = None) -> Response:
+    def _open(self, path: str, accept: str = "*/*", method: str = "GET", data: Optional[bytes] = None,
+              headers: Optional[Mapping[str, str]] = None, seconds: Optional[float] = None) -> Response:
         """One attempt at ``method path``, authenticating again when challenged anew."""
         url = self.url(path)
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise UserError(f"the registry sent the location {shown(url, 200)}, which is not an http or https URL")
         for _ in range(3):
             request = urllib.request.Request(url, data=data, method=method, headers={"Accept": accept, **(headers or {})})
             if self._authorization:
                 request.add_header("Authorization", self._authorization)
-            response = self.transport.open(request)
+            response = self.transport.open(request, seconds)
             header = response.headers.get("WWW-Authenticate", "")
             if status(response) != 401 or header == self._answered:
                 return response
@@ -97,9 +115,9 @@ class RegistryClient:
         response.close()
         return UserError(f"{what}: {self._explain(status(response), detail)}")
 
-    def get(self, path: str, what: str, accept: str = "*/*") -> Response:
+    def get(self, path: str, what: str, accept: str = "*/*", seconds: Optional[float] = None) -> Response:
         """The successful (2xx) response to GET ``path``, retried on transient errors."""
-        response = self.transport.retrying(what, lambda: self._open(path, accept))
+        response = self.transport.retrying(what, lambda: self._open(path, accept, seconds=seconds))
         if status(response) >= 300:
             detail = error_detail(response)
             response.close()
@@ -108,14 +126,21 @@ class RegistryClient:
 
     def _explain(self, status: int, detail: str) -> str:
         code = f"HTTP {status}, {detail}" if detail else f"HTTP {status}"
+        if status in (401, 403) and self.credentials is not None and self._withheld is not None:
+            return (f"the registry requires credentials ({code}); those of user {self.credentials.username!r} "
+                    f"from {self.credentials.source} were not sent to its token realm: {self._withheld}")
         if status == 401 and self.credentials is not None:
             return (f"the registry refused the credentials of user {self.credentials.username!r} "
                     f"from {self.credentials.source} ({code})")
         if status == 401:
-            return (f"the registry requires credentials ({code}); set {credentials.USERNAME_VAR} and "
-                    f"{credentials.PASSWORD_VAR}, or log in with docker login / podman login")
+            hint = f"; {self.note}" if self.note else (
+                f"; set {credentials.HOST_VAR}={self.repo.registry}, {credentials.USERNAME_VAR} and "
+                f"{credentials.PASSWORD_VAR}, or log in with docker login / podman login")
+            return f"the registry requires credentials ({code}){hint}"
         if status == 404:
             return f"not found ({code})"
+        if 300 <= status < 400:
+            return f"a redirect that cannot be followed: a loop, more than 10, or no Location ({code})"
         return code
 
     # -- authentication -------------------------------------------------------
@@ -133,25 +158,30 @@ class RegistryClient:
             return self._basic()
         if found.scheme == "bearer" and "realm" in found.params:
             return "Bearer " + self._token(found.params)
-        raise UserError(f"the registry asks for an unsupported authentication: {header!r}")
+        raise UserError(f"the registry asks for an unsupported authentication: {shown(header, 120)}")
+
+    def _realm_headers(self, realm_url: str) -> dict[str, str]:
+        """The token request's headers: the credentials, when ``realm`` lets them go there."""
+        if self.credentials is None:
+            return {}
+        self._withheld = realm.refusal(self._base_url(), realm_url, self._realm_hosts)
+        return {} if self._withheld is not None else {"Authorization": self._basic()}
 
     def _token(self, params: dict[str, str]) -> str:
+        what = f"token from {shown(params['realm'], 200)}"
+        if urllib.parse.urlsplit(params["realm"]).scheme not in ("http", "https"):
+            raise UserError(f"{what}: the realm is not an http or https URL")
         query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{self.repo.path}:{self.actions}"}
-        url = params["realm"] + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v})
-        headers = {"Authorization": self._basic()} if self.credentials is not None else {}
-        what = f"token from {params['realm']}"
+        url = params["realm"] + ("&" if "?" in params["realm"] else "?") + urllib.parse.urlencode({k: v for k, v in query.items() if v})
+        headers = self._realm_headers(params["realm"])
         response = self.transport.retrying(what, lambda: self.transport.open(urllib.request.Request(url, headers=headers)))
         with response:
             if status(response) != 200:
                 raise UserError(f"{what}: {self._explain(status(response), error_detail(response))}")
-            try:
-                document = json.loads(response.read(MAX_MANIFEST))
-                token = document.get("token") or document.get("access_token")
-            except (ValueError, AttributeError):
-                token = None
-        if not isinstance(token, str) or not token:
-            raise UserError(f"{what}: the answer holds no token")
-        return token
+            data = response.read(MAX_TOKEN_ANSWER + 1)
+        if len(data) > MAX_TOKEN_ANSWER:
+            raise UserError(f"{what}: the answer is larger than {MAX_TOKEN_ANSWER} bytes")
+        return _token_of(parse_json(data, f"{what}: the answer"), what)
 
     # -- endpoints ------------------------------------------------------------
     def manifest(self, reference: str, accept: str) -> tuple[bytes, str]:
@@ -161,16 +191,25 @@ class RegistryClient:
         def attempt() -> tuple[bytes, str]:
             response = self.get(f"/v2/{self.repo.path}/manifests/{reference}", what, accept)
             with response:
-                try:
-                    data = response.read(MAX_MANIFEST + 1)
-                except OSError as error:
-                    raise TransientError(str(error)) from None
+                data = response.read(MAX_MANIFEST + 1)
             if len(data) > MAX_MANIFEST:
                 raise UserError(f"{what} is larger than {MAX_MANIFEST} bytes")
             return data, response.headers.get("Content-Type", "").split(";")[0].strip()
 
         return self.transport.retrying(what, attempt)
 
-    def blob(self, digest: str) -> Response:
-        """The open response of a blob; the caller reads, verifies and closes it."""
-        return self.get(f"/v2/{self.repo.path}/blobs/{digest}", f"blob {digest}")
+    def blob(self, digest: str, size: int) -> Response:
+        """The open response of a blob of ``size`` bytes, within the deadline for
+        that size; the caller reads, verifies and closes it."""
+        seconds = self.transport.limits.blob(size)
+        return self.get(f"/v2/{self.repo.path}/blobs/{digest}", f"blob {digest}", seconds=seconds)
+
+
+def _token_of(document: Any, what: str) -> str:
+    """The token of a realm's answer ({"token": …} or {"access_token": …})."""
+    token = (document.get("token") or document.get("access_token")) if isinstance(document, dict) else None
+    if not isinstance(token, str) or not token:
+        raise UserError(f"{what}: the answer holds no token")
+    if not _TOKEN.fullmatch(token):
+        raise UserError(f"{what}: the token holds characters a token cannot have")
+    return token

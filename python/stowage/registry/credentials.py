@@ -1,8 +1,11 @@
 """Where registry credentials come from, first match wins:
 
-1. ``STOWAGE_REGISTRY_USERNAME`` and ``STOWAGE_REGISTRY_PASSWORD``, for every
-   registry this process talks to (``STOWAGE_REGISTRY_PASSWORD_FILE`` may name a
-   file holding the password instead);
+1. ``STOWAGE_REGISTRY_USERNAME`` and ``STOWAGE_REGISTRY_PASSWORD``
+   (``STOWAGE_REGISTRY_PASSWORD_FILE`` may name a file holding the password
+   instead), for the one registry ``STOWAGE_REGISTRY_HOST`` names (``host[:port]``
+   as in the image name; any of Docker Hub's names for Docker Hub). Without
+   ``STOWAGE_REGISTRY_HOST`` they are not used at all (``environment_note`` says so):
+   a variable set for one registry must not reach every registry a build talks to;
 2. the containers auth file ``REGISTRY_AUTH_FILE``, else
    ``${XDG_RUNTIME_DIR}/containers/auth.json``;
 3. Docker's ``${DOCKER_CONFIG:-~/.docker}/config.json``.
@@ -23,15 +26,18 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from ..errors import UserError
-from .names import Repository
+from .deadline import MIN_RATE_VAR, TIMEOUT_VAR
+from .names import Repository, is_registry_host
+from .realm import REALM_HOSTS_VAR
 
+HOST_VAR = "STOWAGE_REGISTRY_HOST"
 USERNAME_VAR = "STOWAGE_REGISTRY_USERNAME"
 PASSWORD_VAR = "STOWAGE_REGISTRY_PASSWORD"
 PASSWORD_FILE_VAR = "STOWAGE_REGISTRY_PASSWORD_FILE"
-#: Every variable the lookup reads, for a fixed-output derivation's impureEnvVars.
+#: Every variable the client reads, for a fixed-output derivation's impureEnvVars.
 VARIABLES = (
-    USERNAME_VAR, PASSWORD_VAR, PASSWORD_FILE_VAR,
-    "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "DOCKER_CONFIG",
+    HOST_VAR, USERNAME_VAR, PASSWORD_VAR, PASSWORD_FILE_VAR, REALM_HOSTS_VAR,
+    "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "DOCKER_CONFIG", TIMEOUT_VAR, MIN_RATE_VAR,
 )
 
 
@@ -42,9 +48,22 @@ class Credentials:
     source: str  # where they came from, for messages
 
 
-def _from_environment(env: Mapping[str, str]) -> Optional[Credentials]:
+def environment_note(repo: Repository, env: Mapping[str, str]) -> Optional[str]:
+    """Why the ``STOWAGE_REGISTRY_*`` credentials are not used for ``repo``, when they are set."""
+    if not env.get(USERNAME_VAR):
+        return None
+    host = env.get(HOST_VAR, "").strip()
+    if not host:
+        return (f"{USERNAME_VAR} is set but {HOST_VAR} is not, so neither is used; "
+                f"set {HOST_VAR} to the registry they are for (e.g. {HOST_VAR}={repo.registry})")
+    if not is_registry_host(repo, host):
+        return f"{USERNAME_VAR} is for {HOST_VAR}={host!r}, not {repo.registry}"
+    return None
+
+
+def _from_environment(repo: Repository, env: Mapping[str, str]) -> Optional[Credentials]:
     user = env.get(USERNAME_VAR, "")
-    if not user:
+    if not user or environment_note(repo, env) is not None:
         return None
     password = env.get(PASSWORD_VAR, "")
     if not password and env.get(PASSWORD_FILE_VAR):
@@ -122,7 +141,7 @@ def _from_file(path: str, repo: Repository) -> Optional[Credentials]:
 
 def lookup(repo: Repository, env: Mapping[str, str]) -> Optional[Credentials]:
     """Return the credentials for ``repo``, or None for anonymous access."""
-    found = _from_environment(env)
+    found = _from_environment(repo, env)
     for path in auth_files(env):
         if found is not None:
             break

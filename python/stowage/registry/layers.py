@@ -11,6 +11,7 @@ from typing import Callable, Optional
 
 from ..errors import UserError
 from .manifests import GZIP_LAYERS, PLAIN_LAYERS, Descriptor
+from .untrusted import quoted
 
 Write = Callable[[bytes], object]
 # zlib: accept a gzip header only (16 + the largest window).
@@ -74,7 +75,7 @@ class LayerReceiver:
     def __init__(self, descriptor: Descriptor, diff_id: Optional[str], write: Write, what: str) -> None:
         if descriptor.media_type not in GZIP_LAYERS | PLAIN_LAYERS:
             raise UserError(
-                f"{what} has media type {descriptor.media_type!r}; supported: gzip-compressed or plain tar layers"
+                f"{what} has media type {quoted(descriptor.media_type)}; supported: gzip-compressed or plain tar layers"
             )
         self.what = what
         self._blob = BlobCheck(descriptor, what)

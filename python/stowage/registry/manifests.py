@@ -5,12 +5,12 @@ parsing them into descriptors, and picking an index's entry for a platform.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..errors import UserError
 from .names import DIGEST
+from .untrusted import parse_json, quoted, shown
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -62,22 +62,20 @@ def _descriptor(value: Any, what: str) -> Descriptor:
         raise UserError(f"{what} is not a descriptor object")
     digest, size, media_type = value.get("digest"), value.get("size"), value.get("mediaType", "")
     if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
-        raise UserError(f"{what} has digest {digest!r}; only sha256:<64 hex> digests are supported")
+        raise UserError(f"{what} has digest {shown(repr(digest), 100)}; only sha256:<64 hex> digests are supported")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise UserError(f"{what} has size {size!r}, not a non-negative integer")
+        raise UserError(f"{what} has size {shown(repr(size), 60)}, not a non-negative integer")
     platform = value.get("platform")
     parsed = None
     if isinstance(platform, dict):
+        variant = platform.get("variant")
         parsed = Platform(str(platform.get("os", "")), str(platform.get("architecture", "")),
-                          platform.get("variant") or None)
+                          str(variant) if variant else None)
     return Descriptor(str(media_type), digest, size, parsed)
 
 
 def _document(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        document = json.loads(data)
-    except ValueError as error:
-        raise UserError(f"{what} is not valid JSON: {error}") from None
+    document = parse_json(data, what)
     if not isinstance(document, dict):
         raise UserError(f"{what} is not a JSON object")
     return document
@@ -93,7 +91,7 @@ def kind(data: bytes, content_type: str, what: str) -> str:
         return "index"
     if media_type in (DOCKER_MANIFEST, OCI_MANIFEST) or "layers" in document:
         return "manifest"
-    raise UserError(f"{what} has the unknown media type {media_type!r}")
+    raise UserError(f"{what} has the unknown media type {quoted(media_type)}")
 
 
 def parse_index(data: bytes, what: str) -> tuple[Descriptor, ...]:
@@ -131,6 +129,6 @@ def choose(entries: tuple[Descriptor, ...], wanted: Platform, what: str) -> Desc
     ]
     fits.sort(key=lambda e: e.platform is not None and e.platform.variant != wanted.variant)
     if not fits:
-        present = ", ".join(str(e.platform) for e in entries if e.platform is not None) or "none"
+        present = shown(", ".join(str(e.platform) for e in entries if e.platform is not None) or "none")
         raise UserError(f"{what} has no image for {wanted}; it has: {present}. Set os, arch and variant to one of them")
     return fits[0]

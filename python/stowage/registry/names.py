@@ -58,6 +58,15 @@ def parse_repository(name: str) -> Repository:
     return Repository(registry, path)
 
 
+def is_registry_host(repo: Repository, host: str) -> bool:
+    """Whether ``host`` (``host[:port]``, perhaps as ``https://host/``) names
+    ``repo``'s registry; Docker Hub's names all name Docker Hub."""
+    host = host.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    if repo.is_docker_hub:
+        return host in _DOCKER_HUB_ALIASES or host == "index.docker.io/v1"
+    return host == repo.registry.lower()
+
+
 @dataclass(frozen=True)
 class ImageRef:
     """A name with a tag or a digest (a digest wins when both are given)."""

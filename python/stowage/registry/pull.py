@@ -11,7 +11,6 @@ every layer against the configuration's ``diff_id``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Mapping
@@ -24,7 +23,8 @@ from .client import RegistryClient
 from .layers import BlobCheck, LayerReceiver
 from .manifests import Descriptor, Manifest, Platform
 from .names import parse_repository
-from .transport import TransientError, describe_os_error
+from .transport import Response, TransientError
+from .untrusted import parse_json, shown
 
 Progress = Callable[[str], None]
 _CHUNK = 1 << 20
@@ -71,8 +71,8 @@ def _read_config(client: RegistryClient, descriptor: Descriptor) -> bytes:
 
     def attempt() -> bytes:
         check = BlobCheck(descriptor, what)
-        with client.blob(descriptor.digest) as response:
-            data = _read(response, descriptor.size + 1)
+        with client.blob(descriptor.digest, descriptor.size) as response:
+            data = response.read(descriptor.size + 1)
         if len(data) < descriptor.size:
             raise TransientError(f"the connection closed after {len(data)} of {descriptor.size} bytes")
         check.update(data)
@@ -82,24 +82,17 @@ def _read_config(client: RegistryClient, descriptor: Descriptor) -> bytes:
     return client.transport.retrying(what, attempt)
 
 
-def _read(response: Any, size: int) -> bytes:
-    try:
-        data: bytes = response.read(size)
-        return data
-    except OSError as error:
-        raise TransientError(describe_os_error(error)) from None
-
-
 def _diff_ids(config: bytes, layers: int, what: str) -> list[Any]:
-    try:
-        document = json.loads(config)
-        ids = (document.get("rootfs") or {}).get("diff_ids")
-    except (ValueError, AttributeError):
-        raise UserError(f"{what} is not a JSON object") from None
+    document = parse_json(config, what)
+    rootfs = document.get("rootfs") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not isinstance(rootfs or {}, dict):
+        raise UserError(f"{what} is not a JSON object with a rootfs object")
+    ids = (rootfs or {}).get("diff_ids")
     if ids is None:
         return [None] * layers
     if not isinstance(ids, list) or len(ids) != layers:
-        raise UserError(f"{what} lists {len(ids) if isinstance(ids, list) else ids!r} diff_ids for {layers} layers")
+        got = len(ids) if isinstance(ids, list) else shown(repr(ids), 60)
+        raise UserError(f"{what} lists {got} diff_ids for {layers} layers")
     return ids
 
 
@@ -110,8 +103,9 @@ def _fetch_layer(client: RegistryClient, descriptor: Descriptor, diff_id: Any, m
         member.rewind()
         receiver = LayerReceiver(descriptor, diff_id, member.write, what)
         received = 0
-        with client.blob(descriptor.digest) as response:
-            while chunk := _read(response, _CHUNK):
+        response: Response
+        with client.blob(descriptor.digest, descriptor.size) as response:
+            while chunk := response.read(_CHUNK):
                 received += len(chunk)
                 receiver.feed(chunk)
         if received < descriptor.size:
@@ -132,6 +126,8 @@ def pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progres
 
 def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progress: Progress) -> None:
     client = RegistryClient(parse_repository(request.image_name), tls_verify=request.tls_verify, env=env)
+    if client.note:
+        progress(f"note: {client.note}")
     manifest = resolve_manifest(client, request.image_digest, request.platform)
     config = _read_config(client, manifest.config)
     diff_ids = _diff_ids(config, len(manifest.layers), f"config {manifest.config.digest}")

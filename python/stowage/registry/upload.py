@@ -7,7 +7,9 @@ counted and hashed on the way; a blob that comes out other than recorded is an
 error, and is never completed on the registry.
 
 The PUT goes over ``http.client`` directly (urllib needs the body up front), to
-the registry or the host the Location names, without a proxy.
+the registry or the host the Location names, without a proxy, within the blob's
+deadline. A Location on another scheme or host gets no Authorization header; one
+that would go from HTTPS to plain HTTP is refused unless TLS is not verified.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Callable
 from ..errors import UserError
 from ..layer_blob import Data, Forward
 from .client import RegistryClient, error_detail
-from .transport import TRANSIENT_STATUSES, TIMEOUT, TransientError, describe_os_error, status
+from .deadline import Deadline
+from .transport import TRANSIENT_STATUSES, TIMEOUT, Response, TransientError, describe_os_error, status, watched
+from .untrusted import shown
 
 Produce = Callable[[Forward], None]
 
@@ -52,10 +56,26 @@ class _Body:
             )
 
 
-def _connection(url: urllib.parse.SplitResult, client: RegistryClient) -> http.client.HTTPConnection:
+def _target(client: RegistryClient, location: str, what: str) -> urllib.parse.SplitResult:
+    """The upload URL of a session's Location, checked."""
+    url = urllib.parse.urlsplit(client.url(location))
+    base = urllib.parse.urlsplit(client.url("/"))
+    try:
+        url.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        url = url._replace(scheme="")
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise UserError(f"{what}: the registry's upload location {shown(location, 200)} is not an http or https URL")
+    if base.scheme == "https" and url.scheme == "http" and client.tls_verify:
+        raise UserError(f"{what}: the registry's upload location {shown(location, 200)} is plain HTTP; refused")
+    return url
+
+
+def _connection(url: urllib.parse.SplitResult, client: RegistryClient, seconds: float) -> http.client.HTTPConnection:
+    timeout = min(TIMEOUT, seconds)
     if url.scheme == "https":
-        return http.client.HTTPSConnection(url.netloc, timeout=TIMEOUT, context=client.transport.context)
-    return http.client.HTTPConnection(url.netloc, timeout=TIMEOUT)
+        return http.client.HTTPSConnection(url.netloc, timeout=timeout, context=client.transport.context)
+    return http.client.HTTPConnection(url.netloc, timeout=timeout)
 
 
 def _session(client: RegistryClient, what: str) -> str:
@@ -69,30 +89,52 @@ def _session(client: RegistryClient, what: str) -> str:
 
 
 def _put(client: RegistryClient, location: str, digest: str, size: int, produce: Produce, what: str) -> None:
-    url = urllib.parse.urlsplit(client.url(location))
+    url = _target(client, location, what)
     query = "&".join(q for q in (url.query, "digest=" + urllib.parse.quote(digest)) if q)
-    connection = _connection(url, client)
+    deadline = Deadline(client.transport.limits.blob(size), f"{what}: PUT {shown(url.netloc + url.path, 200)}")
     try:
-        connection.putrequest("PUT", f"{url.path}?{query}", skip_accept_encoding=True)
-        connection.putheader("Content-Type", "application/octet-stream")
-        connection.putheader("Content-Length", str(size))
-        same_host = url.netloc == urllib.parse.urlsplit(client.url("/")).netloc
-        if client.authorization and same_host:
-            connection.putheader("Authorization", client.authorization)
-        connection.endheaders()
-        body = _Body(connection, digest, size, what)
-        produce(body.write)
-        body.finish()
-        response = connection.getresponse()
+        connection = _connection(url, client, deadline.seconds)
+        try:
+            watched(connection, deadline)
+            _send(connection, client, url, query, size, lambda: _produce(connection, digest, size, produce, what))
+            _answer(Response(connection.getresponse(), deadline), what)
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        if deadline.expired:
+            raise deadline.error() from None
+        raise TransientError(describe_os_error(error)) from None
+    finally:
+        deadline.cancel()
+
+
+def _send(connection: http.client.HTTPConnection, client: RegistryClient, url: urllib.parse.SplitResult,
+          query: str, size: int, body: Callable[[], None]) -> None:
+    """The PUT's request line and headers (Authorization only to the registry's scheme and host), then ``body``."""
+    connection.putrequest("PUT", f"{url.path}?{query}", skip_accept_encoding=True)
+    connection.putheader("Content-Type", "application/octet-stream")
+    connection.putheader("Content-Length", str(size))
+    base = urllib.parse.urlsplit(client.url("/"))
+    if client.authorization and (url.scheme, url.netloc) == (base.scheme, base.netloc):
+        connection.putheader("Authorization", client.authorization)
+    connection.endheaders()
+    body()
+
+
+def _produce(connection: http.client.HTTPConnection, digest: str, size: int, produce: Produce, what: str) -> None:
+    body = _Body(connection, digest, size, what)
+    produce(body.write)
+    body.finish()
+
+
+def _answer(response: Response, what: str) -> None:
+    """Nothing for 201 Created; the registry's error otherwise."""
+    with response:
         if response.status in TRANSIENT_STATUSES:
             raise TransientError(f"HTTP {response.status} {response.reason}")
         if response.status != 201:
             detail = error_detail(response)
             raise UserError(f"{what}: HTTP {response.status}{', ' + detail if detail else ''}")
-    except (OSError, http.client.HTTPException) as error:
-        raise TransientError(describe_os_error(error)) from None
-    finally:
-        connection.close()
 
 
 def upload(client: RegistryClient, digest: str, size: int, produce: Produce, what: str) -> None:
