@@ -76,6 +76,11 @@ in
 
   stream = stowage.streamLayeredImage (layeredArgs // { tag = "stream"; });
 
+  # The same images with recorded layers (cachedLayers): the same bytes as
+  # layeredNone and stream, written by the paths that trust the records.
+  layeredCached = stowage.buildLayeredImage (layeredArgs // { tag = "none"; compressor = "none"; cachedLayers = true; });
+  streamCached = stowage.streamLayeredImage (layeredArgs // { tag = "stream"; cachedLayers = true; });
+
   # A fromImage chain: buildImage on buildLayeredImage, then buildLayeredImage on that.
   chainBuildImage = stowage.buildImage {
     name = "golden/chain";

@@ -80,7 +80,7 @@ def _sha256_stream(script: Path) -> str:
 def _digest(name: str, out: Path) -> str:
     if out.is_dir():
         return _sha256_tree(out)
-    if name == "stream":
+    if name.startswith("stream"):
         return _sha256_stream(out)
     return _sha256_file(out)
 
@@ -129,8 +129,8 @@ def test_table_lists_exactly_the_golden_images(golden: tuple[dict[str, str], dic
         f"{TABLE} and {GOLDEN_NIX} name different images; run STOWAGE_GOLDEN_UPDATE=1 tests/run -k golden")
 
 
-@pytest.mark.parametrize("name", ["layeredNone", "layeredGz", "stream", "buildImage", "chainBuildImage",
-                                  "chainLayered", "merged", "exported", "ociLayout", "ociArchive"])
+@pytest.mark.parametrize("name", ["layeredNone", "layeredGz", "stream", "layeredCached", "streamCached", "buildImage",
+                                  "chainBuildImage", "chainLayered", "merged", "exported", "ociLayout", "ociArchive"])
 def test_output_bytes_are_the_golden_ones(name: str, golden: tuple[dict[str, str], dict[str, str]]) -> None:
     expected, actual = golden
     assert name in actual, f"{GOLDEN_NIX} has no image {name}"
@@ -139,6 +139,11 @@ def test_output_bytes_are_the_golden_ones(name: str, golden: tuple[dict[str, str
         f"{TABLE.name} says {expected.get(name)}. If the change is intended, run "
         "STOWAGE_GOLDEN_UPDATE=1 tests/run -k golden and give the reason in the commit; "
         "otherwise the change altered output bytes it should not have")
+
+
+def test_recorded_layers_give_the_same_bytes(golden: tuple[dict[str, str], dict[str, str]]) -> None:
+    _, actual = golden
+    assert actual["layeredCached"] == actual["layeredNone"] and actual["streamCached"] == actual["stream"]
 
 
 def test_golden_images_hold_no_store_path_made_by_library_code() -> None:
@@ -151,7 +156,7 @@ def test_golden_images_hold_no_store_path_made_by_library_code() -> None:
         data = b"".join(p.read_bytes() for p in files)
         if name == "layeredGz":
             data = gzip.decompress(data)
-        elif name == "stream":
+        elif name.startswith("stream"):
             data = subprocess.run([str(out), "--quiet"], capture_output=True, check=True).stdout
         found = {m.decode().split("-", 1)[1] for m in re.findall(rb"nix/store/[0-9a-z]{32}-[A-Za-z0-9._+-]+", data)}
         assert found <= PACKAGES, f"{name} holds store paths other than the test's packages: {sorted(found - PACKAGES)}"
