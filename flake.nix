@@ -29,9 +29,9 @@
           packages = import ./examples/packages.nix { localSystem = system; };
         in
         {
-          # No import from derivation: the flake's outputs evaluate for every system here.
-          hello = import ./examples/hello.nix { inherit stowage packages; cachedLayers = false; };
-          hello-stream = import ./examples/hello-stream.nix { inherit stowage packages; cachedLayers = false; };
+          # No import from derivation (the default): the outputs evaluate for every system.
+          hello = import ./examples/hello.nix { inherit stowage packages; };
+          hello-stream = import ./examples/hello-stream.nix { inherit stowage packages; };
         };
     in
     {

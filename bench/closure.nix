@@ -12,7 +12,8 @@
 # `builder` is "stream" (streamLayeredImage) or "layered" (buildLayeredImage
 # with `compressor`); `mtime` is the layers' mtime (a new one gives new layer
 # derivations without new store paths); a new `tag` gives a new image
-# derivation over the same layers.
+# derivation over the same layers; `cachedLayers` is the builders' argument
+# (true here, as these benchmarks measure the recorded layers, unless given).
 {
   stowage ? import ../. { },
   mix ? "default",
@@ -27,6 +28,7 @@
   compressor ? "none",
   mtime ? "1970-01-01T00:00:01Z",
   tag ? null,
+  cachedLayers ? true,
 }:
 let
   inherit (builtins)
@@ -103,7 +105,7 @@ let
 
   imageArgs = {
     name = "bench-${mix}";
-    inherit contents maxLayers mtime tag;
+    inherit contents maxLayers mtime tag cachedLayers;
   };
 
   image =

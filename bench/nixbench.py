@@ -64,12 +64,14 @@ class Image:
     compressor: str = "none"
     mtime: str = "1970-01-01T00:00:01Z"
     tag: Optional[str] = None
+    cached: bool = True  # cachedLayers
     extra: list[str] = field(default_factory=list)
 
     def args(self) -> list[str]:
         out = self.closure.args() + [
             "--arg", "app", str(self.app), "--argstr", "builder", self.builder,
             "--argstr", "compressor", self.compressor, "--argstr", "mtime", self.mtime,
+            "--arg", "cachedLayers", "true" if self.cached else "false",
         ]
         if self.tag is not None:
             out += ["--argstr", "tag", self.tag]

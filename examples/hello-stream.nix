@@ -2,13 +2,10 @@
 {
   stowage ? import ../. { },
   packages ? import ./packages.nix { },
-  # false: no import from derivation (what `nix flake check` needs for other systems)
-  cachedLayers ? true,
 }:
 stowage.streamLayeredImage {
   name = "hello";
   tag = "stream";
   contents = [ packages.hello ];
   config.Cmd = [ "/bin/hello" ];
-  inherit cachedLayers;
 }

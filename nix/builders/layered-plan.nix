@@ -229,9 +229,10 @@ rec {
           errors.problem "must be a list of lists of packages (one list per layer, bottom first)" "For example layers = [ [ pkgs.glibc ] [ pkgs.python3 ] ]";
     };
     # Each store layer its own derivation (recorded digest, shared between images,
-    # cached). Evaluation then builds the layer plan (import from derivation).
+    # cached). Evaluation then builds the layer plan (import from derivation), which
+    # Hydra, nixpkgs' CI and `nix flake check` of other systems refuse: opt-in.
     cachedLayers = {
-      default = true;
+      default = false;
       check = validate.bool;
     };
     passthru = {

@@ -59,12 +59,21 @@ let
   };
   helloLayered = stowage.buildLayeredImage helloArgs;
   helloZstd = stowage.buildLayeredImage (helloArgs // { tag = "zstd"; compressor = "zstd"; });
-  dagPlain = stowage.buildLayeredImage {
+  dagArgs = {
     name = "e2e-dag";
     tag = "latest";
     compressor = "none";
     contents = [ app busybox ];
   };
+  dagV2Args = dagArgs // {
+    tag = "v2";
+    contents = [ appV2 busybox ];
+  };
+  dagOtherArgs = dagArgs // {
+    name = "e2e-dag-other";
+    contents = [ otherApp busybox ];
+  };
+  dagPlain = stowage.buildLayeredImage dagArgs;
   # fromImage budget: base has 2 layers, customisation 1, so 1 layer is left.
   childBudget = stowage.buildLayeredImage {
     name = "e2e-child-budget";
@@ -123,19 +132,8 @@ in
     compressor = "none";
   };
 
-  dagV2 = stowage.buildLayeredImage {
-    name = "e2e-dag";
-    tag = "v2";
-    compressor = "none";
-    contents = [ appV2 busybox ];
-  };
-
-  dagOther = stowage.buildLayeredImage {
-    name = "e2e-dag-other";
-    tag = "latest";
-    compressor = "none";
-    contents = [ otherApp busybox ];
-  };
+  dagV2 = stowage.buildLayeredImage dagV2Args;
+  dagOther = stowage.buildLayeredImage dagOtherArgs;
 
   noStorePaths = stowage.buildLayeredImage {
     name = "e2e-no-store";
@@ -304,24 +302,23 @@ in
     copyToRoot = [ app ];
   };
 
-  dagUncached = stowage.buildLayeredImage {
-    name = "e2e-dag";
-    tag = "latest";
-    compressor = "none";
-    contents = [ app busybox ];
-    cachedLayers = false;
-  };
+  # Each store layer its own derivation (import from derivation: opt-in).
+  dagCached = stowage.buildLayeredImage (dagArgs // { cachedLayers = true; });
+  dagV2Cached = stowage.buildLayeredImage (dagV2Args // { cachedLayers = true; });
+  dagOtherCached = stowage.buildLayeredImage (dagOtherArgs // { cachedLayers = true; });
   explicitLayers = stowage.buildLayeredImage {
     name = "e2e-explicit";
     tag = "latest";
     compressor = "none";
     contents = [ app busybox ];
     layers = [ [ libA ] [ libB app ] ];
+    cachedLayers = true;
   };
   explicitStream = stowage.streamLayeredImage {
     name = "e2e-explicit";
     tag = "stream";
     contents = [ app busybox ];
     layers = [ [ libA ] [ libB app ] ];
+    cachedLayers = true;
   };
 }

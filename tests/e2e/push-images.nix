@@ -26,6 +26,8 @@ let
       compressor = "none";
       contents = [ busybox ];
       config.Cmd = [ "/bin/cat" "${app version}/version" ];
+      # Recorded layers: their blobs compressed once, by their own derivations.
+      cachedLayers = true;
     };
 
   registryImages = import ./registry-images.nix { inherit stowage packages; };

@@ -1,5 +1,6 @@
-"""Layers as cached derivations: shared between images, unchanged by unrelated
-changes, recorded digests the stream trusts only as far as it can check."""
+"""Layers as cached derivations (cachedLayers = true, or explicit layers): shared
+between images, unchanged by unrelated changes, recorded digests the stream
+trusts only as far as it can check."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ def _record(path: str) -> dict:
 
 
 def test_each_store_layer_is_a_derivation_with_a_record() -> None:
-    layers = _layer_paths("dag")
-    _, config, _ = read_archive(archive_bytes("dag"))
+    layers = _layer_paths("dagCached")
+    _, config, _ = read_archive(archive_bytes("dagCached"))
     records = [_record(p) for p in layers]
     assert [r["diffId"] for r in records] == config["rootfs"]["diff_ids"][:-1]
     assert all(Path(p).name.startswith(Path(p).name[:33] + "layer-") for p in layers)
@@ -35,12 +36,12 @@ def test_each_store_layer_is_a_derivation_with_a_record() -> None:
 
 
 def test_images_sharing_a_base_share_layer_derivations(docker: str) -> None:
-    ours, theirs = set(_layer_paths("dag")), set(_layer_paths("dagOther"))
+    ours, theirs = set(_layer_paths("dagCached")), set(_layer_paths("dagOtherCached"))
     shared = ours & theirs
     assert len(shared) >= 3  # busybox, lib-a, lib-b
     shared_ids = {_record(p)["diffId"] for p in shared}
     inspected = []
-    for attr in ("dag", "dagOther"):
+    for attr in ("dagCached", "dagOtherCached"):
         ref = docker_load(docker, attr)
         out = run([docker, "image", "inspect", "--format", "{{json .RootFS.Layers}}", ref]).stdout
         inspected.append(set(json.loads(out)))
@@ -48,7 +49,7 @@ def test_images_sharing_a_base_share_layer_derivations(docker: str) -> None:
 
 
 def test_a_one_package_change_keeps_every_lower_layer_derivation() -> None:
-    old, new = _layer_paths("dag"), _layer_paths("dagV2")
+    old, new = _layer_paths("dagCached"), _layer_paths("dagV2Cached")
     assert len(old) == len(new)
     changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
     assert changed == [len(old) - 1]  # only the application's own layer
@@ -56,12 +57,12 @@ def test_a_one_package_change_keeps_every_lower_layer_derivation() -> None:
 
 
 def test_cached_and_uncached_images_are_the_same_bytes() -> None:
-    assert build("dag").read_bytes() == build("dagUncached").read_bytes()
+    assert build("dagCached").read_bytes() == build("dag").read_bytes()
 
 
 def test_configuration_and_manifest_known_at_build_time() -> None:
-    conf = build("dag.conf")
-    data = archive_bytes("dag")
+    conf = build("dagCached.conf")
+    data = archive_bytes("dagCached")
     manifest, config, tar = read_archive(data)
     assert (conf / "manifest.json").read_bytes() == tar.extractfile("manifest.json").read()  # type: ignore[union-attr]
     assert (conf / "config.json").read_bytes() == tar.extractfile(manifest["Config"]).read()  # type: ignore[union-attr]
@@ -103,7 +104,7 @@ def test_stream_of_recorded_layers_does_not_hash_but_checks(tmp_path: Path, dock
 
 
 def test_every_layer_and_image_derivation_rebuilds_bit_for_bit() -> None:
-    for attr in ("explicitLayers", "dag"):
+    for attr in ("explicitLayers", "dagCached"):
         count = nix_eval(f"builtins.length (import {IMAGES} {{ }}).{attr}.storeLayers")
         for i in range(count):
             expr = f"builtins.elemAt (import {IMAGES} {{ }}).{attr}.storeLayers {i}"

@@ -14,6 +14,19 @@ from conftest import NIX_OPTIONS, REPO, require, run
 pytestmark = pytest.mark.e2e
 
 NIX = ["nix", "--extra-experimental-features", "nix-command flakes", *NIX_OPTIONS]
+# As Hydra and nixpkgs' CI evaluate: the defaults must not need it.
+NO_IFD = ["--option", "allow-import-from-derivation", "false"]
+
+
+def _check_all_systems() -> list[str]:
+    """`nix flake check` for every system: Nix before 2.14 always evaluates every
+    system and has no --all-systems; later versions need the flag."""
+    help_text = run([*NIX, "flake", "check", "--help"], check=False).stdout
+    return ["--all-systems"] if "--all-systems" in help_text else []
+
+
+def _packages_of(show: dict) -> dict[str, set[str]]:
+    return {system: set(names) for system, names in show["packages"].items()}
 
 
 def _flake_ref(tmp_path: Path) -> str:
@@ -26,9 +39,11 @@ def _flake_ref(tmp_path: Path) -> str:
 def test_flake_outputs_evaluate_and_build(tmp_path: Path) -> None:
     require("nix")
     ref = _flake_ref(tmp_path)
-    show = run([*NIX, "flake", "show", "--json", ref]).stdout
+    show = run([*NIX, "flake", "show", "--json", *NO_IFD, ref]).stdout
     outputs = json.loads(show)
     assert {"lib", "overlays", "packages", "checks"} <= outputs.keys()
+    assert _packages_of(outputs) == {s: {"hello", "hello-stream"} for s in ("x86_64-linux", "aarch64-linux")}
+    run([*NIX, "flake", "check", *_check_all_systems(), *NO_IFD, ref])
     built = json.loads(run([*NIX, "build", "--no-link", "--json", f"{ref}#hello"]).stdout)
     image = Path(built[0]["outputs"]["out"])
     assert image.name.endswith("hello.tar.gz")
@@ -49,14 +64,17 @@ def test_flake_overlay_and_mk_docker_tools(tmp_path: Path) -> None:
     assert tag == "t"
 
 
-def test_consumer_flake_builds_an_image(tmp_path: Path) -> None:
+def test_consumer_flake_shows_checks_and_builds_an_image(tmp_path: Path) -> None:
     require("nix")
     ref = _flake_ref(tmp_path)
     consumer = tmp_path / "consumer"
     consumer.mkdir()
     shutil.copy(REPO / "tests" / "consumer-flake" / "flake.nix", consumer / "flake.nix")
-    built = run([*NIX, "build", "--no-link", "--json", "--no-write-lock-file",
-                 "--override-input", "stowage", ref, f"path:{consumer}"]).stdout
+    given = ["--no-write-lock-file", "--override-input", "stowage", ref]
+    show = json.loads(run([*NIX, "flake", "show", "--json", *NO_IFD, *given, f"path:{consumer}"]).stdout)
+    assert _packages_of(show) == {s: {"default", "stream", "base"} for s in ("x86_64-linux", "aarch64-linux")}
+    run([*NIX, "flake", "check", *_check_all_systems(), *NO_IFD, *given, f"path:{consumer}"])
+    built = run([*NIX, "build", "--no-link", "--json", *given, f"path:{consumer}"]).stdout
     image = Path(json.loads(built)[0]["outputs"]["out"])
     with tarfile.open(image) as archive:
         manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]

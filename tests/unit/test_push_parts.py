@@ -146,3 +146,24 @@ def test_gzip_digest_does_not_depend_on_the_cores(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("NIX_BUILD_CORES", cores)
         digests.add(layer_blob.gzip(_source(DATA), 6)[1])
     assert len(digests) == 1
+
+
+def test_unrecorded_layers_are_compressed_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The push plan gzips a layer without a record (cachedLayers = false, the
+    default) through layer_blob.gzip: with NIX_BUILD_CORES threads, else all cores."""
+    import os
+    from stowage import pgzip
+
+    workers: list[int] = []
+    real = pgzip.ThreadPoolExecutor
+
+    def counting(max_workers: int, **kwargs: Any) -> Any:
+        workers.append(max_workers)
+        return real(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(pgzip, "ThreadPoolExecutor", counting)
+    monkeypatch.setenv("NIX_BUILD_CORES", "4")
+    layer_blob.gzip(_source(DATA), 6)
+    monkeypatch.delenv("NIX_BUILD_CORES")
+    layer_blob.gzip(_source(DATA), 6)
+    assert workers == [4, os.cpu_count() or 1]
