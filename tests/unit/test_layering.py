@@ -256,3 +256,22 @@ def test_a_2000_path_graph_gets_a_valid_plan(budget: int) -> None:
     groups = layering.plan_layers(closure, budget)
     valid(closure, groups, budget)
     assert len(groups) >= 0.9 * budget
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_graphs_use_the_whole_budget(seed: int) -> None:
+    rng = random.Random(seed)
+    closure = generated(rng.randint(1, 150), seed)
+    budget = rng.randint(1, 60)
+    groups = layering.plan_layers(closure, budget)
+    valid(closure, groups, budget)
+    assert len(groups) == min(budget, len(closure.paths))
+
+
+def test_more_roots_than_layers() -> None:
+    graph = {"glibc": [], "zlib": ["glibc"], **{f"tool{i}": ["glibc", "zlib"] for i in range(6)}}
+    closure = make_closure(graph)
+    for budget in (1, 2, 3, 6):
+        groups = layering.plan_layers(closure, budget)
+        valid(closure, groups, budget)
+        assert len(groups) == budget
