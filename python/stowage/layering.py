@@ -15,9 +15,11 @@ is the nearest lone path beneath it (a path that depends on none is anchored to
 nothing). A group therefore holds small paths that sit on the same thing: they
 usually come and go together (the Python modules of one application on its
 Python), and they change together when something beneath them changes. About
-7.5 % of the budget is kept for these groups (more when fewer lone paths are
-needed); when there are more anchors than that, the two smallest groups in bytes
-are merged, again and again, so that a change to a merged group rewrites little.
+7.5 % of the budget, and at least 6 layers, are kept for these groups (more when
+fewer lone paths are needed). When there are more anchors than that, groups are
+merged pairwise, each time the pair that adds least to the bytes changes rewrite:
+a group's cost is its size times the number of paths whose change rewrites it
+(its own and everything beneath them).
 
 No order between layers is implied by dependencies: a layer is an overlay, and
 Docker does not need a path's references in lower layers. The layers come bottom
@@ -27,12 +29,16 @@ same groups stack the same way in every image.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from .closure import Closure, heights, roots
 
-#: Share of the layers (beyond the roots) left for groups of the rest.
-REST_SHARE = 0.075  # 7 of 98 layers, 3 of 38: measured best of 0.05, 0.075, 0.1 (bench/layering.py)
+#: Layers (beyond the roots) kept for groups of the rest: this share of them, and
+#: at least MIN_REST (at most half). 7 of 98, 6 of 38: the best of the neighbouring
+#: values measured by bench/layering.py (shares of 5, 7.5, 10 %, minimums of 5 to 8).
+REST_SHARE = 0.075
+MIN_REST = 6
 
 
 @dataclass(frozen=True)
@@ -84,17 +90,44 @@ def _groups(closure: Closure, order: list[str], alone: set[str], users: dict[str
     return sorted(by_anchor.items(), key=lambda item: -1 if item[0] is None else index[item[0]])
 
 
-def _merge(closure: Closure, groups: list[tuple[str | None, list[str]]], budget: int) -> list[tuple[list[str | None], list[str]]]:
-    """Merge the two smallest groups (in bytes) until ``budget`` is met: a change to
-    a merged group then rewrites as few bytes as can be."""
-    merged = [([anchor], paths) for anchor, paths in groups]
-    sizes = [sum(closure.paths[p].nar_size for p in paths) for _, paths in groups]
-    while len(merged) > budget:
-        i, j = sorted(sorted(range(len(merged)), key=lambda k: (sizes[k], k))[:2])
-        merged[i] = (merged[i][0] + merged[j][0], merged[i][1] + merged[j][1])
-        sizes[i] += sizes[j]
-        del merged[j], sizes[j]
-    return merged
+def _merge(closure: Closure, order: list[str], groups: list[tuple[str | None, list[str]]], budget: int) -> list[tuple[list[str | None], list[str]]]:
+    """Merge groups until ``budget`` is met, each time the pair whose merge adds
+    least to what changes cost: a group is rewritten whenever one of its paths or
+    anything beneath them changes, so its cost is its bytes times that many paths."""
+    if len(groups) <= budget:
+        return [([anchor], paths) for anchor, paths in groups]
+    bit = {p: 1 << i for i, p in enumerate(order)}
+    beneath: dict[str, int] = {}  # each path and everything it depends on
+    for p in order:
+        mask = bit[p]
+        for ref in closure.paths[p].references:
+            mask |= beneath[ref]
+        beneath[p] = mask
+    alive: dict[int, tuple[list[str | None], list[str], int, int]] = {}
+    for i, (anchor, paths) in enumerate(groups):
+        mask = 0
+        for p in paths:
+            mask |= beneath[p]
+        alive[i] = ([anchor], paths, sum(closure.paths[p].nar_size for p in paths), mask)
+
+    def extra(a: tuple[list[str | None], list[str], int, int], b: tuple[list[str | None], list[str], int, int]) -> int:
+        both = (a[2] + b[2]) * (a[3] | b[3]).bit_count()
+        return both - a[2] * a[3].bit_count() - b[2] * b[3].bit_count()
+
+    heap = [(extra(alive[i], alive[j]), i, j) for i in alive for j in alive if i < j]
+    heapq.heapify(heap)
+    fresh = len(groups)
+    while len(alive) > budget:
+        _, i, j = heapq.heappop(heap)
+        if i not in alive or j not in alive:
+            continue  # one of the pair was merged already
+        a, b = alive.pop(i), alive.pop(j)
+        merged = (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] | b[3])
+        for k, other in alive.items():
+            heapq.heappush(heap, (extra(other, merged), k, fresh))
+        alive[fresh] = merged
+        fresh += 1
+    return [(anchors, paths) for anchors, paths, _, _ in alive.values()]
 
 
 def _lone_paths(closure: Closure, order: list[str], users: dict[str, int], budget: int) -> tuple[list[str], list[str], list[tuple[str | None, list[str]]]]:
@@ -109,7 +142,7 @@ def _lone_paths(closure: Closure, order: list[str], users: dict[str, int], budge
         key=lambda p: (-size[p] * (users[p] + 1), position[p]),
     )
     left = budget - len(alone)
-    count = left - (max(1, round(left * REST_SHARE)) if left > 1 else 1)
+    count = left - max(1, min(MIN_REST, left // 2), round(left * REST_SHARE))
     while True:  # fewer anchors than layers kept for them: the spare ones go to lone paths
         groups = _groups(closure, order, set(alone) | set(ranked[:count]), users)
         spare = left - count - len(groups)
@@ -133,10 +166,12 @@ def explain_layers(closure: Closure, budget: int) -> list[Layer]:
     alone, heavy, groups = _lone_paths(closure, order, users, budget)
     layers = [Layer((p,), f"own layer: root of the closure, {_mib(size[p])}") for p in alone]
     layers += [Layer((p,), f"own layer: {_mib(size[p])} used by {users[p]} paths") for p in heavy]
-    for anchors, paths in _merge(closure, groups, budget - len(layers)):
+    for anchors, paths in _merge(closure, order, groups, budget - len(layers)):
         names = ", ".join("nothing" if a is None else closure.paths[a].name for a in anchors)
         total = sum(size[p] for p in paths)
-        layers.append(Layer(tuple(paths), f"{len(paths)} small paths ({_mib(total)}) on {names}"))
+        count = f"{len(paths)} small path" + ("s" if len(paths) > 1 else "")
+        paths = sorted(paths, key=position.__getitem__)  # the same set, the same list
+        layers.append(Layer(tuple(paths), f"{count} ({_mib(total)}) on {names}"))
     return sorted(layers, key=lambda layer: position[layer.paths[0]])
 
 

@@ -416,5 +416,5 @@ def test_the_layer_plan_says_why_each_layer_holds_its_paths() -> None:
     planned = json.loads((build("helloStream.layerPlan") / "plan.json").read_text())["storeLayers"]
     assert planned
     for layer in planned:
-        want = "own layer: " if len(layer["paths"]) == 1 else f"{len(layer['paths'])} small paths ("
+        want = ("own layer: ", "1 small path (") if len(layer["paths"]) == 1 else f"{len(layer['paths'])} small paths ("
         assert layer["reason"].startswith(want), layer
