@@ -12,12 +12,14 @@ Schema (version 2; camelCase keys)::
      "base": null or {"archive": path, "history": [...],
                       "layers": [{"member": name, "diffId": "sha256:..", "size": n}]},
      "storeLayers": [{"paths": ["/nix/store/..", ...],
-                      "diffId": "sha256:.." or null, "size": n or null}, ...],
+                      "diffId": "sha256:.." or null, "size": n or null,
+                      "reason": "own layer: 12.9 MiB used by 52 paths" (optional)}, ...],
      "customisationLayer": {"tar": path, "diffId": "sha256:..", "size": n}}
 
 A store layer with a ``diffId`` was recorded by its own derivation: the stream
 writes it without hashing and checks its size; one without is hashed while it is
-written.
+written. ``reason`` (set when ``mk-config`` grouped the layer) says why its paths
+are together; it is for the reader and changes no byte of the image.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class StoreLayer:
     paths: tuple[str, ...]
     diff_id: Optional[str] = None
     size: Optional[int] = None
+    reason: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,13 @@ def _encode_blob(layer: BlobLayer, source_key: str) -> dict[str, Any]:
     return {source_key: layer.source, "diffId": layer.diff_id, "size": layer.size}
 
 
+def _encode_store_layer(layer: StoreLayer) -> dict[str, Any]:
+    doc: dict[str, Any] = {"paths": list(layer.paths), "diffId": layer.diff_id, "size": layer.size}
+    if layer.reason is not None:
+        doc["reason"] = layer.reason
+    return doc
+
+
 def _encode(plan: ImagePlan) -> dict[str, Any]:
     base = None
     if plan.base is not None:
@@ -108,10 +118,7 @@ def _encode(plan: ImagePlan) -> dict[str, Any]:
         "owner": {"uid": o.uid, "gid": o.gid, "uname": o.uname, "gname": o.gname},
         "storeDir": plan.store_dir,
         "base": base,
-        "storeLayers": [
-            {"paths": list(layer.paths), "diffId": layer.diff_id, "size": layer.size}
-            for layer in plan.store_layers
-        ],
+        "storeLayers": [_encode_store_layer(layer) for layer in plan.store_layers],
         "customisationLayer": _encode_blob(plan.customisation_layer, "tar"),
     }
 
@@ -139,11 +146,12 @@ def _decode_base(doc: Any) -> Optional[Base]:
 
 def _decode_store_layer(doc: Any) -> StoreLayer:
     what = "a store layer of the image plan"
-    d = fields(doc, what, {"paths", "diffId", "size"})
+    d = fields(doc, what, {"paths", "diffId", "size"}, frozenset({"reason"}))
     return StoreLayer(
         strings(d["paths"], f"paths of {what}"),
         optional_str(d["diffId"]),
         None if d["size"] is None else integer(d["size"], f"size of {what}"),
+        None if "reason" not in d else string(d["reason"], f"reason of {what}"),
     )
 
 

@@ -410,3 +410,11 @@ def test_bad_from_image_is_a_one_line_build_error(tmp_path: Path) -> None:
     assert "mk-config: error: fromImage /nix/store/" in result.stderr
     assert "not-an-image.tar is not a readable docker-archive" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_layer_plan_says_why_each_layer_holds_its_paths() -> None:
+    planned = json.loads((build("helloStream.layerPlan") / "plan.json").read_text())["storeLayers"]
+    assert planned
+    for layer in planned:
+        want = ("own layer: ", "1 small path (") if len(layer["paths"]) == 1 else f"{len(layer['paths'])} small paths ("
+        assert layer["reason"].startswith(want), layer

@@ -47,6 +47,14 @@ def test_round_trip_without_base_or_variant() -> None:
     assert plan.parse(json.loads(simple.to_json())) == simple
 
 
+def test_a_layer_says_why_its_paths_are_together_when_it_was_grouped() -> None:
+    reasoned = StoreLayer(("/nix/store/bbb-glibc",), reason="own layer: 12.9 MiB used by 52 paths")
+    with_reason = ImagePlan(**{**PLAN.__dict__, "store_layers": (reasoned,)})
+    doc = json.loads(with_reason.to_json())
+    assert doc["storeLayers"][0]["reason"] == "own layer: 12.9 MiB used by 52 paths"
+    assert plan.parse(doc) == with_reason
+
+
 def test_the_document_is_canonical_and_versioned() -> None:
     data = PLAN.to_json()
     assert data == json.dumps(document(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -118,6 +126,7 @@ def test_a_document_that_is_not_an_object_is_refused() -> None:
         (lambda d: d["owner"].__setitem__("uname", 0), "the plan's uname must be a string"),
         (lambda d: d["owner"].__setitem__("uid", True), "the plan's uid must be an integer"),
         (lambda d: d["storeLayers"][0].__setitem__("paths", [1]), "an item of paths of a store layer"),
+        (lambda d: d["storeLayers"][0].__setitem__("reason", 3), "reason of a store layer of the image plan must be a string"),
     ],
 )
 def test_values_of_the_wrong_type_are_refused(edit: Any, message: str) -> None:

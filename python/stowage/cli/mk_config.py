@@ -90,7 +90,7 @@ def _planned_layers(request: dict[str, Any], graph: Any, taken: int, explicit: l
             f"{taken} layers and the customisation layer one, which leaves none for the other "
             f"store paths; set maxLayers to at least {taken + 2}"
         )
-    return [StoreLayer(tuple(group)) for group in layering.plan_layers(paths, budget)]
+    return [StoreLayer(layer.paths, reason=layer.reason) for layer in layering.explain_layers(paths, budget)]
 
 
 #: Docker refuses to load an image of more layers ("max depth exceeded").
