@@ -26,7 +26,9 @@ in
       verdicts = map (
         n:
         let
-          verdict = (spec.${n}.check or (_: null)) values.${n};
+          # checkWith: a check that depends on the other arguments' values.
+          check = if spec.${n} ? checkWith then spec.${n}.checkWith values else spec.${n}.check or (_: null);
+          verdict = check values.${n};
         in
         if verdict == null then null else errors.describe who n values.${n} verdict
       ) (attrNames spec);

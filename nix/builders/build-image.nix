@@ -16,6 +16,7 @@ let
     removeAttrs layered.spec [
       "contents"
       "maxLayers"
+      "layeringPipeline"
       "includeStorePaths"
       "uname"
       "gname"

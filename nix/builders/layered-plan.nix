@@ -33,6 +33,8 @@ let
     [ "a" "b" "c" "d" "e" "f" "g" "h" "i" "j" "k" "l" "m" "n" "o" "p" "q" "r" "s" "t" "u" "v" "w" "x" "y" "z" ];
 
   epochPlusOne = "1970-01-01T00:00:01Z";
+
+  pipeline = import ../layering-pipeline.nix { inherit errors validate; };
 in
 rec {
   # The last component of the (lower-cased) image name: store names use it.
@@ -184,9 +186,19 @@ rec {
       default = "root";
       check = validate.string;
     };
+    # As in nixpkgs, a layeringPipeline makes the layers alone: maxLayers is ignored.
     maxLayers = {
       default = 100;
-      check = validate.maxLayers;
+      checkWith =
+        values:
+        if (values.layeringPipeline or null) == null then
+          validate.maxLayers
+        else
+          v: if builtins.isInt v then null else errors.problem "must be an integer" "It is ignored with layeringPipeline; leave it out";
+    };
+    layeringPipeline = {
+      default = null;
+      inherit (pipeline) check;
     };
     extraCommands = {
       default = "";
@@ -311,7 +323,8 @@ rec {
         configFile = "${configFile}";
         explicitLayers = map (l: "${l}") explicitLayers;
         inherit storeDir;
-      };
+      }
+      // (if (a.layeringPipeline or null) == null then { } else { layeringPipeline = pipeline.read a.layeringPipeline; });
 
       # The layer plan: the closure grouped into layers (and the tag's source).
       layerPlan = step.run {

@@ -16,12 +16,15 @@ The request, structured attribute ``stowage`` (version 2)::
      "customisationLayer": path, "configFile": path,
      "includeStorePaths": bool, "storeDir": path,
      "explicitLayers": [store-layer record directories],
-     "layerRecords": null or [store-layer record directories]}
+     "layerRecords": null or [store-layer record directories],
+     "layeringPipeline": nixpkgs' pipeline (optional; absent when not set)}
 
 and ``closure``: Nix's references graph of the customisation layer and config file.
 ``explicitLayers`` (the ``layers`` argument) come first; the rest of the closure is
 grouped above them, or, when ``layerRecords`` are given, is exactly those
 recorded layers (the groups of an earlier plan, each built by its own derivation).
+With ``layeringPipeline`` the pipeline groups them (``stowage.pipeline``) and, as in
+nixpkgs, ``maxLayers`` is not consulted.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, image_config, image_metadata, layer_record, layering
+from .. import closure, docker_archive, image_config, image_metadata, layer_record, layering, pipeline
 from ..errors import UserError
 from ..jsondoc import fields, optional_str, read_attrs, versioned
 from ..plan import BlobLayer, ImagePlan, Owner, StoreLayer
@@ -47,6 +50,7 @@ _KEYS = {
     "maxLayers", "fromImage", "fromImageTag", "customisationLayer", "configFile",
     "includeStorePaths", "storeDir", "explicitLayers", "layerRecords",
 }
+_OPTIONAL = frozenset({"layeringPipeline"})
 
 
 def _tag(request: dict[str, Any], out: str) -> str:
@@ -83,6 +87,8 @@ def _planned_layers(request: dict[str, Any], graph: Any, taken: int, explicit: l
     paths = closure.parse_graph(graph).without(internal)
     if not paths.paths:
         return []
+    if "layeringPipeline" in request:
+        return [StoreLayer(tuple(group)) for group in pipeline.plan_layers(paths, request["layeringPipeline"])]
     budget = int(request["maxLayers"]) - 1 - taken
     if budget < 1:
         raise UserError(
@@ -124,14 +130,15 @@ def _check_budget(request: dict[str, Any], base_layers: int, explicit: int) -> N
 
 def _store_layers(request: dict[str, Any], graph: Any, base_layers: int, stamp: tuple[int, Owner]) -> list[StoreLayer]:
     explicit = _records(request["explicitLayers"], stamp)
-    _check_budget(request, base_layers, len(explicit))
+    if "layeringPipeline" not in request:  # nixpkgs: the pipeline's author counts layers
+        _check_budget(request, base_layers, len(explicit))
     if request["layerRecords"] is not None:
         return explicit + _records(request["layerRecords"], stamp)
     return explicit + _planned_layers(request, graph, base_layers + len(explicit), explicit)
 
 
 def make_plan(request: Any, graph: Any, out: str) -> ImagePlan:
-    r = fields(versioned(request, "the image request", VERSION), "the image request", _KEYS)
+    r = fields(versioned(request, "the image request", VERSION), "the image request", _KEYS, _OPTIONAL)
     with open(r["configFile"], encoding="utf-8") as handle:
         config = json.load(handle) or {}
     base = None

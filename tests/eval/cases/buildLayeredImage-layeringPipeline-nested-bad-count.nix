@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; layeringPipeline = [ [ "subcomponent_in" [ ] ] [ "over" "rest" [ "pipe" [ [ "popularity_contest" ] [ "limit_layers" 0 ] ] ] ] ]; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; layeringPipeline = [ [ "subcomponent_out" "/nix/store/x" ] ]; }
