@@ -1,0 +1,118 @@
+"""layeringPipeline end to end: a buildLayeredImage grouped by a nixpkgs-style
+pipeline, loaded and run by Docker, its layers read back from the archive."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from conftest import nix_build, nix_expr, run
+
+pytestmark = pytest.mark.e2e
+
+# app -> lib-b -> lib-a, app -> lib-a; extra-1..3 and busybox stand alone.
+def image(pipeline: str, tag: str) -> str:
+    return nix_expr(
+        """
+let
+  pkg = name: deps: builtins.derivation {
+    inherit name;
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    PATH = "/usr/bin:/bin";
+    args = [ "-ec" ''
+      mkdir -p $out/share
+      echo "${name}" > $out/share/${name}
+      for d in ${toString deps}; do echo "$d" >> $out/share/${name}; done
+    '' ];
+  };
+  libA = pkg "lib-a" [ ];
+  libB = pkg "lib-b" [ libA ];
+  app = pkg "app" [ libA libB ];
+  extras = map (n: pkg "extra-${toString n}" [ ]) [ 1 2 3 ];
+in
+stowage.buildLayeredImage {
+  name = "stowage-e2e/pipeline";
+  tag = "TAG";
+  contents = [ app packages.busybox ] ++ extras;
+  config.Cmd = [ "/bin/sh" "-c" "cat /share/app /share/extra-3" ];
+  # Ignored with a pipeline, as in nixpkgs (without one, 1 is refused).
+  maxLayers = 1;
+  layeringPipeline = PIPELINE;
+}
+"""
+    ).replace("TAG", tag).replace("PIPELINE", pipeline)
+
+
+IMAGE = image(
+    """[
+    [ "subcomponent_in" [ libB ] ]
+    [ "over" "rest" [ "pipe" [ [ "popularity_contest" ] [ "limit_layers" 3 ] ] ] ]
+  ]""",
+    "latest",
+)
+# remove_paths leaves extra-1 out of the image (its link in the root dangles).
+REMOVED = image('[ [ "remove_paths" [ (builtins.head extras) ] ] [ "split_every" 3 ] ]', "removed")
+
+
+@lru_cache(maxsize=None)
+def archive(expr: str = IMAGE) -> bytes:
+    return gzip.decompress(nix_build(expr).read_bytes())
+
+
+def names(paths: set[str]) -> list[str]:
+    """The package names of store paths, sorted."""
+    return sorted(p.split("-", 1)[1] for p in paths)
+
+
+def store_layers(data: bytes) -> list[list[str]]:
+    """Per layer of the archive (bottom first), the names of the store paths it holds."""
+    outer = tarfile.open(fileobj=io.BytesIO(data))
+    manifest = json.load(outer.extractfile("manifest.json"))  # type: ignore[arg-type]
+    result = []
+    for member in manifest[0]["Layers"]:
+        inner = tarfile.open(fileobj=outer.extractfile(member))
+        top = {m.name.split("/")[2] for m in inner.getmembers() if m.name.startswith("nix/store/") and m.name.count("/") >= 2}
+        result.append(names(top))
+    return result
+
+
+def test_the_pipeline_groups_the_layers_as_nixpkgs_does() -> None:
+    layers = store_layers(archive())
+    # main of subcomponent_in [lib-b]: lib-b and what uses it; then the rest by
+    # popularity (all 1 here, so by name), the first two alone and the rest merged.
+    # The customisation layer on top holds the root's links, no store path.
+    assert layers == [
+        ["app", "lib-b"],
+        ["busybox-static"],
+        ["extra-1"],
+        ["extra-2", "extra-3", "lib-a"],
+        [],
+    ]
+
+
+def test_the_pipelined_image_loads_and_runs_in_docker(docker: str) -> None:
+    loaded = run([docker, "load"], input=archive()).stdout
+    ref = loaded.strip().rsplit("Loaded image: ", 1)[-1].strip()
+    inspected = json.loads(run([docker, "image", "inspect", ref]).stdout)
+    assert len(inspected[0]["RootFS"]["Layers"]) == 5
+    lines = run([docker, "run", "--rm", "--network", "none", ref]).stdout.splitlines()
+    assert (lines[0], lines[-1], len(lines)) == ("app", "extra-3", 4)
+    listed = run([docker, "run", "--rm", "--network", "none", ref, "/bin/ls", "/nix/store"]).stdout.split()
+    assert names(set(listed)) == ["app", "busybox-static", "extra-1", "extra-2", "extra-3", "lib-a", "lib-b"]
+
+
+def test_remove_paths_leaves_paths_out_of_the_image(docker: str) -> None:
+    # Ascending narSize (ties by path) chunked by 3; the customisation layer on top.
+    layers = store_layers(archive(REMOVED))
+    assert sorted(n for layer in layers for n in layer) == ["app", "busybox-static", "extra-2", "extra-3", "lib-a", "lib-b"]
+    assert [len(layer) for layer in layers] == [3, 3, 0]
+    ref = run([docker, "load"], input=archive(REMOVED)).stdout.strip().rsplit("Loaded image: ", 1)[-1].strip()
+    listed = run([docker, "run", "--rm", "--network", "none", ref, "/bin/ls", "/nix/store"]).stdout.split()
+    assert "extra-1" not in names(set(listed)) and "extra-2" in names(set(listed))
