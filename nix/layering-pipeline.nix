@@ -5,6 +5,8 @@
 let
   inherit (builtins)
     all
+    attrNames
+    isAttrs
     concatStringsSep
     elem
     elemAt
@@ -21,10 +23,15 @@ let
 
   known = [
     "flatten" "limit_layers" "map" "over" "pipe" "popularity_contest"
-    "remove_paths" "reverse" "split_every" "subcomponent_in" "subcomponent_out"
+    "remove_paths" "reverse" "split_every" "split_paths" "subcomponent_in" "subcomponent_out"
   ];
 
   isPaths = v: isList v && all validate.isStorePathLike v;
+  # split_paths' items: a package, or { children_of = a package or a list of them; }.
+  isSplit =
+    v:
+    validate.isStorePathLike v
+    || (isAttrs v && attrNames v == [ "children_of" ] && (validate.isStorePathLike v.children_of || isPaths v.children_of));
   first = list: if list == [ ] then null else head list;
 
   # null, or why `el` is wrong.
@@ -47,6 +54,8 @@ let
         split_every = count "split_every";
         subcomponent_in = if n == 2 && isPaths arg then null else "takes one list of packages";
         subcomponent_out = if n == 2 && isPaths arg then null else "takes one list of packages";
+        split_paths =
+          if n == 2 && isList arg && all isSplit arg then null else "takes one list of packages or { children_of = pkg; } sets";
         remove_paths =
           if n == 2 && (isPaths arg || validate.isStorePathLike arg) then null else "takes one package or a list of them";
         map = if n == 2 then null else "takes one element";

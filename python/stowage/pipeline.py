@@ -12,6 +12,8 @@ toolz; this is a standard-library reading of its documented behaviour):
 
 - a graph's paths are in ascending ``narSize`` order (ties: by path), and every
   operation keeps that order (``split_every`` chunks it);
+- ``split_paths`` on a graph of several roots works as if one added root
+  referred to them all (as nixpkgs does);
 - ``remove_paths`` drops paths from the image: they are in no layer;
 - paths a pipeline names that are not in the graph are ignored;
 - a graph that ends up empty makes no layer (nixpkgs would write an empty one);
@@ -50,7 +52,7 @@ Step = Callable[[Value], Value]
 
 KNOWN = (
     "flatten", "limit_layers", "map", "over", "pipe", "popularity_contest",
-    "remove_paths", "reverse", "split_every", "subcomponent_in", "subcomponent_out",
+    "remove_paths", "reverse", "split_every", "split_paths", "subcomponent_in", "subcomponent_out",
 )
 
 
@@ -106,6 +108,64 @@ def _subcomponent(op: str, arg: Any, downwards: bool) -> Step:
                     seen.add(q)
                     stack.append(q)
         return {"main": graph.keep(seen), "rest": graph.keep(members - seen)}
+
+    return run
+
+
+def _reach(graph: Graph, starts: set[str], skip: frozenset[str] = frozenset()) -> set[str]:
+    """``starts`` and every path reachable from them, not entering ``skip``."""
+    seen = set(starts)
+    stack = list(starts)
+    while stack:
+        for q in graph.references(stack.pop()):
+            if q not in seen and q not in skip:
+                seen.add(q)
+                stack.append(q)
+    return seen
+
+
+def _split_targets(arg: Any) -> list[Union[str, tuple[str, ...]]]:
+    """split_paths' specs: a path, or {"children_of": a path or paths}."""
+    if not isinstance(arg, list):
+        raise _fail(f"split_paths takes a list of store paths or {{children_of = ...;}} sets, got {arg!r}")
+    specs: list[Union[str, tuple[str, ...]]] = []
+    for spec in arg:
+        if isinstance(spec, str):
+            specs.append(spec)
+        elif isinstance(spec, dict) and set(spec) == {"children_of"}:
+            specs.append(tuple(_path_list("split_paths' children_of", spec["children_of"], single_ok=True)))
+        else:
+            raise _fail(f"split_paths takes store paths or {{children_of = ...;}} sets, got {spec!r}")
+    return specs
+
+
+def _split_paths(arg: Any) -> Step:
+    """main: the split paths and what only they need; common: what they share with
+    the rest; rest: the others. Empty parts are left out."""
+    specs = _split_targets(arg)
+
+    def run(value: Value) -> Value:
+        _need("split_paths", value, Graph, "a graph")
+        graph: Graph = value
+        members = set(graph.paths)
+        split: set[str] = set()
+        for spec in specs:
+            if isinstance(spec, str):
+                split |= {spec} & members
+            else:
+                split |= {r for p in spec if p in members for r in graph.references(p)}
+        if not split:
+            return {"rest": graph}
+        referenced = {r for p in graph.paths for r in graph.references(p)}
+        tops = members - referenced
+        if len(tops) == 1 and tops <= split:
+            return {"main": graph}
+        off = _reach(graph, split)
+        # What the roots reach without entering a split path.
+        rest_with_common = _reach(graph, tops - split, frozenset(split))
+        common = off & rest_with_common
+        parts = {"main": off - common, "common": common, "rest": rest_with_common - common}
+        return {k: graph.keep(v) for k, v in parts.items() if v}
 
     return run
 
@@ -260,6 +320,7 @@ def compile_element(element: Any) -> Step:
         "split_every": _split_every,
         "remove_paths": _remove_paths,
         "map": _map,
+        "split_paths": _split_paths,
         "subcomponent_in": lambda a: _subcomponent("subcomponent_in", a, downwards=False),
         "subcomponent_out": lambda a: _subcomponent("subcomponent_out", a, downwards=True),
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import nix_build, nix_expr, run
+from conftest import nix_build, nix_eval, nix_expr, run
 
 pytestmark = pytest.mark.e2e
 
@@ -116,3 +116,13 @@ def test_remove_paths_leaves_paths_out_of_the_image(docker: str) -> None:
     ref = run([docker, "load"], input=archive(REMOVED)).stdout.strip().rsplit("Loaded image: ", 1)[-1].strip()
     listed = run([docker, "run", "--rm", "--network", "none", ref, "/bin/ls", "/nix/store"]).stdout.split()
     assert "extra-1" not in names(set(listed)) and "extra-2" in names(set(listed))
+
+
+def test_a_pipeline_file_is_read_into_the_plan_request(tmp_path: Path) -> None:
+    pipe = [["subcomponent_out", ["/nix/store/x"]], ["over", "rest", ["split_every", 2]]]
+    (tmp_path / "pipeline.json").write_text(json.dumps(pipe))
+    expr = nix_expr(
+        f'(stowage.streamLayeredImage {{ name = "p"; layeringPipeline = {tmp_path}/pipeline.json; }})'
+        ".layerPlan.drvAttrs.stowage.layeringPipeline"
+    )
+    assert nix_eval(expr) == pipe

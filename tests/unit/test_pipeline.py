@@ -144,3 +144,32 @@ def test_a_cycle_is_refused() -> None:
     closure = Closure({p("a"): StorePath(p("a"), 1, (p("b"),)), p("b"): StorePath(p("b"), 1, (p("a"),))})
     with pytest.raises(UserError, match="cycle"):
         pipeline.plan_layers(closure, [["popularity_contest"]])
+
+
+def test_split_paths_main_common_rest() -> None:
+    # C's closure is C D E F; the root reaches E and F without C: they are common.
+    assert layers([["split_paths", [p("c")]]]) == ["DC", "FE", "GBA"]
+    pipe = [["split_paths", [p("c")]], ["over", "common", ["split_every", 1]]]
+    assert layers(pipe) == ["DC", "F", "E", "GBA"]
+
+
+def test_split_paths_children_of_and_empty_parts_dropped() -> None:
+    # The children of B are C and E; nothing else reaches them: no common part.
+    assert layers([["split_paths", [{"children_of": p("b")}]], ["over", "rest", ["split_every", 1]]]) == [
+        "FEDC", "G", "B", "A",
+    ]
+    with pytest.raises(UserError, match="over 'common': the dict has no such key, only main, rest"):
+        pipeline.plan_layers(CLOSURE, [["split_paths", [{"children_of": [p("b")]}]], ["over", "common", ["flatten"]]])
+
+
+def test_split_paths_of_the_root_or_of_nothing() -> None:
+    assert layers([["split_paths", [p("a")]], ["over", "main", ["split_every", 4]]]) == ["GFED", "CBA"]
+    assert layers([["split_paths", ["/nix/store/elsewhere"]], ["over", "rest", ["split_every", 4]]]) == ["GFED", "CBA"]
+
+
+def test_split_paths_with_several_roots() -> None:
+    # x -> y, w;  z -> y, v;  y -> w.  Splitting y: w is common (x reaches it).
+    refs = {"x": "yw", "z": "yv", "y": "w", "w": "", "v": ""}
+    size = {"w": 1, "v": 2, "y": 3, "x": 4, "z": 5}
+    closure = Closure({p(n): StorePath(p(n), size[n], tuple(p(r) for r in rs)) for n, rs in refs.items()})
+    assert layers([["split_paths", [p("y")]]], closure) == ["Y", "W", "VXZ"]

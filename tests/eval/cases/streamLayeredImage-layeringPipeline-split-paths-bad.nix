@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; layeringPipeline = [ [ "split_paths" [ { child = ./.; } ] ] ]; }
