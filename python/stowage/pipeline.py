@@ -26,6 +26,7 @@ Every other path of the closure ends up in exactly one layer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Union
 
 from .closure import Closure, heights
@@ -39,12 +40,15 @@ class Graph:
     closure: Closure
     paths: tuple[str, ...]
 
+    @cached_property
+    def members(self) -> frozenset[str]:
+        return frozenset(self.paths)
+
     def keep(self, chosen: set[str]) -> "Graph":
         return Graph(self.closure, tuple(p for p in self.paths if p in chosen))
 
     def references(self, path: str) -> tuple[str, ...]:
-        members = set(self.paths)
-        return tuple(r for r in self.closure.paths[path].references if r in members)
+        return tuple(r for r in self.closure.paths[path].references if r in self.members)
 
 
 Value = Union[Graph, list, dict]

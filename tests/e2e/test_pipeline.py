@@ -16,9 +16,10 @@ from conftest import nix_build, nix_eval, nix_expr, run
 
 pytestmark = pytest.mark.e2e
 
-# app -> lib-b -> lib-a, app -> lib-a; extra-1..3 and busybox stand alone.
-def image(pipeline: str, tag: str) -> str:
-    return nix_expr(
+def image_body(pipeline: str, tag: str) -> str:
+    """The image's Nix expression, in nix_expr's scope: app -> lib-b -> lib-a and
+    app -> lib-a; extra-1..3 and busybox stand alone."""
+    return (
         """
 let
   pkg = name: deps: builtins.derivation {
@@ -50,13 +51,15 @@ stowage.buildLayeredImage {
     ).replace("TAG", tag).replace("PIPELINE", pipeline)
 
 
-IMAGE = image(
-    """[
+def image(pipeline: str, tag: str) -> str:
+    return nix_expr(image_body(pipeline, tag))
+
+
+MAIN_PIPELINE = """[
     [ "subcomponent_in" [ libB ] ]
     [ "over" "rest" [ "pipe" [ [ "popularity_contest" ] [ "limit_layers" 3 ] ] ] ]
-  ]""",
-    "latest",
-)
+  ]"""
+IMAGE = image(MAIN_PIPELINE, "latest")
 # remove_paths leaves extra-1 out of the image (its link in the root dangles).
 REMOVED = image('[ [ "remove_paths" [ (builtins.head extras) ] ] [ "split_every" 3 ] ]', "removed")
 
@@ -126,3 +129,22 @@ def test_a_pipeline_file_is_read_into_the_plan_request(tmp_path: Path) -> None:
         ".layerPlan.drvAttrs.stowage.layeringPipeline"
     )
     assert nix_eval(expr) == pipe
+
+
+def test_base_layers_do_not_count_against_maxLayers_with_a_pipeline() -> None:
+    # Without the pipeline, a 5-layer base and maxLayers = 2 are refused.
+    child = nix_expr(
+        f"""
+stowage.buildLayeredImage {{
+  name = "stowage-e2e/pipeline-child";
+  tag = "latest";
+  fromImage = ({image_body(MAIN_PIPELINE, "latest")});
+  contents = [ packages.busybox ];
+  maxLayers = 2;
+  layeringPipeline = [ [ "popularity_contest" ] ];
+}}
+"""
+    )
+    layers = store_layers(gzip.decompress(nix_build(child).read_bytes()))
+    assert len(layers) == 5 + 1 + 1
+    assert layers[5] == ["busybox-static"]
