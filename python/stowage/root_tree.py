@@ -112,3 +112,31 @@ def copy_contents(
                 "(e.g. a derivation with $out/bin/...) to add them to the image root"
             )
         _copy(item, root, keep_dirlinks, root, store_dir)
+
+
+def _origin(rel: str, contents: list[str]) -> str:
+    """Which item of ``contents`` brought ``rel`` as a symlink or a file, in words."""
+    parts = rel.split("/")
+    for item in contents:
+        for i in range(1, len(parts) + 1):
+            candidate = os.path.join(item, *parts[:i])
+            if os.path.islink(candidate) or (os.path.lexists(candidate) and not os.path.isdir(candidate)):
+                return f"from the package {item}"
+    return "made by extraCommands or fakeRootCommands"
+
+
+def require_directories(root: str, rels: list[str], contents: list[str], why: str) -> None:
+    """Refuse a root where one of ``rels`` (relative paths, parents first) is a
+    symlink or a file: ``why`` says what needs a real directory there."""
+    for rel in rels:
+        path = os.path.join(root, rel)
+        if os.path.islink(path):
+            what = f"a symlink to {os.readlink(path)}"
+        elif os.path.lexists(path) and not os.path.isdir(path):
+            what = "not a directory"
+        else:
+            continue
+        raise UserError(
+            f"/{rel} in the image root is {what} ({_origin(rel, contents)}); "
+            f"{why}, so it must be a real directory: remove it from the package"
+        )

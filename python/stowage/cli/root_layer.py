@@ -117,6 +117,20 @@ def _combined(tree: list[Entry], store: list[Entry]) -> list[Entry]:
     return result
 
 
+#: What the Nix database step writes below (parents first).
+_NIX_STATE_DIRS = [
+    "nix", "nix/var", "nix/var/nix", "nix/var/nix/db", "nix/var/nix/gcroots",
+    "nix/var/nix/gcroots/docker", "nix/var/nix/gcroots/per-user", "nix/var/nix/profiles",
+    "nix/var/nix/profiles/per-user", "nix/var/nix/temproots", "nix/store",
+]
+
+
+def _parents(store_dir: str) -> list[str]:
+    """``nix`` and ``nix/store`` for ``/nix/store``: the store directory and its parents."""
+    parts = store_dir.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
 def _request(doc: Any) -> dict[str, Any]:
     return fields(versioned(doc, "the root layer request", VERSION), "the root layer request", _KEYS)
 
@@ -141,12 +155,19 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    store_dirs = _parents(str(d["storeDir"]))
+    root_tree.require_directories(
+        root, store_dirs, contents, "the store layers below put the image's store there"
+    )
     if d["nixDb"]:
+        root_tree.require_directories(
+            root, store_dirs + _NIX_STATE_DIRS, contents, "includeNixDB writes the Nix database below it"
+        )
         if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
             registered = _store_paths(graph, contents, set())
         else:  # the layered builders: the image's whole closure
             registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime)
+        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
         nixdb.gc_roots(root, contents)
     commands = str(d["fakeRootCommands"])
     if not commands.strip():
