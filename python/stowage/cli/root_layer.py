@@ -149,7 +149,8 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]))
+        closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
+        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     shell, path = str(d["shell"]), str(d["path"])
@@ -185,6 +186,13 @@ def pack(d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool) -
     """Write the layer of ``root`` (and the store closure, if asked) to ``out``."""
     stamp = _stamp(d)
     entries = layer.tree_entries(root, own_owners)
+    hiding = layer.first_whiteout(entries)
+    if hiding is not None:  # contents were checked while linked or copied
+        raise UserError(
+            f"/{os.fsdecode(hiding.name.rstrip(b'/'))} in the image root is named like a whiteout, "
+            "which would make Docker hide files of the layers below; extraCommands or "
+            "fakeRootCommands made it: rename or remove it"
+        )
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
         entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]
     entries = perms.apply(entries, perms.parse(d["perms"]), (stamp.uid, stamp.gid))
