@@ -4,6 +4,9 @@
 let
   inherit (builtins)
     all
+    filter
+    hasContext
+    head
     isAttrs
     isBool
     isInt
@@ -11,14 +14,37 @@ let
     isPath
     isString
     match
+    storeDir
+    stringLength
     substring
     ;
-  inherit (errors) problem;
+  inherit (errors) problem show;
 
-  isStorePathLike = v: isPath v || (isString v && substring 0 1 v == "/") || (isAttrs v && v ? outPath);
+  # A string names a store path when Nix knows what it comes from (context) or it
+  # is spelled in the store. "/etc" would point at the build machine's own files.
+  isStoreString = v: isString v && (hasContext v || substring 0 (stringLength storeDir + 1) v == "${storeDir}/");
+
+  # A path value is fine: Nix copies it into the store.
+  isStorePathLike =
+    v: isPath v || isStoreString v || (isAttrs v && v ? outPath && (isPath v.outPath || isStoreString v.outPath));
+
+  # The verdict for an absolute path, as a string, outside the store; else null.
+  outsideStore =
+    v:
+    if isString v && substring 0 1 v == "/" && !(isStoreString v) then
+      problem "holds ${show v}, a string outside ${storeDir}, which would point at the build machine's own files" "Import a local file or directory as a path (./dir, or builtins.path { path = /etc/x; name = \"x\"; }), or pass a derivation"
+    else
+      null;
+
+  firstOutsideStore =
+    items:
+    let
+      found = filter (v: outsideStore v != null) items;
+    in
+    if found == [ ] then null else outsideStore (head found);
 in
 {
-  inherit isStorePathLike;
+  inherit isStorePathLike firstOutsideStore;
 
   string = v: if isString v then null else problem "must be a string" "Pass a string, e.g. \"\"";
 
@@ -54,7 +80,9 @@ in
   # A store path, a path or a derivation (an image archive, a package).
   pathLike =
     v:
-    if isStorePathLike v then
+    if outsideStore v != null then
+      outsideStore v
+    else if isStorePathLike v then
       null
     else
       problem "must be a path or a derivation" "For example fromImage = ./base.tar or fromImage = otherImage";
@@ -62,7 +90,9 @@ in
   # contents: one item or a list of items, each a path or a derivation.
   contents =
     v:
-    if isStorePathLike v || (isList v && all isStorePathLike v) then
+    if firstOutsideStore (if isList v then v else [ v ]) != null then
+      firstOutsideStore (if isList v then v else [ v ])
+    else if isStorePathLike v || (isList v && all isStorePathLike v) then
       null
     else
       problem "must be a derivation, a path, or a list of them" "For example contents = [ pkgs.hello ./files ]";
