@@ -166,7 +166,7 @@ rec {
     };
     mtime = {
       default = epochPlusOne;
-      check = validate.timestamp;
+      check = validate.fileTime;
     };
     uid = {
       default = 0;
