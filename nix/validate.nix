@@ -83,7 +83,7 @@ let
       day = n 2;
       offset = if builtins.elemAt m 7 == "Z" then 0 else (if builtins.elemAt m 8 == "-" then -1 else 1) * (n 9 * 3600 + n 10 * 60);
       valid =
-        month >= 1 && month <= 12 && day >= 1 && day <= daysIn year month
+        year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn year month
         && n 3 < 24 && n 4 < 60 && n 5 <= 60
         && (builtins.elemAt m 7 == "Z" || (n 9 < 24 && n 10 < 60));
     in
@@ -99,7 +99,7 @@ let
   timestamp = v: if isString v && (v == "now" || epochSeconds v != null) then null else badTime v;
 in
 {
-  inherit isStorePathLike firstOutsideStore;
+  inherit isStorePathLike firstOutsideStore epochSeconds;
 
   string = v: if isString v then null else problem "must be a string" "Pass a string, e.g. \"\"";
 
