@@ -155,12 +155,11 @@ def test_the_calendar_of_the_time_checks_agrees_with_python() -> None:
     rng = random.Random(8)
     times = []
     for _ in range(300):
-        moment = datetime(1, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=rng.randrange(86_400, 315_537_811_199)  # a day off both ends: offsets stay in range)
+        # A day off both ends of datetime's range: any offset stays in it.
+        moment = datetime(1, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=rng.randrange(86_400, 315_537_811_199))
         minutes = rng.choice([0, rng.randrange(-1439, 1440)])
         zone = timezone(timedelta(minutes=minutes))
         local = moment.astimezone(zone)
-        if local.year < 1:
-            continue
         text = local.isoformat() if minutes else moment.isoformat().replace("+00:00", "Z")
         times.append((text, int(moment.timestamp())))
     times += [("2024-02-29T23:59:59Z", 1709251199), ("2000-02-29T00:00:00Z", 951782400)]
