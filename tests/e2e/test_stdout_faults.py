@@ -5,11 +5,13 @@ line on stderr and a non-zero status, never a traceback."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from test_layered import build
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_layered import build  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +32,12 @@ def _stdout_closed(program: Path, *args: str) -> subprocess.CompletedProcess[str
 
 
 def _one_line(result: subprocess.CompletedProcess[str], program: str, *fragments: str) -> None:
-    """The program's own lines (an engine may print its progress too) end in one error."""
+    """One error line from the program (besides its progress and an engine's), the last it says."""
     assert result.returncode != 0, result
     assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.startswith(f"{program}: ") and ": layer " not in line]
-    assert len(lines) == 1 and lines[0].startswith(f"{program}: error: "), result.stderr
+    own = [line for line in result.stderr.splitlines() if line.startswith(f"{program}: ")]
+    lines = [line for line in own if "error" in line]
+    assert len(lines) == 1 and lines[0].startswith(f"{program}: error: ") and own[-1] == lines[0], result.stderr
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
 
@@ -66,3 +69,20 @@ def test_load_launchers_to_a_full_disk_and_a_closed_stdout(engine: str, request:
     launcher = build(f"helloLayered.{engine}")
     _one_line(_to_full(launcher, "-q"), "load-image", f"cannot write to standard output: {FULL}")
     _one_line(_stdout_closed(launcher, "-q"), "load-image", "standard output is closed")
+
+
+def test_copy_to_registry_to_a_full_disk_and_a_closed_stdout(tmp_path: Path) -> None:
+    """The pushed reference goes to stdout: a full disk there is one line, after the push."""
+    from conftest import REPO, nix_build
+    from registry_server import start_registry  # noqa: E402
+
+    registry = start_registry(tmp_path / "registry", secure=False)
+    try:
+        launcher = nix_build(f"(import {REPO}/tests/e2e/push-images.nix {{ }}).v1.copyToRegistry")
+        destination = f"{registry.host}/faults:v1"
+        closed = _stdout_closed(launcher, "--tls-verify=false", destination)
+        _one_line(closed, "copy-to-registry", "standard output is closed")
+        full = _to_full(launcher, "--tls-verify=false", destination)
+        _one_line(full, "copy-to-registry", f"cannot write to standard output: {FULL}")
+    finally:
+        registry.stop()
