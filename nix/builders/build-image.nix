@@ -41,6 +41,11 @@ let
         check = validate.bool;
       };
       compressor = layered.compressorArg;
+      # The new layer's file times too (as the mtime of the layered builders).
+      created = {
+        default = layered.spec.created.default;
+        check = validate.fileTime;
+      };
 
       runAsRoot = {
         default = null;

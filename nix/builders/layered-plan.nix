@@ -168,7 +168,7 @@ rec {
     };
     mtime = {
       default = epochPlusOne;
-      check = validate.timestamp;
+      check = validate.fileTime;
     };
     uid = {
       default = 0;
@@ -235,7 +235,9 @@ rec {
       default = [ ];
       check =
         v:
-        if isList v && all (g: isList g && all validate.isStorePathLike g) v then
+        if isList v && all isList v && validate.firstOutsideStore (builtins.concatLists v) != null then
+          validate.firstOutsideStore (builtins.concatLists v)
+        else if isList v && all (g: isList g && all validate.isStorePathLike g) v then
           null
         else
           errors.problem "must be a list of lists of packages (one list per layer, bottom first)" "For example layers = [ [ pkgs.glibc ] [ pkgs.python3 ] ]";

@@ -23,6 +23,10 @@ from .errors import UserError
 from .sink import HashingSink
 from .tarformat import Stamp
 
+#: A layer entry named so is a whiteout for Docker and OCI (``.wh.<name>`` hides
+#: ``<name>`` of the layers below, ``.wh..wh..opq`` all of its directory's).
+WHITEOUT_PREFIX = b".wh."
+
 #: ``nix`` and ``nix/store`` are 0755 so that a non-root user can traverse them.
 STORE_PARENT_MODE = 0o755
 
@@ -110,8 +114,24 @@ def store_entries(store_dir: str, paths: Iterable[str]) -> list[Entry]:
         if os.path.dirname(path) != store:
             raise UserError(f"{os.fsdecode(path)} is not a path directly in {store_dir}")
         name = path.lstrip(b"/")
-        entries.extend(walk(path[: len(path) - len(name)], name))
+        found = list(walk(path[: len(path) - len(name)], name))
+        hiding = first_whiteout(found)
+        if hiding is not None:
+            raise UserError(
+                f"/{os.fsdecode(hiding.name.rstrip(b'/'))} is named like a whiteout, which would make "
+                f"Docker hide files of the layers below; it comes from the package {os.fsdecode(path)}: "
+                "rename or remove it"
+            )
+        entries.extend(found)
     return entries
+
+
+def first_whiteout(entries: Iterable[Entry]) -> Optional[Entry]:
+    """Return the first entry named like a whiteout, if any."""
+    for e in entries:
+        if e.name.rstrip(b"/").rpartition(b"/")[2].startswith(WHITEOUT_PREFIX):
+            return e
+    return None
 
 
 def tree_entries(root: str, own_owners: bool = False) -> list[Entry]:

@@ -36,12 +36,27 @@ _ZEROS = memoryview(bytes(BUFFER_SIZE))
 _MIN_READ = 64 << 10
 
 
+class OutputError(Exception):
+    """A write to the output failed (a full disk, an I/O error): the program
+    says which output it was. A reader that went away stays a BrokenPipeError."""
+
+    def __init__(self, error: OSError, what: Optional[str] = None) -> None:
+        super().__init__(error.strerror)
+        self.error = error
+        self.what = what
+
+
 def fd_output(fd: int) -> Output:
     """Return an output that writes everything it is given to ``fd``."""
 
     def write_all(data: memoryview) -> None:
         while data:
-            written = os.write(fd, data)
+            try:
+                written = os.write(fd, data)
+            except BrokenPipeError:
+                raise
+            except OSError as error:
+                raise OutputError(error) from None
             data = data[written:]
 
     return write_all
@@ -177,8 +192,10 @@ class HashingSink:
                 try:
                     sent = os.sendfile(self._direct_fd, fd, offset, count)
                 except OSError as error:
-                    if offset or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.EBADF):
+                    if isinstance(error, BrokenPipeError):
                         raise
+                    if offset or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.EBADF):
+                        raise OutputError(error) from None
                     # e.g. an output opened with O_APPEND (`>> file`): copy through Python
                     self._direct_fd = None
                     self._copy_fd(fd, path, size)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 
 from .errors import UserError
 
@@ -10,9 +11,14 @@ NOW = "now"
 _TAR_TIME_MAX = 8**11 - 1  # 11 octal digits in a ustar header
 
 
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60(?=[.Z+-])")
+
+
 def _parse(value: str, what: str) -> datetime:
+    # A leap second (second 60) is the next minute's first, as in Unix time.
+    leap = _LEAP_SECOND.search(value) is not None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(_LEAP_SECOND.sub(r"\g<1>59", value)) + timedelta(seconds=leap)
     except ValueError:
         raise UserError(
             f"{what} must be an RFC 3339 time such as 1970-01-01T00:00:01Z, or \"now\"; got {value!r}"

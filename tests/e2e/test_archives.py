@@ -59,7 +59,7 @@ def test_export_image_picks_by_name_and_tag() -> None:
 
 def test_export_image_half_a_pick_is_refused() -> None:
     message = nix_instantiate_error(
-        f'(import {REPO} {{ }}).exportImage {{ fromImage = "/tmp/image.tar"; fromImageName = "x"; }}'
+        f'(import {REPO} {{ }}).exportImage {{ fromImage = "/nix/store/00000000000000000000000000000000-image.tar"; fromImageName = "x"; }}'
     )
     assert "exportImage: fromImageName and fromImageTag go together" in message
 

@@ -144,3 +144,28 @@ def test_fakeroot_and_nix_are_dependencies_only_when_used() -> None:
     )
     assert used["fakeroot"].endswith("-fakeroot-1.36/bin/fakeroot")
     assert used["nixStore"].endswith("-nix-2.24/bin/nix-store")
+
+
+def test_the_calendar_of_the_time_checks_agrees_with_python() -> None:
+    """validate.nix computes seconds since the epoch itself (for the tar range);
+    random times, leap days and offsets included, must agree with datetime's."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    rng = random.Random(8)
+    times = []
+    for _ in range(300):
+        # A day off both ends of datetime's range: any offset stays in it.
+        moment = datetime(1, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=rng.randrange(86_400, 315_537_811_199))
+        minutes = rng.choice([0, rng.randrange(-1439, 1440)])
+        zone = timezone(timedelta(minutes=minutes))
+        local = moment.astimezone(zone)
+        text = local.isoformat() if minutes else moment.isoformat().replace("+00:00", "Z")
+        times.append((text, int(moment.timestamp())))
+    times += [("2024-02-29T23:59:59Z", 1709251199), ("2000-02-29T00:00:00Z", 951782400)]
+    values = " ".join(json.dumps(t) for t, _ in times)
+    got = nix_eval(
+        f"let v = import {REPO}/nix/validate.nix {{ errors = import {REPO}/nix/errors.nix; }}; "
+        f"in map v.epochSeconds [ {values} ]"
+    )
+    assert got == [seconds for _, seconds in times]

@@ -98,7 +98,8 @@ def test_copy_a_symlink_to_a_directory_is_copied_as_a_directory(tmp_path: Path, 
     target = package(tmp_path / "target", {"f": "x"})
     one = package(tmp_path / "one", {}, {"data": target})
     two = package(tmp_path / "two", {"data/g": "y"})
-    root_tree.copy_contents([one, two], str(root), keep_dirlinks=False, store_dir=str(tmp_path))
+    closure = [target, one, two]
+    root_tree.copy_contents([one, two], str(root), keep_dirlinks=False, store_dir=str(tmp_path), closure=closure)
     assert not (root / "data").is_symlink()
     assert sorted(os.listdir(root / "data")) == ["f", "g"]
     assert sorted(os.listdir(target)) == ["f"]
@@ -109,7 +110,7 @@ def test_copy_never_follows_a_link_out_of_the_store_or_in_a_loop(tmp_path: Path,
     store = tmp_path / "store"
     item = package(store / "item", {"f": "x"}, {"conf": host})
     (Path(item) / "self").symlink_to(".")
-    root_tree.copy_contents([item], str(root), keep_dirlinks=False, store_dir=str(store))
+    root_tree.copy_contents([item], str(root), keep_dirlinks=False, store_dir=str(store), closure=[item])
     assert (root / "conf").is_symlink() and os.readlink(root / "conf") == host
     assert (root / "self").is_symlink()
     assert (root / "f").read_text() == "x"
@@ -144,3 +145,20 @@ def test_a_kept_dirlink_never_leads_out_of_the_root(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="copyToRoot: /lib is a symlink to .*outside the image root"):
         copy_contents([str(first), str(second)], str(root), keep_dirlinks=True)
     assert list(outside.iterdir()) == []
+
+
+def test_copy_follows_links_only_into_the_closure(tmp_path: Path, root: Path) -> None:
+    store = tmp_path / "store"
+    unrelated = package(store / "unrelated", {"secret": "not in the image"})
+    pool = package(store / ".links", {"abc": "pooled"})
+    item = package(store / "item", {}, {"stolen": unrelated, "pool": pool})
+    root_tree.copy_contents([item], str(root), keep_dirlinks=False, store_dir=str(store), closure=[item])
+    assert os.readlink(root / "stolen") == unrelated and os.readlink(root / "pool") == pool
+
+
+@pytest.mark.parametrize("name", [".wh.etc", ".wh..wh..opq"])
+def test_whiteout_names_are_refused_in_both_ways(tmp_path: Path, root: Path, name: str) -> None:
+    item = package(tmp_path / "item", {f"etc/{name}": ""})
+    for make in (root_tree.merge_contents, lambda c, r: root_tree.copy_contents(c, r, keep_dirlinks=False)):
+        with pytest.raises(UserError, match=f"etc/{name} is named like a whiteout.*package {item}"):
+            make([item], str(root))

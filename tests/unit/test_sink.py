@@ -151,3 +151,18 @@ def test_fd_output_writes_in_order(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert path.read_bytes() == data
+
+
+@pytest.mark.parametrize("size", [100, 4 * sink_module.DIRECT_MIN])  # buffered, and by sendfile
+def test_a_full_disk_is_an_output_error(tmp_path: Path, size: int) -> None:
+    from stowage.sink import OutputError
+
+    source = tmp_path / "file"
+    source.write_bytes(b"x" * size)
+    fd = os.open("/dev/full", os.O_WRONLY)
+    try:
+        with pytest.raises(OutputError, match="No space left on device"):
+            with HashingSink(fd_output(fd), direct_fd=fd) as sink:
+                sink.file(os.fsencode(source), size)
+    finally:
+        os.close(fd)

@@ -12,6 +12,7 @@ image gives the same bytes.
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from ..errors import UserError
 from ..image_writer import write_image
 from ..pgzip import ParallelGzipWriter
 from ..jsondoc import fields, versioned
-from ..sink import HashingSink, Output, fd_output
+from ..sink import HashingSink, Output, OutputError, fd_output
 from .common import progress_printer, run_builder
 
 PROGRAM = "build-layered-image"
@@ -38,8 +39,13 @@ def build(doc: object, out: str) -> None:
         plan = image_plan.parse(json.load(handle))
     with open(out, "xb") as raw:
         if d["compressor"] == "gz":
-            with ParallelGzipWriter(raw, GZIP_LEVEL) as gz:
-                _write(plan, gz.write)
+            try:
+                with ParallelGzipWriter(raw, GZIP_LEVEL) as gz:
+                    _write(plan, gz.write)
+            except OSError as error:  # the file writes of the gzip stream
+                if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                    raise
+                raise OutputError(error, out) from None
         elif d["compressor"] == "zstd":
             _write_zstd(plan, str(d["zstd"]), raw)
         else:
@@ -54,13 +60,19 @@ def _write_zstd(plan: image_plan.ImagePlan, zstd: str, raw: BinaryIO) -> None:
     except OSError as error:
         raise UserError(f"compressor \"zstd\" needs {zstd}, which cannot run: {error.strerror}") from None
     assert process.stdin is not None
+    stopped = False
     try:
         _write(plan, process.stdin.write)
+    except BrokenPipeError:  # zstd died: its status tells
+        stopped = True
     finally:
-        process.stdin.close()
+        try:
+            process.stdin.close()
+        except BrokenPipeError:
+            stopped = True
         status = process.wait()
-    if status != 0:
-        raise UserError(f"{zstd} failed with exit status {status}")
+    if status != 0 or stopped:
+        raise UserError(f"{zstd} stopped reading the image (exit status {status})")
 
 
 def _write(plan: image_plan.ImagePlan, output: Output) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 from typing import Any, Callable
 
 from ..errors import UserError
 from ..jsondoc import read_attrs
+from ..sink import OutputError
 
 
 def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
@@ -22,18 +24,67 @@ def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
     return run(program, body)
 
 
-def run(program: str, body: Callable[[], int]) -> int:
-    """Run ``body``; a user error prints one line, a closed pipe ends quietly."""
+def run(program: str, body: Callable[[], int], output: str = "the output") -> int:
+    """Run ``body``; a user error prints one line, a closed pipe ends quietly.
+    ``output`` names what the program writes, for a write that fails."""
+    if sys.stdout is None or not _is_open(1):
+        print(f"{program}: error: standard output is closed; redirect it to a file or a pipe "
+              "(e.g. > /dev/null)", file=sys.stderr)
+        return 1
     try:
-        return body()
+        return _flushed(program, body())
     except UserError as error:
         print(f"{program}: error: {error}", file=sys.stderr)
         return 1
+    except OutputError as failure:
+        print(f"{program}: error: cannot write {failure.what or output}: {failure.error.strerror}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise  # another pipe (a child's): its writer reports it
         # The reader went away (e.g. `./stream | head`): nothing useful to say.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+
+
+def write_stdout(data: bytes) -> None:
+    """Write ``data`` to standard output now; a failure is an ``OutputError``."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputError(error, "to standard output") from None
+
+
+def _flushed(program: str, status: int) -> int:
+    """Flush what was printed, while a failure (a full disk) can still be told."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        print(f"{program}: error: cannot write to standard output: {error.strerror}", file=sys.stderr)
+        return 1
+    return status
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it."""
+    poller = select.poll()
+    poller.register(1, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def progress_printer(program: str) -> Callable[[str], None]:

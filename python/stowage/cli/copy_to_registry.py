@@ -21,7 +21,7 @@ from ..errors import UserError
 from ..registry import push as registry_push
 from ..registry.client import RegistryClient
 from ..registry.names import parse_image_ref, parse_repository
-from .common import progress_printer, run
+from .common import progress_printer, run, write_stdout
 
 PROGRAM = "copy-to-registry"
 
@@ -83,7 +83,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None
         progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed")
-        print(f"{name}@{digest}")
+        write_stdout(f"{name}@{digest}\n".encode())
         return 0
 
     return run(PROGRAM, body)

@@ -4,7 +4,9 @@
     load-image --plan PLAN --engine docker|podman [--repo-tag NAME:TAG] [--quiet]
 
 The engine is the one on PATH (or named by ``$STOWAGE_DOCKER`` / ``$STOWAGE_PODMAN``);
-what it prints goes to stdout; nothing is written to disk on the way.
+what it prints on stdout is passed on to ours once it ends (so that a failing
+write, such as a full disk, is reported: the engines ignore it); nothing is
+written to disk on the way.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from typing import Optional
 
 from .. import plan as image_plan
@@ -21,7 +24,7 @@ from ..errors import UserError
 from ..image_writer import write_image
 from ..reference import parse_repo_tag
 from ..sink import HashingSink, fd_output
-from .common import progress_printer, run
+from .common import progress_printer, run, write_stdout
 
 PROGRAM = "load-image"
 
@@ -38,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 def _spawn(engine: str) -> subprocess.Popen[bytes]:
     program = os.environ.get(f"STOWAGE_{engine.upper()}") or engine
     try:
-        return subprocess.Popen([program, "load"], stdin=subprocess.PIPE)
+        return subprocess.Popen([program, "load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     except OSError as error:
         raise UserError(f"cannot run {program} load: {error.strerror}; install {engine} or put it on PATH") from None
 
@@ -52,7 +55,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             plan = image_plan.parse(json.load(handle))
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
         process = _spawn(args.engine)
-        assert process.stdin is not None
+        assert process.stdin is not None and process.stdout is not None
+        said: list[bytes] = []  # read alongside, so that the engine never blocks on it
+        reader = threading.Thread(target=lambda: said.append(process.stdout.read()))  # type: ignore[union-attr]
+        reader.start()
         fd = process.stdin.fileno()
         try:
             with HashingSink(fd_output(fd), direct_fd=fd) as sink:
@@ -61,11 +67,14 @@ def main(argv: Optional[list[str]] = None) -> int:
             pass  # the engine stopped reading: its status says why
         finally:
             process.stdin.close()
+            reader.join()
+            process.stdout.close()
+        write_stdout(b"".join(said))
         if process.wait() != 0:
             raise UserError(f"{args.engine} load failed (exit status {process.returncode})")
         return 0
 
-    return run(PROGRAM, body)
+    return run(PROGRAM, body, output=f"the image to {args.engine} load")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,20 @@ def _combined(tree: list[Entry], store: list[Entry]) -> list[Entry]:
     return result
 
 
+#: What the Nix database step writes below (parents first).
+_NIX_STATE_DIRS = [
+    "nix", "nix/var", "nix/var/nix", "nix/var/nix/db", "nix/var/nix/gcroots",
+    "nix/var/nix/gcroots/docker", "nix/var/nix/gcroots/per-user", "nix/var/nix/profiles",
+    "nix/var/nix/profiles/per-user", "nix/var/nix/temproots", "nix/store",
+]
+
+
+def _parents(store_dir: str) -> list[str]:
+    """``nix`` and ``nix/store`` for ``/nix/store``: the store directory and its parents."""
+    parts = store_dir.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
 def _request(doc: Any) -> dict[str, Any]:
     return fields(versioned(doc, "the root layer request", VERSION), "the root layer request", _KEYS)
 
@@ -133,18 +147,26 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]))
+        closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
+        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    store_dirs = _parents(str(d["storeDir"]))
+    root_tree.require_directories(
+        root, store_dirs, contents, "the store layers below put the image's store there"
+    )
     if d["nixDb"]:
+        root_tree.require_directories(
+            root, store_dirs + _NIX_STATE_DIRS, contents, "includeNixDB writes the Nix database below it"
+        )
         if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
             registered = _store_paths(graph, contents, set())
         else:  # the layered builders: the image's whole closure
             registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime)
+        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
         nixdb.gc_roots(root, contents)
     commands = str(d["fakeRootCommands"])
     if not commands.strip():
@@ -162,6 +184,13 @@ def pack(d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool) -
     """Write the layer of ``root`` (and the store closure, if asked) to ``out``."""
     stamp = _stamp(d)
     entries = layer.tree_entries(root, own_owners)
+    hiding = layer.first_whiteout(entries)
+    if hiding is not None:  # contents were checked while linked or copied
+        raise UserError(
+            f"/{os.fsdecode(hiding.name.rstrip(b'/'))} in the image root is named like a whiteout, "
+            "which would make Docker hide files of the layers below; extraCommands or "
+            "fakeRootCommands made it: rename or remove it"
+        )
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
         entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]
     entries = perms.apply(entries, perms.parse(d["perms"]), (stamp.uid, stamp.gid))

@@ -65,7 +65,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             write_image(plan, sink, repo_tag=repo_tag, progress=progress, verify=args.verify)
         return 0
 
-    return run(PROGRAM, body)
+    return run(PROGRAM, body, output="the image to standard output")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+(import ../../.. { }).buildImage { name = "app"; created = "2024-01-32T00:00:00Z"; }

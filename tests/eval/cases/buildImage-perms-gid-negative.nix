@@ -1,0 +1,1 @@
+(import ../../.. { }).buildImage { name = "app"; perms = [ { path = "/data"; gid = -5; } ]; }

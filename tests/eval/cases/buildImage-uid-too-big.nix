@@ -1,0 +1,1 @@
+(import ../../.. { }).buildImage { name = "app"; uid = 9223372036854775807; }

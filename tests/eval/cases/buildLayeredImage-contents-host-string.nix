@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; contents = [ ./. "/etc" ]; }

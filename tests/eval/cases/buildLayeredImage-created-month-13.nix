@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; created = "2024-13-45T00:00:00Z"; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; layers = [ [ "/usr" ] ]; }

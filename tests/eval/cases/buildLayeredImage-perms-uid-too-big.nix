@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; perms = [ { path = "/data"; uid = 4294967296; } ]; }

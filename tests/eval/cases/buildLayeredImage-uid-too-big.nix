@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; uid = 4294967296; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; fromImage = "/tmp/base.tar"; }

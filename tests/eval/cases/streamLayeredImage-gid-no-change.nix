@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; gid = 4294967295; }
