@@ -7,6 +7,7 @@
   validate,
   errors,
   archives,
+  override,
 }:
 let
   inherit (builtins) isList removeAttrs;
@@ -24,6 +25,7 @@ let
       "enableFakechroot"
       "layers"
       "cachedLayers"
+      "debug"
     ]
     // archives.pickSpec
     // {
@@ -70,6 +72,7 @@ let
 
   asList = v: if v == null then [ ] else if isList v then v else [ v ];
 in
+override.overridable { inherit who; names = builtins.attrNames spec; } (
 userArgs:
 let
   a = args.parse who spec userArgs;
@@ -109,3 +112,4 @@ let
   };
 in
 layered.finish layeredArgs planned drv { layer = planned.customisationLayer; buildArgs = userArgs; }
+)

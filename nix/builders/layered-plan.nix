@@ -243,6 +243,11 @@ rec {
       default = { };
       check = validate.attrs;
     };
+    # true: the layer plan (each layer's paths and why they are together) in the build log.
+    debug = {
+      default = false;
+      check = validate.bool;
+    };
   };
 
   # The planned image: { conf, customisationLayer, configFile, imageName, imageTag, baseName }.
@@ -311,7 +316,9 @@ rec {
         configFile = "${configFile}";
         explicitLayers = map (l: "${l}") explicitLayers;
         inherit storeDir;
-      };
+      }
+      # Only when set, so that images without it keep their derivations.
+      // (if a.debug or false then { debug = true; } else { });
 
       # The layer plan: the closure grouped into layers (and the tag's source).
       layerPlan = step.run {
@@ -371,7 +378,12 @@ rec {
     let
       passthru =
         {
-          inherit (planned) imageName imageTag conf layerPlan customisationLayer configFile storeLayers;
+          inherit (planned) imageName imageTag layerPlan customisationLayer configFile storeLayers;
+          # As nixpkgs' conf: the image's description, carrying the image's tag.
+          conf = planned.conf // {
+            inherit (planned) imageTag;
+            passthru = { inherit (planned) imageTag; };
+          };
         }
         // push.attrs a planned
         // extra
