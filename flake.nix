@@ -33,6 +33,9 @@
           hello = import ./examples/hello.nix { inherit stowage packages; };
           hello-stream = import ./examples/hello-stream.nix { inherit stowage packages; };
         };
+
+      # nixpkgs' prefetcher for pullImage, run by the builder's own python3.
+      prefetcherFor = system: (self.lib.mkDockerTools { inherit system; }).nix-prefetch-docker;
     in
     {
       lib.mkDockerTools =
@@ -45,7 +48,14 @@
 
       overlays.default = final: prev: { stowage = import ./default.nix { pkgs = final; }; };
 
-      packages = forEach linuxSystems examplesFor;
+      packages = forEach linuxSystems (system: examplesFor system // { nix-prefetch-docker = prefetcherFor system; });
+      # nix run .#nix-prefetch-docker -- IMAGE TAG
+      apps = forEach linuxSystems (system: {
+        nix-prefetch-docker = {
+          type = "app";
+          program = "${prefetcherFor system}/bin/nix-prefetch-docker";
+        };
+      });
       checks = forEach linuxSystems examplesFor;
     };
 }

@@ -6,6 +6,7 @@
 }:
 let
   errors = import ./errors.nix;
+  override = import ./override.nix { inherit errors; };
   args = import ./args.nix { inherit errors; };
   validate = import ./validate.nix { inherit errors; };
   reference = import ./reference.nix { inherit errors; };
@@ -18,7 +19,7 @@ let
   };
   helpers = import ./packages/helpers.nix { inherit step tools; };
   archives = import ./builders/archives.nix {
-    inherit args validate errors step tools;
+    inherit args validate errors step tools override;
   };
   withNixDb = build: userArgs: build ((if builtins.isAttrs userArgs then userArgs else { }) // { includeNixDB = true; });
 in
@@ -37,19 +38,21 @@ rec {
   inherit (archives) mergeImages exportImage;
 
   streamLayeredImage = import ./builders/stream-layered-image.nix {
-    inherit layered args step tools;
+    inherit layered args step tools override;
   };
   buildLayeredImage = import ./builders/build-layered-image.nix {
-    inherit layered args step;
+    inherit layered args step override streamLayeredImage;
   };
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
     inherit args errors reference step push;
   };
   inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {
-    inherit args errors validate reference platform step system;
+    inherit args errors validate reference platform step system override;
   };
   buildImage = import ./builders/build-image.nix {
-    inherit layered args step validate errors archives;
+    inherit layered args step validate errors archives override;
   };
+  # nixpkgs' prefetcher for pullImage, by its name: bin/nix-prefetch-docker.
+  nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit step tools; };
 }

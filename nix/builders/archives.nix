@@ -5,6 +5,7 @@
   errors,
   step,
   tools,
+  override,
 }:
 let
   inherit (builtins)
@@ -15,13 +16,13 @@ let
     match
     ;
 
-  # fromImageName and fromImageTag pick one image of a multi-image archive.
+  # fromImageName and fromImageTag pick one image of a multi-image archive; with
+  # only one of them set, the archive's first image, as nixpkgs does (its manual
+  # sets fromImageName = null; fromImageTag = "latest";).
   pickTag =
     who: a:
-    if a.fromImageName == null && a.fromImageTag == null then
+    if a.fromImageName == null || a.fromImageTag == null then
       null
-    else if a.fromImageName == null || a.fromImageTag == null then
-      errors.fail who "fromImageName and fromImageTag go together; got fromImageName = ${errors.show a.fromImageName}, fromImageTag = ${errors.show a.fromImageTag}. Set both to pick an image, or neither for the archive's first image."
     else
       "${a.fromImageName}:${a.fromImageTag}";
 
@@ -44,11 +45,8 @@ let
       m = match "(.*)\\.tar(\\.gz|\\.zst)?" name;
     in
     if m == null then name else head m;
-in
-{
-  inherit pickTag pickSpec;
 
-  mergeImages =
+  mergeImagesOf =
     images:
     let
       who = "mergeImages";
@@ -66,24 +64,26 @@ in
         };
       };
 
-  exportImage =
+  exportSpec = pickSpec // {
+    fromImage = {
+      required = true;
+      check = validate.pathLike;
+    };
+    name = {
+      default = null;
+      check = validate.nullOr validate.string;
+    };
+    # Accepted for compatibility: no virtual machine is involved here.
+    diskSize = {
+      default = null;
+    };
+  };
+
+  exportImageOf =
     userArgs:
     let
       who = "exportImage";
-      a = args.parse who (pickSpec // {
-        fromImage = {
-          required = true;
-          check = validate.pathLike;
-        };
-        name = {
-          default = null;
-          check = validate.nullOr validate.string;
-        };
-        # Accepted for compatibility: no virtual machine is involved here.
-        diskSize = {
-          default = null;
-        };
-      }) userArgs;
+      a = args.parse who exportSpec userArgs;
       name =
         if a.name != null then
           a.name
@@ -100,4 +100,21 @@ in
         inherit (tools) zstd;
       };
     };
+in
+{
+  inherit pickTag pickSpec;
+
+  # mergeImages images; its override takes the new list, or a function of the old one.
+  mergeImages =
+    images:
+    override.overridable {
+      who = "mergeImages";
+      names = [ "images" ];
+      merge = old: new: { images = if builtins.isFunction new then new old.images else new; };
+    } (a: mergeImagesOf a.images) { inherit images; };
+
+  exportImage = override.overridable {
+    who = "exportImage";
+    names = builtins.attrNames exportSpec;
+  } exportImageOf;
 }

@@ -7,6 +7,7 @@
   validate,
   errors,
   archives,
+  override,
 }:
 let
   inherit (builtins) isList removeAttrs;
@@ -25,6 +26,7 @@ let
       "enableFakechroot"
       "layers"
       "cachedLayers"
+      "debug"
     ]
     // archives.pickSpec
     // {
@@ -76,6 +78,7 @@ let
 
   asList = v: if v == null then [ ] else if isList v then v else [ v ];
 in
+override.overridable { inherit who; names = builtins.attrNames spec; } (
 userArgs:
 let
   a = args.parse who spec userArgs;
@@ -115,3 +118,4 @@ let
   };
 in
 layered.finish layeredArgs planned drv { layer = planned.customisationLayer; buildArgs = userArgs; }
+)

@@ -257,6 +257,11 @@ rec {
       default = { };
       check = validate.attrs;
     };
+    # true: the layer plan (each layer's paths and why they are together) in the build log.
+    debug = {
+      default = false;
+      check = validate.bool;
+    };
   };
 
   # The planned image: { conf, customisationLayer, configFile, imageName, imageTag, baseName }.
@@ -326,7 +331,9 @@ rec {
         explicitLayers = map (l: "${l}") explicitLayers;
         inherit storeDir;
       }
-      // (if (a.layeringPipeline or null) == null then { } else { layeringPipeline = pipeline.read a.layeringPipeline; });
+      // (if (a.layeringPipeline or null) == null then { } else { layeringPipeline = pipeline.read a.layeringPipeline; })
+      # Only when set, so that images without it keep their derivations.
+      // (if a.debug or false then { debug = true; } else { });
 
       # The layer plan: the closure grouped into layers (and the tag's source).
       layerPlan = step.run {
@@ -386,7 +393,12 @@ rec {
     let
       passthru =
         {
-          inherit (planned) imageName imageTag conf layerPlan customisationLayer configFile storeLayers;
+          inherit (planned) imageName imageTag layerPlan customisationLayer configFile storeLayers;
+          # As nixpkgs' conf: the image's description, carrying the image's tag.
+          conf = planned.conf // {
+            inherit (planned) imageTag;
+            passthru = { inherit (planned) imageTag; };
+          };
         }
         // push.attrs a planned
         // extra

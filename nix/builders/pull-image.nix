@@ -10,6 +10,7 @@
   platform,
   step,
   system,
+  override,
 }:
 let
   inherit (builtins)
@@ -27,21 +28,21 @@ let
     if isString v && match "sha256:[0-9a-f]{64}" v != null then
       null
     else
-      problem "must be a manifest digest sha256:<64 lowercase hex digits>" "Pulling by tag is not reproducible: run prefetch-image IMAGE TAG, which prints the digest and the hash";
+      problem "must be a manifest digest sha256:<64 lowercase hex digits>" "Pulling by tag is not reproducible: run nix-prefetch-docker IMAGE TAG, which prints the digest and the hash";
 
   sriOrNull =
     v:
     if v == null || (isString v && match "(sha256|sha512)-[A-Za-z0-9+/]+=*" v != null) then
       null
     else
-      problem "must be null or an SRI hash such as \"sha256-<base64>\"" "Use the hash prefetch-image prints, or lib.fakeHash to learn it from the error";
+      problem "must be null or an SRI hash such as \"sha256-<base64>\"" "Use the hash nix-prefetch-docker prints (or prefetch-image), or lib.fakeHash to learn it from the error";
 
   sha256OrNull =
     v:
     if v == null || (isString v && match "[0-9a-z]{52}|[0-9a-f]{64}" v != null) then
       null
     else
-      problem "must be null or a sha256 in Nix base-32 (52 characters) or hex (64)" "Prefer hash = \"sha256-...\" as prefetch-image prints it";
+      problem "must be null or a sha256 in Nix base-32 (52 characters) or hex (64)" "Prefer hash = \"sha256-...\" as prefetch-image prints it (nix-prefetch-docker prints sha256)";
 
   spec = {
     imageName = {
@@ -59,6 +60,21 @@ let
     sha256 = {
       default = null;
       check = sha256OrNull;
+    };
+    # As a fixed-output derivation's own attributes: an SRI hash alone, or a
+    # hash in any of Nix's encodings with its algorithm.
+    outputHash = {
+      default = null;
+      check = validate.nullOr validate.string;
+    };
+    outputHashAlgo = {
+      default = null;
+      check =
+        v:
+        if v == null || builtins.elem v [ "sha256" "sha512" "sha1" "md5" ] then
+          null
+        else
+          problem "must be null or one of \"sha256\", \"sha512\", \"sha1\", \"md5\"" "Use outputHashAlgo = \"sha256\", or hash = \"sha256-...\" alone";
     };
     finalImageName = {
       default = null;
@@ -90,11 +106,18 @@ let
     };
   };
 
-  # Exactly one of hash and sha256, as outputHash/outputHashAlgo.
+  # Exactly one of hash, sha256 and outputHash, as outputHash/outputHashAlgo.
   outputHashOf =
     a:
-    if a.hash != null && a.sha256 != null then
-      errors.fail who "hash and sha256 are both set; got hash = ${errors.show a.hash}, sha256 = ${errors.show a.sha256}. Keep only hash"
+    let
+      given = builtins.filter (n: a.${n} != null) [ "hash" "sha256" "outputHash" ];
+    in
+    if builtins.length given > 1 then
+      errors.fail who "${builtins.head given} and ${builtins.elemAt given 1} are both set; got ${builtins.head given} = ${errors.show a.${builtins.head given}}, ${builtins.elemAt given 1} = ${errors.show a.${builtins.elemAt given 1}}. Keep only hash"
+    else if a.outputHashAlgo != null && a.outputHash == null then
+      errors.fail who "outputHashAlgo is set without outputHash; got outputHashAlgo = ${errors.show a.outputHashAlgo}. Set outputHash too, or use hash = \"sha256-...\""
+    else if a.outputHash != null then
+      { inherit (a) outputHash; } // (if a.outputHashAlgo == null then { } else { inherit (a) outputHashAlgo; })
     else if a.hash != null then
       { outputHash = a.hash; }
     else if a.sha256 != null then
@@ -103,7 +126,7 @@ let
         outputHashAlgo = "sha256";
       }
     else
-      errors.fail who "hash is required (the hash of the pulled archive); got nothing. Run prefetch-image ${a.imageName} ${a.imageDigest}, which prints it, e.g. hash = \"sha256-...\"";
+      errors.fail who "hash is required (the hash of the pulled archive); got nothing. Run nix-prefetch-docker ${a.imageName} ${a.imageDigest}, which prints it, e.g. sha256 = \"...\"";
 
   # Proxies, the CA bundle, where credentials are looked up, and deadlines (see README);
   # stowage.registry.credentials.VARIABLES lists the same.
@@ -130,6 +153,7 @@ let
     "DOCKER_CONFIG"
   ];
 in
+override.overridable { inherit who; names = builtins.attrNames spec; } (
 userArgs:
 let
   a = args.parse who spec userArgs;
@@ -158,3 +182,4 @@ step.run {
     inherit (a) imageDigest;
   };
 }
+)

@@ -42,11 +42,16 @@ def test_flake_outputs_evaluate_and_build(tmp_path: Path) -> None:
     show = run([*NIX, "flake", "show", "--json", *NO_IFD, ref]).stdout
     outputs = json.loads(show)
     assert {"lib", "overlays", "packages", "checks"} <= outputs.keys()
-    assert _packages_of(outputs) == {s: {"hello", "hello-stream"} for s in ("x86_64-linux", "aarch64-linux")}
+    systems = ("x86_64-linux", "aarch64-linux")
+    assert _packages_of(outputs) == {s: {"hello", "hello-stream", "nix-prefetch-docker"} for s in systems}
+    assert {s: set(apps) for s, apps in outputs["apps"].items()} == {s: {"nix-prefetch-docker"} for s in systems}
     run([*NIX, "flake", "check", *_check_all_systems(), *NO_IFD, ref])
     built = json.loads(run([*NIX, "build", "--no-link", "--json", f"{ref}#hello"]).stdout)
     image = Path(built[0]["outputs"]["out"])
     assert image.name.endswith("hello.tar.gz")
+    usage = run([*NIX, "run", f"{ref}#nix-prefetch-docker", "--", "--json"], check=False)
+    assert usage.returncode == 1 and usage.stderr.endswith("nix-prefetch-docker: error: no image given; "
+                                                            "give IMAGE_NAME [TAG|DIGEST], e.g. nix-prefetch-docker nginx 1.27\n")
 
 
 def test_flake_overlay_and_mk_docker_tools(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ and leave nothing in the store."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -202,3 +203,50 @@ def test_the_builder_sees_every_variable_the_client_reads() -> None:
     call = _call("127.0.0.1:5000", "app", "sha256:" + "2" * 64)
     passed = set(nix_eval(f"({pull_expr(call)}).impureEnvVars"))
     assert set(credentials.VARIABLES) <= passed
+
+
+NIX_PREFETCH_DOCKER = REPO / "python" / "bin" / "nix-prefetch-docker"
+NIXPKGS_KEYS = ["imageName", "imageDigest", "sha256", "finalImageName", "finalImageTag"]
+
+
+def nix_prefetch_docker(*args: str) -> Any:
+    return run([sys.executable, str(NIX_PREFETCH_DOCKER), *args], env=dict(os.environ))
+
+
+def test_nix_prefetch_docker_json_is_what_pull_image_accepts(plain: Registry, pushed: dict[str, str]) -> None:
+    """nixpkgs' keys, in its order (nvfetcher and npins read them), and a sha256 the
+    fixed-output pull then accepts; the final tag defaults to the tag asked for."""
+    result = nix_prefetch_docker("--json", "--quiet", "--no-add", "--tls-verify=false", f"{plain.host}/app", "amd64")
+    call = json.loads(result.stdout)
+    assert list(call)[: len(NIXPKGS_KEYS)] == NIXPKGS_KEYS and call["tlsVerify"] is False
+    assert call["imageDigest"] == pushed["amd64"] and call["finalImageTag"] == "amd64"
+    assert call["imageName"] == call["finalImageName"] == f"{plain.host}/app"
+    assert len(call["sha256"]) == 52 and result.stderr == ""
+    out = nix_build(pull_expr(call))
+    with tarfile.open(out) as tar:
+        assert "manifest.json" in tar.getnames()
+
+
+def test_nix_prefetch_docker_nix_output_and_flags(plain: Registry, pushed: dict[str, str]) -> None:
+    """The --image-* flags, a digest as the second argument, the Nix attribute set on
+    stdout and nixpkgs' `-> Key: value` lines on stderr; the same hash as prefetch-image."""
+    result = nix_prefetch_docker("--no-add", "--tls-verify=false", "--image-name", f"{plain.host}/app",
+                                 "--image-digest", pushed["arm64"], "--arch", "arm64", "--final-image-name", "mine/app")
+    expr = f"let call = {result.stdout}; in call"
+    call = nix_eval(expr)
+    assert call["imageDigest"] == pushed["arm64"] and call["finalImageName"] == "mine/app"
+    assert call["finalImageTag"] == "latest" and call["arch"] == "arm64"
+    assert f"-> ImageDigest: {pushed['arm64']}" in result.stderr and f"-> ImageHash: {call['sha256']}" in result.stderr
+    same = prefetch(f"{plain.host}/app@{pushed['arm64']}", "--tls-verify=false", "--arch", "arm64",
+                    "--final-image-name", "mine/app")
+    hex_hash = run(["nix-hash", "--type", "sha256", "--to-base16", call["sha256"]]).stdout.strip()
+    assert base64.b64decode(same["hash"].removeprefix("sha256-")).hex() == hex_hash
+    positional = nix_prefetch_docker("--no-add", "--quiet", "--tls-verify=false", "--json", "--arch", "arm64",
+                                     "--final-image-name", "mine/app", f"{plain.host}/app", pushed["arm64"])
+    assert json.loads(positional.stdout)["sha256"] == call["sha256"]
+
+
+def test_nix_prefetch_docker_without_an_image() -> None:
+    result = run([sys.executable, str(NIX_PREFETCH_DOCKER), "--json"], check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("nix-prefetch-docker: error: no image given;") and result.stderr.count("\n") == 1

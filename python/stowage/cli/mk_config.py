@@ -17,7 +17,8 @@ The request, structured attribute ``stowage`` (version 2)::
      "includeStorePaths": bool, "storeDir": path,
      "explicitLayers": [store-layer record directories],
      "layerRecords": null or [store-layer record directories],
-     "layeringPipeline": nixpkgs' pipeline (optional; absent when not set)}
+     "layeringPipeline": nixpkgs' pipeline (optional; absent when not set),
+     "debug": true (optional: print the layer plan to the build log)}
 
 and ``closure``: Nix's references graph of the customisation layer and config file.
 ``explicitLayers`` (the ``layers`` argument) come first; the rest of the closure is
@@ -50,7 +51,7 @@ _KEYS = {
     "maxLayers", "fromImage", "fromImageTag", "customisationLayer", "configFile",
     "includeStorePaths", "storeDir", "explicitLayers", "layerRecords",
 }
-_OPTIONAL = frozenset({"layeringPipeline"})
+_OPTIONAL = frozenset({"layeringPipeline", "debug"})
 
 
 def _tag(request: dict[str, Any], out: str) -> str:
@@ -195,11 +196,26 @@ def _check_architecture(base_config: dict[str, Any], architecture: str, path: st
         )
 
 
+def describe_layers(plan: ImagePlan) -> list[str]:
+    """The layer plan as lines for the build log (the ``debug`` argument): why each
+    store layer holds its paths."""
+    lines = [f"{len(plan.base.layers) if plan.base else 0} base layers"]
+    for number, layer in enumerate(plan.store_layers, start=1):
+        lines.append(f"store layer {number}: {len(layer.paths)} paths; {layer.reason or 'listed in layers'}")
+        lines.extend(f"  {path}" for path in layer.paths)
+    lines.append("the customisation layer")
+    return lines
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         attrs = read_attrs()
         out = output_path(attrs)
-        write_outputs(make_plan(attrs["stowage"], attrs.get("closure", []), out), out)
+        plan = make_plan(attrs["stowage"], attrs.get("closure", []), out)
+        if attrs["stowage"].get("debug"):
+            for line in describe_layers(plan):
+                print(f"{PROGRAM}: {line}", file=sys.stderr)
+        write_outputs(plan, out)
         return 0
 
     return run(PROGRAM, body)

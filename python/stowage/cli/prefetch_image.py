@@ -1,4 +1,4 @@
-"""``prefetch-image``: ``nix-prefetch-docker``'s job. Resolves a tag to a digest,
+"""``prefetch-image``: ``nix-prefetch-docker``'s job (which see, for nixpkgs' flags and output). Resolves a tag to a digest,
 fetches the image exactly as ``pullImage``'s builder does (the same code), hashes
 it as Nix will, adds it to the store (so the build need not fetch it again) and
 prints a ready-to-paste ``pullImage { ... }``, or the same as JSON.
@@ -20,7 +20,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 from ..errors import UserError
 from ..registry import manifests
@@ -57,11 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _platform(args: argparse.Namespace) -> Platform:
-    arch, variant = _MACHINES.get(host_platform.machine(), (host_platform.machine(), None))
-    if args.arch is not None:
-        arch, variant = args.arch, None
-    return Platform(args.os, arch, args.variant if args.variant is not None else variant)
+def platform_of(os_name: str, arch: Optional[str], variant: Optional[str]) -> Platform:
+    """The platform asked for; this machine's architecture (and variant) by default."""
+    host_arch, host_variant = _MACHINES.get(host_platform.machine(), (host_platform.machine(), None))
+    if arch is not None:
+        host_arch, host_variant = arch, None
+    return Platform(os_name, host_arch, variant if variant is not None else host_variant)
 
 
 def resolve_digest(ref: ImageRef, tls_verify: bool) -> str:
@@ -82,12 +84,16 @@ def store_name(final_name: str, final_tag: str) -> str:
     return "docker-image-" + f"{final_name}-{final_tag}".replace("/", "-").replace(":", "-") + ".tar"
 
 
-def sri_sha256(path: str) -> str:
+def file_sha256(path: str) -> bytes:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
-    return "sha256-" + base64.b64encode(digest.digest()).decode()
+    return digest.digest()
+
+
+def sri(digest: bytes) -> str:
+    return "sha256-" + base64.b64encode(digest).decode()
 
 
 def _add_to_store(path: str, name: str) -> Optional[str]:
@@ -110,26 +116,45 @@ def nix_expression(call: dict[str, Any]) -> str:
     return "pullImage {\n" + "\n".join(lines) + "\n}"
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """What a prefetch learnt: the manifest digest and the archive's sha256."""
+
+    digest: str
+    sha256: bytes
+
+
+def prefetch(
+    ref: ImageRef, platform: Platform, repo_tag: tuple[str, str], *,
+    tls_verify: bool, add: bool, progress: Callable[[str], None],
+) -> Prefetched:
+    """Fetch the image as pullImage's builder does, hash it, and (with ``add``)
+    add it to the store under pullImage's default name."""
+    digest = resolve_digest(ref, tls_verify)
+    request = PullRequest(ref.name, digest, platform, f"{repo_tag[0]}:{repo_tag[1]}", tls_verify)
+    with tempfile.TemporaryDirectory(prefix="prefetch-") as directory:
+        archive = os.path.join(directory, "image.tar")
+        pull_to_file(request, archive, os.environ, progress)
+        sha256 = file_sha256(archive)
+        if add:
+            added = _add_to_store(archive, store_name(*repo_tag))
+            if added:
+                progress(f"added to the store: {added}")
+    return Prefetched(digest, sha256)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         args = _parser().parse_args(argv)
         tls_verify = args.tls_verify == "true"
         ref = parse_image_ref(args.image, args.tag_or_digest)
         final_name = args.final_image_name or ref.name
-        platform = _platform(args)
-        digest = resolve_digest(ref, tls_verify)
-        request = PullRequest(ref.name, digest, platform, f"{final_name}:{args.final_image_tag}", tls_verify)
+        platform = platform_of(args.os, args.arch, args.variant)
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
-        with tempfile.TemporaryDirectory(prefix="prefetch-") as directory:
-            archive = os.path.join(directory, "image.tar")
-            pull_to_file(request, archive, os.environ, progress)
-            sri = sri_sha256(archive)
-            if not args.no_add:
-                added = _add_to_store(archive, store_name(final_name, args.final_image_tag))
-                if added:
-                    progress(f"added to the store: {added}")
+        got = prefetch(ref, platform, (final_name, args.final_image_tag),
+                       tls_verify=tls_verify, add=not args.no_add, progress=progress)
         call: dict[str, Any] = {
-            "imageName": ref.name, "imageDigest": digest, "hash": sri,
+            "imageName": ref.name, "imageDigest": got.digest, "hash": sri(got.sha256),
             "finalImageName": final_name, "finalImageTag": args.final_image_tag,
             "os": platform.os, "arch": platform.architecture, "variant": platform.variant,
             "tlsVerify": tls_verify,

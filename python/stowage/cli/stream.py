@@ -1,6 +1,8 @@
 """``stream``: write an image, described by its plan, to stdout as a docker-archive.
 
     stream --plan PLAN [--repo-tag NAME:TAG]
+    stream CONF [--repo-tag NAME:TAG]     (nixpkgs' `streamScript conf`: CONF is the
+                                           image's conf directory or its plan.json)
 
 Progress goes to stderr, one line per layer; stdout carries only the archive.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import os
 import sys
 from typing import Optional
 
@@ -27,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROGRAM, description="Write a container image to stdout as a docker-archive."
     )
-    parser.add_argument("--plan", required=True, help="the image plan (JSON) to stream")
+    parser.add_argument("--plan", help="the image plan (JSON) to stream")
+    parser.add_argument("conf", nargs="?", help="the image's conf (its directory, or its plan.json)")
     parser.add_argument(
         "-t", "--repo-tag", "--repo_tag", metavar="NAME:TAG", help="the name and tag to load the image as"
     )
@@ -47,12 +51,24 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
+def _plan_path(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The plan file named by --plan or by the conf argument (not both)."""
+    if (args.plan is None) == (args.conf is None):
+        parser.error("give the image's plan: --plan PLAN, or its conf as the one argument")
+    if args.plan is not None:
+        return str(args.plan)
+    conf = str(args.conf)
+    return os.path.join(conf, "plan.json") if os.path.isdir(conf) else conf
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    plan_path = _plan_path(parser, args)
 
     def body() -> int:
         repo_tag = None if args.repo_tag is None else parse_repo_tag(args.repo_tag, "--repo-tag")
-        with open(args.plan, encoding="utf-8") as handle:
+        with open(plan_path, encoding="utf-8") as handle:
             plan = image_plan.parse(json.load(handle))
         if sys.stdout.isatty():
             print(f"{PROGRAM}: refusing to write an image to a terminal; pipe it, "

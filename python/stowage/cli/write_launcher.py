@@ -5,7 +5,9 @@ runs one entry point with fixed leading arguments.
 Structured attribute ``stowage`` (version 1)::
 
     {"version": 1, "python": path, "source": path of the python/ tree,
-     "module": "stowage.cli.stream", "args": [str]}
+     "module": "stowage.cli.stream", "args": [str], "bin": str (optional)}
+
+With ``bin``, $out is a package: the launcher is ``$out/bin/<bin>``.
 """
 
 from __future__ import annotations
@@ -36,9 +38,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         attrs = read_attrs()
         d = fields(versioned(attrs["stowage"], "the launcher request", VERSION),
-                   "the launcher request", {"version", "python", "source", "module", "args"})
+                   "the launcher request", {"version", "python", "source", "module", "args"}, frozenset({"bin"}))
         out = output_path(attrs)
         text = launcher(str(d["python"]), str(d["source"]), str(d["module"]), [str(a) for a in d["args"]])
+        if "bin" in d:
+            os.makedirs(os.path.join(out, "bin"))
+            out = os.path.join(out, "bin", str(d["bin"]))
         with open(out, "x", encoding="utf-8") as handle:
             handle.write(text)
         os.chmod(out, 0o555)

@@ -1,0 +1,1 @@
+((import ../../.. { }).buildImage { name = "a"; }).overrideAttrs (old: { nativeBuildInputs = [ ]; })

@@ -1,0 +1,1 @@
+((import ../../.. { }).buildLayeredImage { name = "a"; }).override { colour = "red"; }

@@ -1,0 +1,1 @@
+((import ../../.. { }).streamLayeredImage { name = "a"; }).overrideAttrs (old: "tag")
