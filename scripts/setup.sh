@@ -10,7 +10,10 @@ stowage_cleanup() {
   for pid in "${STOWAGE_STARTED_PIDS[@]}"; do
     { kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; } || true
   done
-  rm -rf "$STOWAGE_STATE_DIR"
+  # dockerd (26 and later) leaves its data root mounted: unmount what is left below it.
+  awk -v dir="$STOWAGE_STATE_DIR" 'index($5, dir) == 1 { print $5 }' /proc/self/mountinfo |
+    sort -r | while read -r mnt; do umount -l "$mnt" || true; done
+  rm -rf --one-file-system "$STOWAGE_STATE_DIR" || echo "setup: could not remove $STOWAGE_STATE_DIR" >&2
 }
 trap stowage_cleanup EXIT
 
