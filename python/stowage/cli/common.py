@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from ..errors import UserError
 from ..jsondoc import read_attrs
+from .reaper import reap_if_init
 
 
 def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
@@ -24,6 +25,7 @@ def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
 
 def run(program: str, body: Callable[[], int]) -> int:
     """Run ``body``; a user error prints one line, a closed pipe ends quietly."""
+    reap_if_init()  # in Nix's sandbox a builder is PID 1 and must reap orphans
     try:
         return body()
     except UserError as error:
