@@ -34,6 +34,10 @@ in
         __structuredAttrs = true;
         stowage = request;
       }
+      # Host mode runs the host's /usr/bin/python3: only outside the sandbox.
+      # Nix then refuses it under `sandbox = true` with its own message, and
+      # builds it under `sandbox = relaxed`.
+      // (if tools.mode == "host" then { __noChroot = true; } else { })
       // extraAttrs
     );
 }
