@@ -237,10 +237,6 @@ let
       };
     python3 = package "python3" {
       programs = [ pythonVersion ];
-      links = {
-        python3 = pythonVersion;
-        python = pythonVersion;
-      };
       inherit (manifest.packages.python3) libraries;
       trees = [
         {
@@ -248,8 +244,15 @@ let
           target = "lib/${pythonVersion}";
         }
       ];
-      # Hash-based bytecode, so that builders need not compile the standard library each time.
+      # Debian's Python finds its library from its program's path; Nix starts a
+      # builder with the bare argv[0] "python3", so python3 is a wrapper that
+      # starts the program by its full path. Hash-based bytecode, so that builders
+      # need not compile the standard library each time.
       fixup = ''
+        for link in python3 python; do
+          printf '#!%s/bin/bash\nexec %s/bin/${pythonVersion} "$@"\n' "$bash" "$out" > "$out/bin/$link"
+          chmod 555 "$out/bin/$link"
+        done
         PYTHONHASHSEED=0 "$out/bin/python3" -SB -m compileall -q -j 1 --invalidation-mode unchecked-hash \
           -x '/(test|tests)/' "$out/lib/${pythonVersion}" > /dev/null
       '';
