@@ -47,7 +47,7 @@ rec {
   };
   inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {
-    inherit args errors validate reference platform step system;
+    inherit args errors validate reference platform step system tools;
   };
   buildImage = import ./builders/build-image.nix {
     inherit layered args step validate errors archives;

@@ -23,6 +23,8 @@ if pkgs == null then
     zstd = "/usr/bin/zstd";
     fakeroot = "/usr/bin/fakeroot";
     nixStore = "/usr/bin/nix-store";
+    # pullImage's CA bundle when it is given none: the system's (no sandbox).
+    caFile = null;
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -53,6 +55,8 @@ else
     zstd = "${build.zstd}/bin/zstd";
     fakeroot = "${build.fakeroot}/bin/fakeroot";
     nixStore = "${build.nix}/bin/nix-store";
+    # pullImage's CA bundle when it is given none: a store path, seen in the sandbox.
+    caFile = "${build.cacert}/etc/ssl/certs/ca-bundle.crt";
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from conftest import REPO, nix_instantiate_error, require, run
+from conftest import LIB, PACKAGES, REPO, nix_eval, nix_instantiate_error, require, run
 from test_layered import attr_value, build
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,8 @@ def test_export_image_is_the_flattened_root() -> None:
     names = [line.split()[5] for line in listing]
     assert names == sorted(names, key=lambda n: n.rstrip("/").split("/"))
     assert "bin/hello" in names and "etc/layer-owner" in names
-    assert any(n.endswith("-busybox-static/bin/busybox") for n in names)
+    busybox = nix_eval(f"{PACKAGES}.busybox.name")
+    assert any(n.endswith(f"-{busybox}/bin/busybox") for n in names)
     assert any(n.endswith("-app/share/app") for n in names)
     content = run(["tar", "-xOf", str(exported), "etc/layer-owner"]).stdout
     assert content == "base\n"
@@ -58,13 +59,13 @@ def test_export_image_picks_by_name_and_tag() -> None:
 
 def test_export_image_half_a_pick_is_refused() -> None:
     message = nix_instantiate_error(
-        f'(import {REPO} {{ }}).exportImage {{ fromImage = "/tmp/image.tar"; fromImageName = "x"; }}'
+        f'{LIB}.exportImage {{ fromImage = "/tmp/image.tar"; fromImageName = "x"; }}'
     )
     assert "exportImage: fromImageName and fromImageTag go together" in message
 
 
 def test_merge_images_needs_a_list() -> None:
-    message = nix_instantiate_error(f"(import {REPO} {{ }}).mergeImages {{ }}")
+    message = nix_instantiate_error(f"{LIB}.mergeImages {{ }}")
     assert "mergeImages: expects a non-empty list of images" in message
 
 

@@ -228,10 +228,13 @@ let
           }
         ];
         # The script names its own files and the host's /bin/ls; it runs getopt, cut, sed.
+        # In the sandbox's user namespace a real chown to an unmapped id fails with
+        # EINVAL, which Debian's libfakeroot passes on (nixpkgs patches it to ignore
+        # it): FAKEROOTDONTTRYCHOWN makes it not try.
         fixup = ''
           sed -i -e "s|^FAKEROOT_PREFIX=.*|FAKEROOT_PREFIX=$out|" -e "s|^FAKEROOT_BINDIR=.*|FAKEROOT_BINDIR=$out/bin|" \
             -e "s|^PATHS=.*|PATHS=$out/lib/libfakeroot|" -e "s|/bin/ls |$coreutils/bin/ls |g" \
-            -e "2i PATH=$out/bin:$coreutils/bin:$gnused/bin:\$PATH" "$out/bin/fakeroot-sysv"
+            -e "2i PATH=$out/bin:$coreutils/bin:$gnused/bin:\$PATH; export FAKEROOTDONTTRYCHOWN=1" "$out/bin/fakeroot-sysv"
         '';
         extraAttrs = { inherit (pkgs) coreutils gnused; };
       };
