@@ -5,11 +5,12 @@
 let
   inherit (builtins) derivation match;
 
-  # The Python sources, without caches, so that only code changes rebuild images.
+  # The Python sources, without caches (also a tool's .mypy_cache), so that only
+  # code changes rebuild images.
   source = builtins.path {
     path = ../python;
     name = "stowage-python";
-    filter = path: type: match ".*(__pycache__|\\.pyc)" path == null;
+    filter = path: type: match ".*(__pycache__|\\.pyc|/\\.[^/]*)" path == null;
   };
 in
 {
