@@ -12,6 +12,8 @@ let
       builder = "/bin/sh";
       args = [ "-ec" script ];
       PATH = "/usr/bin:/bin";
+      # Host tools: outside the sandbox only (`sandbox = relaxed` allows it).
+      __noChroot = true;
     };
 in
 {

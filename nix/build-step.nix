@@ -5,11 +5,12 @@
 let
   inherit (builtins) derivation match;
 
-  # The Python sources, without caches, so that only code changes rebuild images.
+  # The Python sources, without caches (also a tool's .mypy_cache), so that only
+  # code changes rebuild images.
   source = builtins.path {
     path = ../python;
     name = "stowage-python";
-    filter = path: type: match ".*(__pycache__|\\.pyc)" path == null;
+    filter = path: type: match ".*(__pycache__|\\.pyc|/\\.[^/]*)" path == null;
   };
 in
 {
@@ -34,6 +35,10 @@ in
         __structuredAttrs = true;
         stowage = request;
       }
+      # Host mode runs the host's /usr/bin/python3: only outside the sandbox.
+      # Nix then refuses it under `sandbox = true` with its own message, and
+      # builds it under `sandbox = relaxed`.
+      // (if tools.mode == "host" then { __noChroot = true; } else { })
       // extraAttrs
     );
 }

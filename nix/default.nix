@@ -48,7 +48,7 @@ rec {
   };
   inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {
-    inherit args errors validate reference platform step system override;
+    inherit args errors validate reference platform step system override tools;
   };
   buildImage = import ./builders/build-image.nix {
     inherit layered args step validate errors archives override;

@@ -2,7 +2,8 @@
 # The ONLY place that knows the two modes:
 #  - host mode (pkgs == null): the host's /usr/bin/python3 and /bin/sh, and for
 #    the helpers the host's static busybox and CA bundle, copied into the store.
-#    The Nix sandbox must be off, since those paths are outside the store.
+#    The Nix sandbox must be off (or `relaxed`: the build steps carry
+#    `__noChroot = true`), since those paths are outside the store.
 #  - nixpkgs mode: python3 and bash of pkgs.buildPackages (they run on the
 #    machine that builds, also when pkgs is a cross package set); the helpers'
 #    files are symlinks into pkgs' packages (built for the image's platform).
@@ -22,6 +23,8 @@ if pkgs == null then
     zstd = "/usr/bin/zstd";
     fakeroot = "/usr/bin/fakeroot";
     nixStore = "/usr/bin/nix-store";
+    # pullImage's CA bundle when it is given none: the system's (no sandbox).
+    caFile = null;
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -34,10 +37,26 @@ else
     mode = "nixpkgs";
     python = "${build.python3}/bin/python3";
     shell = "${build.bash}/bin/bash";
-    path = concatStringsSep ":" (map (p: "${p}/bin") [ build.coreutils build.bash ]);
+    # What extraCommands may use, as the host's PATH offers it in host mode.
+    path = concatStringsSep ":" (
+      map (p: "${p}/bin") [
+        build.coreutils
+        build.findutils
+        build.diffutils
+        build.gnused
+        build.gnugrep
+        build.gawk
+        build.gnutar
+        build.gzip
+        build.xz
+        build.bash
+      ]
+    );
     zstd = "${build.zstd}/bin/zstd";
     fakeroot = "${build.fakeroot}/bin/fakeroot";
     nixStore = "${build.nix}/bin/nix-store";
+    # pullImage's CA bundle when it is given none: a store path, seen in the sandbox.
+    caFile = "${build.cacert}/etc/ssl/certs/ca-bundle.crt";
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

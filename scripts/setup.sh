@@ -24,6 +24,7 @@ stowage_install() {
     nix-build:nix-bin docker:docker-cli dockerd:docker.io podman:podman runc:runc
     skopeo:skopeo umoci:umoci busybox:busybox-static gcc:gcc fakeroot:fakeroot
     zstd:zstd curl:curl docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils
+    patchelf:patchelf hello:hello gawk:gawk
   )
   local missing=()
   for pair in "${wanted[@]}"; do

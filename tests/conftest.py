@@ -17,7 +17,28 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-NIX_OPTIONS = ["--option", "substituters", "", "--option", "sandbox", "false"]
+# The mode the end-to-end tests build in (tests/e2e/mode.nix): "host" (no nixpkgs,
+# the sandbox off) or "nixpkgs" (the runnable stand-in of tests/nixpkgs-stand-in,
+# the sandbox on). tests/run runs the end-to-end tests in both.
+MODE = os.environ.get("STOWAGE_TEST_MODE") or "host"
+if MODE not in ("host", "nixpkgs"):
+    raise SystemExit(f"STOWAGE_TEST_MODE must be host or nixpkgs; got {MODE!r}")
+os.environ["STOWAGE_TEST_MODE"] = MODE  # read by tests/e2e/mode.nix
+SANDBOX = "true" if MODE == "nixpkgs" else "false"
+NIX_OPTIONS = ["--option", "substituters", "", "--option", "sandbox", SANDBOX]
+# The library and the packages of the mode, as Nix expressions.
+LIB = f"(import {REPO}/tests/e2e/mode.nix {{ }}).stowage"
+PACKAGES = f"(import {REPO}/tests/e2e/mode.nix {{ }}).packages"
+
+
+def host_mode_only(reason: str) -> pytest.MarkDecorator:
+    """Mark a test that is about host mode itself; skipped, with ``reason``, in nixpkgs mode."""
+    return pytest.mark.skipif(MODE != "host", reason=f"host mode only: {reason}")
+
+
+def nixpkgs_mode_only(reason: str) -> pytest.MarkDecorator:
+    """Mark a test that is about nixpkgs mode; skipped, with ``reason``, in host mode."""
+    return pytest.mark.skipif(MODE != "nixpkgs", reason=f"nixpkgs mode only: {reason}")
 
 PODMAN_RUN = [
     "podman", "--runtime", "runc", "run", "--rm", "--network", "none",
@@ -97,3 +118,19 @@ def docker() -> str:
 def podman() -> str:
     require("podman", "runc")
     return "podman"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In nixpkgs mode only the end-to-end tests run: the others do not depend on the mode."""
+    if MODE == "host":
+        return
+    e2e = REPO / "tests" / "e2e"
+    kept = [item for item in items if e2e in Path(str(item.path)).parents]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"stowage test mode: {MODE} (sandbox = {SANDBOX})"

@@ -11,6 +11,7 @@
   step,
   system,
   override,
+  tools,
 }:
 let
   inherit (builtins)
@@ -100,6 +101,17 @@ let
       default = true;
       check = validate.bool;
     };
+    # The CA bundle to trust, as a path (copied into the store, so the sandbox
+    # sees it) or a store path; see "Registry credentials, proxies and TLS".
+    caFile = {
+      default = null;
+      check =
+        v:
+        if v == null || builtins.isPath v || (builtins.isAttrs v && v ? outPath) || (isString v && builtins.substring 0 (builtins.stringLength builtins.storeDir + 1) v == builtins.storeDir + "/") then
+          null
+        else
+          problem "must be null, a path or a store path (the Nix sandbox does not see host files)" "For example caFile = ./registry-ca.pem, which Nix copies into the store";
+    };
     name = {
       default = null;
       check = validate.nullOr validate.string;
@@ -168,10 +180,11 @@ step.run {
   inherit name;
   command = "pull-image";
   request = {
-    version = 1;
+    version = 2;
     inherit (a) imageName imageDigest os variant tlsVerify;
     architecture = a.arch;
     repoTag = "${finalImageName}:${a.finalImageTag}";
+    caFile = if a.caFile == null then tools.caFile else "${a.caFile}";
   };
   extraAttrs = outputHashOf a // {
     outputHashMode = "flat";

@@ -13,12 +13,21 @@ from typing import Any, Optional
 from .errors import UserError
 
 
+def attrs_path() -> str:
+    """Return where Nix put ``.attrs.json``.
+
+    Nix 2.8 names the file's host path in ``NIX_ATTRS_JSON_FILE`` also inside
+    the sandbox, where that path does not exist; the file is then in the build
+    directory."""
+    named = os.environ.get("NIX_ATTRS_JSON_FILE")
+    if named and os.path.exists(named):
+        return named
+    return os.path.join(os.environ.get("NIX_BUILD_TOP", "."), ".attrs.json")
+
+
 def read_attrs() -> dict[str, Any]:
     """Return the build's structured attributes (Nix's ``.attrs.json``)."""
-    path = os.environ.get("NIX_ATTRS_JSON_FILE") or os.path.join(
-        os.environ.get("NIX_BUILD_TOP", "."), ".attrs.json"
-    )
-    with open(path, encoding="utf-8") as handle:
+    with open(attrs_path(), encoding="utf-8") as handle:
         attrs: dict[str, Any] = json.load(handle)
     return attrs
 

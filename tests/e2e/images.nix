@@ -1,7 +1,8 @@
-# Images the end-to-end tests build, load and run. Host mode: no nixpkgs needed.
+# Images the end-to-end tests build, load and run, in the mode of ./mode.nix.
 {
-  stowage ? import ../.. { },
-  packages ? import ../../examples/packages.nix { },
+  mode ? import ./mode.nix { },
+  stowage ? mode.stowage,
+  packages ? mode.packages,
 }:
 let
   inherit (packages) hello busybox;
@@ -9,20 +10,11 @@ let
   # A package whose files mention its dependencies, so Nix records references.
   pkg =
     name: deps:
-    builtins.derivation {
-      inherit name;
-      system = builtins.currentSystem;
-      builder = "/bin/sh";
-      PATH = "/usr/bin:/bin";
-      args = [
-        "-ec"
-        ''
-          mkdir -p $out/share
-          echo "${name}" > $out/share/${name}
-          for d in ${toString deps}; do echo "$d" >> $out/share/${name}; done
-        ''
-      ];
-    };
+    mode.script name ''
+      mkdir -p $out/share
+      echo "${name}" > $out/share/${name}
+      for d in ${toString deps}; do echo "$d" >> $out/share/${name}; done
+    '';
 
   libA = pkg "lib-a" [ ];
   libB = pkg "lib-b" [ libA ];
@@ -32,12 +24,7 @@ let
   otherApp = pkg "other-app" [ libB ];
 
   # A store path that is itself a symlink.
-  helloLink = builtins.derivation {
-    name = "hello-link";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    args = [ "-c" "/bin/ln -s ${hello}/bin/hello $out" ];
-  };
+  helloLink = mode.script "hello-link" "ln -s ${hello}/bin/hello $out";
 
   helloArgs = {
     name = "stowage-e2e/hello";
@@ -92,13 +79,7 @@ let
     extraCommands = "mkdir -p tmp; echo one > tmp/layer";
   };
   # The same image, as `docker save` would hand it over: uncompressed.
-  biChain2Saved = builtins.derivation {
-    name = "e2e-bi-chain-2.tar";
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    PATH = "/usr/bin:/bin";
-    args = [ "-c" "gzip -dc ${biChain2Gz} > $out" ];
-  };
+  biChain2Saved = mode.script "e2e-bi-chain-2.tar" "gzip -dc ${biChain2Gz} > $out";
   biChain2Gz = stowage.buildImage {
     name = "e2e-bi-chain";
     tag = "2";
@@ -180,14 +161,14 @@ in
     extraCommands = "mkdir -p etc; echo child > etc/layer-owner";
   };
 
-  arm64 = (import ../.. { system = "aarch64-linux"; }).buildLayeredImage {
+  arm64 = (mode.stowageFor { system = "aarch64-linux"; }).buildLayeredImage {
     name = "e2e-arm64";
     tag = "latest";
     compressor = "none";
     contents = [ libA ];
   };
 
-  armv7 = (import ../.. { system = "armv7l-linux"; }).streamLayeredImage {
+  armv7 = (mode.stowageFor { system = "armv7l-linux"; }).streamLayeredImage {
     name = "e2e-armv7";
     tag = "latest";
   };

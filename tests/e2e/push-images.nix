@@ -1,20 +1,15 @@
-# Images the push tests send to a registry. Host mode.
+# Images the push tests send to a registry, in the mode of ./mode.nix.
 {
-  stowage ? import ../.. { },
-  packages ? import ../../examples/packages.nix { },
+  mode ? import ./mode.nix { },
+  stowage ? mode.stowage,
+  packages ? mode.packages,
 }:
 let
   inherit (packages) busybox;
 
   app =
     version:
-    builtins.derivation {
-      name = "push-app";
-      system = builtins.currentSystem;
-      builder = "/bin/sh";
-      PATH = "/usr/bin:/bin";
-      args = [ "-ec" "mkdir -p $out; echo 'app ${version}' > $out/version" ];
-    };
+    mode.script "push-app" "mkdir -p $out; echo 'app ${version}' > $out/version";
 
   # Only config mentions the application: a new version changes its store
   # layer and the configuration, not the customisation layer (busybox's links).

@@ -1,7 +1,8 @@
-# Images the registry tests push, pull back and build upon. Host mode.
+# Images the registry tests push, pull back and build upon, in the mode of ./mode.nix.
 {
-  stowage ? import ../.. { },
-  packages ? import ../../examples/packages.nix { },
+  mode ? import ./mode.nix { },
+  stowage ? mode.stowage,
+  packages ? mode.packages,
 }:
 let
   marked =

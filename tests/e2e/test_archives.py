@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from conftest import REPO, nix_build, nix_instantiate_error, require, run
+from conftest import LIB, PACKAGES, REPO, nix_build, nix_eval, nix_instantiate_error, require, run
 from test_layered import attr_value, build
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,8 @@ def test_export_image_is_the_flattened_root() -> None:
     assert names[0] == "./"  # as nixpkgs' exportImage (tar -C root -cf out .)
     assert names == sorted(names, key=lambda n: n.rstrip("/").split("/"))
     assert "./bin/hello" in names and "./etc/layer-owner" in names
-    assert any(n.endswith("-busybox-static/bin/busybox") for n in names)
+    busybox = nix_eval(f"{PACKAGES}.busybox.name")
+    assert any(n.endswith(f"-{busybox}/bin/busybox") for n in names)
     assert any(n.endswith("-app/share/app") for n in names)
     content = run(["tar", "-xOf", str(exported), "./etc/layer-owner"]).stdout
     assert content == "base\n"
@@ -61,7 +62,7 @@ def test_export_image_half_a_pick_takes_the_first_image() -> None:
     """As nixpkgs (its manual sets fromImageName = null; fromImageTag = "latest";):
     the archive's first image, helloLayered's, not base's (tagged 1)."""
     expr = (
-        f"let e = import {REPO}/tests/e2e/images.nix {{ }}; s = import {REPO} {{ }}; in s.exportImage "
+        f"let e = import {REPO}/tests/e2e/images.nix {{ }}; s = {LIB}; in s.exportImage "
         "{ fromImage = e.merged; fromImageName = null; fromImageTag = \"1\"; }"
     )
     with tarfile.open(nix_build(expr)) as archive:
@@ -70,7 +71,7 @@ def test_export_image_half_a_pick_takes_the_first_image() -> None:
 
 
 def test_merge_images_needs_a_list() -> None:
-    message = nix_instantiate_error(f"(import {REPO} {{ }}).mergeImages {{ }}")
+    message = nix_instantiate_error(f"{LIB}.mergeImages {{ }}")
     assert "mergeImages: expects a non-empty list of images" in message
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NIX_OPTIONS, REPO, require, run
+from conftest import NIX_OPTIONS, REPO, host_mode_only, require, run
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,11 @@ def _flake_ref(tmp_path: Path) -> str:
     shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".git", "__pycache__", "result*", ".pytest_cache", "out"))
     return f"path:{copy}"
 
+# The flake has no nixpkgs input: its packages and the consumer flake's image are host-mode builds.
+HOST_BUILDS = "the flake's packages and the consumer flake's image are host-mode builds"
 
+
+@host_mode_only(HOST_BUILDS)
 def test_flake_outputs_evaluate_and_build(tmp_path: Path) -> None:
     require("nix")
     ref = _flake_ref(tmp_path)
@@ -69,6 +73,7 @@ def test_flake_overlay_and_mk_docker_tools(tmp_path: Path) -> None:
     assert tag == "t"
 
 
+@host_mode_only(HOST_BUILDS)
 def test_consumer_flake_shows_checks_and_builds_an_image(tmp_path: Path) -> None:
     require("nix")
     ref = _flake_ref(tmp_path)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import NIX_OPTIONS, PODMAN_RUN, REPO, nix_build, require, run
+from conftest import LIB, NIX_OPTIONS, PODMAN_RUN, REPO, nix_build, require, run
 
 IMAGES = f"(import {REPO}/tests/e2e/images.nix {{ }})"
-LIB = f"(import {REPO} {{ }})"
 
 
 def test_layout_is_read_by_skopeo_and_umoci(tmp_path: Path, docker: str) -> None:

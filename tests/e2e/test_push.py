@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import NIX_OPTIONS, PODMAN_RUN, REPO, nix_build, run  # noqa: E402
+from conftest import LIB, NIX_OPTIONS, PODMAN_RUN, REPO, nix_build, run  # noqa: E402
 from registry_server import PASSWORD, Registry, free_port, manifest_digest, start_registry  # noqa: E402
 
 IMAGES = REPO / "tests" / "e2e" / "push-images.nix"
@@ -121,7 +121,7 @@ def test_pull_image_of_what_was_pushed(logged: tuple[Registry, Path]) -> None:
     call = json.loads(run([sys.executable, str(PREFETCH), "--json", "--no-add", "--quiet", "--tls-verify=false",
                            f"{name}@{digest}"]).stdout)
     body = " ".join(f"{k} = {json.dumps(v)};" for k, v in call.items())
-    archive = nix_build(f"(import {REPO} {{ }}).pullImage {{ {body} }}")
+    archive = nix_build(f"{LIB}.pullImage {{ {body} }}")
     with tarfile.open(archive) as tar:
         config_name = json.load(tar.extractfile("manifest.json"))[0]["Config"]  # type: ignore[arg-type]
     plan = executable("v1.pushPlan")

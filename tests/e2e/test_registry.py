@@ -19,7 +19,7 @@ from typing import Any, Iterator, Optional
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import NIX_OPTIONS, REPO, nix_build, nix_eval, require, run  # noqa: E402
+from conftest import LIB, MODE, NIX_OPTIONS, REPO, nix_build, nix_eval, require, run  # noqa: E402
 from registry_server import (  # noqa: E402
     PASSWORD, Registry, TruncatingProxy, free_port, push_index, start_registry,
 )
@@ -73,8 +73,9 @@ def prefetch(*args: str, env: Optional[dict[str, str]] = None, check: bool = Tru
 
 
 def pull_expr(call: dict[str, Any]) -> str:
-    body = " ".join(f"{k} = {json.dumps(v)};" for k, v in call.items() if v is not None)
-    return f"(import {REPO} {{ }}).pullImage {{ {body} }}"
+    # caFile is a Nix path (copied into the store, so the sandbox sees it)
+    body = " ".join(f"{k} = {v if k == 'caFile' else json.dumps(v)};" for k, v in call.items() if v is not None)
+    return f"{LIB}.pullImage {{ {body} }}"
 
 
 def config_of(archive: Path) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def test_prefetch_then_pull_by_digest_then_run(plain: Registry, pushed: dict[str
 def test_pulled_image_as_from_image(plain: Registry, pushed: dict[str, str], docker: str, builder: str) -> None:
     call = prefetch(f"{plain.host}/app@{pushed['amd64']}", "--tls-verify=false")
     child = (
-        f"(import {REPO} {{ }}).{builder} {{ name = \"child-{builder.lower()}\"; tag = \"t\"; fromImage = {pull_expr(call)};"
+        f"{LIB}.{builder} {{ name = \"child-{builder.lower()}\"; tag = \"t\"; fromImage = {pull_expr(call)};"
         " config.Cmd = [ \"/bin/sh\" \"-c\" \"cat /etc/marker; echo child $FROM_PULLED\" ]; }"
     )
     out = nix_build(child)
@@ -136,11 +137,17 @@ def test_tls_and_basic_auth(secure: Registry, docker: str) -> None:
     digest = secure.push(_image("amd64"), "team/app:1")
     call = prefetch(f"{secure.host}/team/app", "1", env=secure.env)
     assert call["imageDigest"] == digest
-    # The builder gets the CA and the credentials through impureEnvVars.
+    # The builder gets the credentials through impureEnvVars and the CA as caFile, a
+    # store path: a host path in SSL_CERT_FILE is not seen in the sandbox (nixpkgs mode).
     require("nix-build")
-    out = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", pull_expr(call)],
-              env={**os.environ, **secure.env}).stdout.strip()
+    sandboxed = _without_ca_path(secure.env)
+    out = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", pull_expr(_with_ca(call, secure))],
+              env={**os.environ, **sandboxed}).stdout.strip()
     assert config_of(Path(out))["architecture"] == "amd64"
+    if MODE == "host":  # without the sandbox SSL_CERT_FILE works too
+        out = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", pull_expr(call)],
+                  env={**os.environ, **secure.env}).stdout.strip()
+        assert config_of(Path(out))["architecture"] == "amd64"
     untrusted = prefetch(f"{secure.host}/team/app", "1", check=False,
                          env={k: v for k, v in secure.env.items() if k != "SSL_CERT_FILE"})
     assert "TLS certificate not trusted" in untrusted.stderr
@@ -165,10 +172,18 @@ def _call(host: str, repo: str, digest: str, tls_verify: bool = False) -> dict[s
     return {"imageName": f"{host}/{repo}", "imageDigest": digest, "hash": FAKE_HASH, "tlsVerify": tls_verify}
 
 
+def _with_ca(call: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    return {**call, "caFile": registry.env["SSL_CERT_FILE"]}
+
+
+def _without_ca_path(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k != "SSL_CERT_FILE"}
+
+
 def test_bad_password(secure: Registry) -> None:
     digest = secure.push(_image("amd64"), "team/app:1")
-    line = _failed_pull(_call(secure.host, "team/app", digest, True),
-                        {**secure.env, "STOWAGE_REGISTRY_PASSWORD": "wrong"})
+    line = _failed_pull(_with_ca(_call(secure.host, "team/app", digest, True), secure),
+                        {**_without_ca_path(secure.env), "STOWAGE_REGISTRY_PASSWORD": "wrong"})
     assert "refused the credentials of user 'stowage'" in line
 
 

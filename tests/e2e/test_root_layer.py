@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NIX_OPTIONS, run
+from conftest import NIX_OPTIONS, PACKAGES, run
 from test_layered import IMAGES, archive_bytes, build, docker_load, read_archive
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +69,7 @@ def test_layered_nix_db_registers_the_image_closure(tmp_path: Path) -> None:
 
 
 def _store_paths_of(package: str) -> list[str]:
-    expr = f'(import {IMAGES.parent.parent.parent}/examples/packages.nix {{ }}).{package}'
+    expr = f'{PACKAGES}.{package}'
     return [run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", expr]).stdout.strip()]
 
 

@@ -1,5 +1,7 @@
 # A stand-in for a nixpkgs package set: just what stowage reads from pkgs. Its
-# packages are derivations that are never built (evaluation tests only).
+# packages are derivations that are never built (evaluation tests only): it can
+# pose as a cross or darwin package set. The runnable stand-in, whose packages
+# build and run, is tests/nixpkgs-stand-in (x86_64-linux only).
 {
   hostSystem ? "aarch64-linux",
   buildSystem ? "x86_64-linux",
@@ -23,6 +25,14 @@ let
     zstd = fake "zstd-1.5.6";
     fakeroot = fake "fakeroot-1.36";
     nix = fake "nix-2.24";
+    findutils = fake "findutils-4.10";
+    diffutils = fake "diffutils-3.10";
+    gnused = fake "gnused-4.9";
+    gnugrep = fake "gnugrep-3.11";
+    gawk = fake "gawk-5.3";
+    gnutar = fake "gnutar-1.35";
+    gzip = fake "gzip-1.13";
+    xz = fake "xz-5.6";
   };
 in
 set // { buildPackages = set; }

@@ -84,6 +84,8 @@ def test_nixpkgs_mode_tools_come_from_pkgs() -> None:
     assert request["architecture"] == "arm64"  # the image is for the host platform
     custom = nix_eval(f'(({lib}).buildLayeredImage {{ name = "a"; }}).customisationLayer.drvAttrs.stowage')
     assert custom["shell"].endswith("-bash-5.2/bin/bash") and "coreutils-9.5/bin" in custom["path"]
+    for tool in ("findutils-4.10", "diffutils-3.10", "gnused-4.9", "gnugrep-3.11", "gawk-5.3", "gnutar-1.35", "gzip-1.13", "xz-5.6"):
+        assert f"-{tool}/bin" in custom["path"]  # what extraCommands may use
     stream = nix_eval(f'(({lib}).streamLayeredImage {{ name = "a"; cachedLayers = false; }}).drvAttrs.stowage')
     assert stream["python"] == python
 
@@ -169,3 +171,14 @@ def test_the_calendar_of_the_time_checks_agrees_with_python() -> None:
         f"in map v.epochSeconds [ {values} ]"
     )
     assert got == [seconds for _, seconds in times]
+
+
+def test_pull_image_trusts_a_ca_in_the_store() -> None:
+    call = 'imageName = "r/a"; imageDigest = "sha256:' + "0" * 64 + '"; hash = "sha256-' + "A" * 43 + '=";'
+    host = nix_eval(f"((import {REPO} {{ }}).pullImage {{ {call} }}).drvAttrs.stowage.caFile")
+    assert host is None  # host mode: SSL_CERT_FILE or the system's bundle
+    pkgs = f"import {HERE}/stand-in-pkgs.nix {{ buildSystem = \"x86_64-linux\"; hostSystem = \"x86_64-linux\"; }}"
+    default = nix_eval(f"((import {REPO} {{ pkgs = {pkgs}; }}).pullImage {{ {call} }}).drvAttrs.stowage.caFile")
+    assert default.endswith("-nss-cacert-3.101/etc/ssl/certs/ca-bundle.crt")
+    given = nix_eval(f"((import {REPO} {{ }}).pullImage {{ {call} caFile = {HERE}/stand-in-pkgs.nix; }}).drvAttrs.stowage.caFile")
+    assert given.startswith("/nix/store/") and given.endswith("-stand-in-pkgs.nix")

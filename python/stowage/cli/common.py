@@ -10,6 +10,7 @@ from typing import Any, Callable
 from ..errors import UserError
 from ..jsondoc import read_attrs
 from ..sink import OutputError
+from .reaper import reap_if_init
 
 
 def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
@@ -31,6 +32,7 @@ def run(program: str, body: Callable[[], int], output: str = "the output") -> in
         print(f"{program}: error: standard output is closed; redirect it to a file or a pipe "
               "(e.g. > /dev/null)", file=sys.stderr)
         return 1
+    reap_if_init()  # in Nix's sandbox a builder is PID 1 and must reap orphans
     try:
         return _flushed(program, body())
     except UserError as error:
