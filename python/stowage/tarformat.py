@@ -47,7 +47,7 @@ def padded(size: int) -> int:
 def _octal(value: int, width: int) -> bytes:
     """Zero-padded octal digits, NUL-terminated, filling ``width`` bytes."""
     digits = b"%o" % value
-    if len(digits) > width - 1:
+    if value < 0 or len(digits) > width - 1:
         raise ValueError(f"{value} does not fit in a {width}-byte tar field")
     return digits.rjust(width - 1, b"0") + b"\0"
 

@@ -165,3 +165,10 @@ def test_large_owner_ids_go_into_pax_records(owner_id: int) -> None:
     [info] = read_members(head + tarformat.END_OF_ARCHIVE)
     assert (info.uid, info.gid) == (owner_id, owner_id)
     assert tarformat.header_length(b"f", b"", 0, b"user", b"group", owner_id, owner_id) == len(head)
+
+
+@pytest.mark.parametrize("mtime", [-1, -144, 8**11])
+def test_a_time_the_field_cannot_hold_is_refused_not_written(mtime: int) -> None:
+    """A negative or too large value has no octal field: refused before any byte."""
+    with pytest.raises(ValueError, match="does not fit"):
+        tarformat.header(b"f", tarformat.REGTYPE, 0o644, Stamp(mtime, 0, 0, b"", b""), size=0)
