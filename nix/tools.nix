@@ -22,6 +22,9 @@ if pkgs == null then
     zstd = "/usr/bin/zstd";
     fakeroot = "/usr/bin/fakeroot";
     nixStore = "/usr/bin/nix-store";
+    # The shell of scripts that see the image root as / (runAsRoot, enableFakechroot):
+    # the host's static busybox, put in the root while they run.
+    rootShell = { busybox = "/bin/busybox"; };
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -38,6 +41,10 @@ else
     zstd = "${build.zstd}/bin/zstd";
     fakeroot = "${build.fakeroot}/bin/fakeroot";
     nixStore = "${build.nix}/bin/nix-store";
+    rootShell = {
+      shell = "${build.bash}/bin/bash";
+      path = concatStringsSep ":" (map (p: "${p}/bin") [ build.coreutils build.bash ]);
+    };
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

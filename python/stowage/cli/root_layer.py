@@ -12,7 +12,9 @@ Reads the build's structured attribute ``stowage`` (version 1)::
      "storeClosure": bool, "fromImage": path or null, "fromImageTag": "name:tag" or null,
      "storeDir": path,
      "fakeRootCommands": str, "fakeroot": path, "perms": [rules, see stowage.perms],
-     "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path}
+     "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path,
+     "runAsRoot": str or null, "chroot": bool,
+     "rootShell": {"shell": path, "path": PATH} or {"busybox": path} or null}
 
 The structured attribute ``closure`` is Nix's references graph of ``contents``
 (and, for the Nix database, of the image's config file). With ``storeClosure``,
@@ -24,6 +26,15 @@ closure minus ``nixDbExclude`` is registered in ``nix/var/nix/db``.
 then written inside the same fakeroot session (this program again, with
 ``--pack``), so owners set with chown reach the layer.
 
+``runAsRoot`` (buildImage) and ``chroot`` (enableFakechroot) need the image
+root as ``/`` (see stowage.root_session): the whole build then runs as one
+session (this program again, with ``--session``; under fakeroot unless the
+build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
+first, the script runs after ``contents`` are copied, and the layer is the
+difference from the unpacked base (stowage.tree_diff). ``rootShell`` is the
+shell the scripts run with inside the root: a store shell and its PATH, or (in
+host mode) a static busybox that is put in the root for the script's time.
+
 Writes ``$out/layer.tar``, ``$out/layer.json`` (``{"diffId", "size"}``) and
 ``$out/contents`` (the items, one per line: keeps them in the image's closure
 even when an item adds no file).
@@ -34,6 +45,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -41,7 +53,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, layer, nixdb, perms, root_tree
+from .. import closure, docker_archive, layer, nixdb, perms, root_session, root_tree, tree_diff, unpack
 from ..errors import UserError
 from ..jsondoc import fields, optional_str, read_attrs, versioned
 from ..layer import Entry
@@ -51,11 +63,13 @@ from ..timestamps import NOW, epoch_seconds
 from .common import output_path, run
 
 PROGRAM = "root-layer"
+#: Where host mode's busybox sits in the root while a script runs.
+_TOOLS = ".stowage-tools"
 VERSION = 1
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
     "owner", "storeClosure", "fromImage", "storeDir", "fakeRootCommands", "fakeroot", "perms",
-    "nixDb", "nixStore", "nixDbExclude", "python", "fromImageTag",
+    "nixDb", "nixStore", "nixDbExclude", "python", "fromImageTag", "runAsRoot", "chroot", "rootShell",
 }
 
 
@@ -129,6 +143,13 @@ def _stamp(d: dict[str, Any]) -> Stamp:
 def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     """Make the root in ``tmp``, then pack it (under fakeroot when asked)."""
     d = _request(doc)
+    if d["runAsRoot"] is not None or d["chroot"]:
+        if root_session.real_ids()[0] == 0:
+            session(d, graph, out, tmp)
+        else:  # one fakeroot session keeps the owners from unpacking to packing
+            program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--session", out, tmp]
+            _run_commands("the root session", [str(d["fakeroot"]), "--", *program], str(d["path"]), tmp)
+        return
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
@@ -158,10 +179,67 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     _run_commands("packing under fakeroot", [fakeroot, "-i", state, "--", *program], path, root)
 
 
-def pack(d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool) -> None:
-    """Write the layer of ``root`` (and the store closure, if asked) to ``out``."""
+def _script(what: str, text: str, d: dict[str, Any], root: str) -> root_session.Script:
+    """``text`` as nixpkgs wraps it (``set -e``, PATH of the tools), for the root's shell."""
+    shell = fields(d["rootShell"], "the root shell", set(), frozenset({"shell", "path", "busybox"}))
+    if "busybox" in shell:  # host mode: a static busybox, put in the root for the script's time
+        tools = os.path.join(root, _TOOLS)
+        os.mkdir(tools, 0o755)
+        shutil.copy(str(shell["busybox"]), os.path.join(tools, "busybox"))
+        listed = subprocess.run([str(shell["busybox"]), "--list"], capture_output=True, text=True).stdout
+        for applet in sorted(set(listed.split()) - {"busybox"}):
+            os.symlink("busybox", os.path.join(tools, applet))
+        argv0, path = f"/{_TOOLS}/sh", f"/{_TOOLS}:/bin:/usr/bin"
+    else:
+        argv0, path = str(shell["shell"]), f"{shell['path']}:/bin:/usr/bin"
+    env = {"PATH": path, "HOME": "/root", "TERM": "dumb"}
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("FAKEROOT", "LD_"))})
+    return root_session.Script(what, [argv0, "-e", "-c", text], env)
+
+
+def _in_root(what: str, text: str, d: dict[str, Any], root: str) -> None:
+    try:
+        root_session.run(root, str(d["storeDir"]), _script(what, text, d, root))
+    finally:
+        shutil.rmtree(os.path.join(root, _TOOLS), ignore_errors=True)
+
+
+def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
+    """Build the root with scripts that see it as ``/``, then write its layer."""
+    root = os.path.join(tmp, "root")
+    os.mkdir(root, 0o755)
+    skip = [_TOOLS, *root_session.mount_points(root, str(d["storeDir"]))]
+    before: Optional[tree_diff.Snapshot] = None
+    if d["runAsRoot"] is not None:
+        if d["fromImage"] is not None:
+            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root)
+        before = tree_diff.snapshot(root, skip)
+    contents = [str(c) for c in d["contents"]]
+    if d["merge"] == "copy":
+        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]))
+    else:
+        root_tree.merge_contents(contents, root)
+    if d["runAsRoot"] is not None:
+        _in_root("runAsRoot", str(d["runAsRoot"]), d, root)
+    shell, path = str(d["shell"]), str(d["path"])
+    if str(d["extraCommands"]).strip():
+        _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    if str(d["fakeRootCommands"]).strip():
+        if d["chroot"]:
+            _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
+        else:
+            _run_commands("fakeRootCommands", [shell, "-e", "-c", str(d["fakeRootCommands"])], path, root)
+    changed = None if before is None else tree_diff.changes(root, before, tree_diff.snapshot(root, skip))
+    pack(d, graph, out, root, own_owners=True, entries=changed)
+
+
+def pack(
+    d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool, entries: Optional[list[Entry]] = None
+) -> None:
+    """Write the layer of ``root`` (or ``entries`` of it), and the store closure if asked, to ``out``."""
     stamp = _stamp(d)
-    entries = layer.tree_entries(root, own_owners)
+    if entries is None:
+        entries = layer.tree_entries(root, own_owners)
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
         entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]
     entries = perms.apply(entries, perms.parse(d["perms"]), (stamp.uid, stamp.gid))
@@ -198,6 +276,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         graph = attrs.get("closure", [])
         if args[:1] == ["--pack"]:  # run by build() under fakeroot
             pack(_request(attrs["stowage"]), graph, args[1], args[2], own_owners=True)
+        elif args[:1] == ["--session"]:  # run by build() under fakeroot
+            session(_request(attrs["stowage"]), graph, args[1], args[2])
         else:
             build(attrs["stowage"], graph, output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
         return 0
