@@ -41,10 +41,8 @@ else
     zstd = "${build.zstd}/bin/zstd";
     fakeroot = "${build.fakeroot}/bin/fakeroot";
     nixStore = "${build.nix}/bin/nix-store";
-    rootShell = {
-      shell = "${build.bash}/bin/bash";
-      path = concatStringsSep ":" (map (p: "${p}/bin") [ build.coreutils build.bash ]);
-    };
+    # Scripts that see the image root as / use shell and path: store paths, seen there.
+    rootShell = null;
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

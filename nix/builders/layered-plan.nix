@@ -130,7 +130,13 @@ rec {
         # Only what is used becomes a dependency.
         fakeroot = if fakeRootCommands == "" && runAsRoot == null then null else tools.fakeroot;
         inherit runAsRoot chroot;
-        rootShell = if runAsRoot != null || chroot then tools.rootShell else null;
+        rootShell =
+          if runAsRoot == null && !chroot then
+            null
+          else if tools.rootShell == null then
+            { inherit (tools) shell path; }
+          else
+            tools.rootShell;
         nixStore = if nixDb then tools.nixStore else null;
       };
       extraAttrs =

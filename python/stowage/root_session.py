@@ -30,9 +30,9 @@ _DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 #: The exit status by which the namespace child reports that it could not set up.
 _SETUP_FAILED = 125
 _USERNS_HINT = (
-    "unprivileged user namespaces are unavailable; allow them (sysctl "
-    "kernel.unprivileged_userns_clone=1 and user.max_user_namespaces > 0, or "
-    "kernel.apparmor_restrict_unprivileged_userns=0) or build as root"
+    "this machine allows the build no user namespace; allow unprivileged user namespaces "
+    "(sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1 on Debian's "
+    "older kernels, kernel.apparmor_restrict_unprivileged_userns=0 on Ubuntu) or build as root"
 )
 
 
@@ -60,7 +60,7 @@ def _libc() -> ctypes.CDLL:
 def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")  # str(): "[Errno n] what: …"
 
 
 def _mount(libc: ctypes.CDLL, source: Optional[str], target: str, fstype: Optional[str], flags: int) -> None:
@@ -98,7 +98,8 @@ def _enter(libc: ctypes.CDLL, as_root: bool) -> None:
     try:
         _check(libc.unshare(flags), "unshare")
     except OSError as error:
-        raise UserError(_USERNS_HINT if not as_root else f"cannot make a mount namespace ({error.strerror})") from None
+        what = "a mount namespace" if as_root else "a user namespace"
+        raise UserError(f"cannot make {what} ({error.strerror})" + ("" if as_root else f": {_USERNS_HINT}")) from None
     if not as_root:
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w", encoding="ascii") as handle:
@@ -132,12 +133,16 @@ def _child(root: str, store_dir: str, script: Script, as_root: bool, report: int
             _mount_root(libc, root, store_dir)
             os.chroot(root)
             os.chdir("/")
-            os.close(report)
-            os.execve(script.argv[0], script.argv, script.env)
+            try:
+                os.execve(script.argv[0], script.argv, script.env)
+            except OSError as error:
+                raise UserError(f"{script.argv[0]} in the image root: {error.strerror}") from None
         return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    except (OSError, UserError) as error:
+    except UserError as error:
         os.write(report, str(error).encode("utf-8", "replace"))
-        return _SETUP_FAILED
+    except OSError as error:
+        os.write(report, (error.strerror or str(error)).encode("utf-8", "replace"))
+    return _SETUP_FAILED
 
 
 def run(root: str, store_dir: str, script: Script) -> None:
