@@ -140,16 +140,19 @@ def _stamp(d: dict[str, Any]) -> Stamp:
     return Stamp(seconds, int(owner["uid"]), int(owner["gid"]), b"", b"")
 
 
-def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
-    """Make the root in ``tmp``, then pack it (under fakeroot when asked)."""
+def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
+    """Make the root in ``tmp``, then pack it (under fakeroot when asked); the exit status."""
     d = _request(doc)
     if d["runAsRoot"] is not None or d["chroot"]:
         if root_session.real_ids()[0] == 0:
             session(d, graph, out, tmp)
-        else:  # one fakeroot session keeps the owners from unpacking to packing
-            program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--session", out, tmp]
-            _run_commands("the root session", [str(d["fakeroot"]), "--", *program], str(d["path"]), tmp)
-        return
+            return 0
+        # One fakeroot session keeps the owners from unpacking to packing; it reports its own errors.
+        program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--session", out, tmp]
+        try:
+            return subprocess.run([str(d["fakeroot"]), "--", *program], cwd=tmp).returncode
+        except OSError as error:
+            raise UserError(f"runAsRoot cannot run {d['fakeroot']}: {error.strerror}") from None
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
@@ -160,23 +163,30 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
-    if d["nixDb"]:
-        if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
-            registered = _store_paths(graph, contents, set())
-        else:  # the layered builders: the image's whole closure
-            registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime)
-        nixdb.gc_roots(root, contents)
+    _nix_db(d, graph, contents, root)
     commands = str(d["fakeRootCommands"])
     if not commands.strip():
         pack(d, graph, out, root, own_owners=False)
-        return
+        return 0
     state = os.path.join(tmp, "fakeroot.state")
     fakeroot = str(d["fakeroot"])
     _run_commands("fakeRootCommands", [fakeroot, "-s", state, "--", shell, "-e", "-c", commands], path, root)
     # Nix starts builders with a bare argv[0], so sys.executable may be empty.
     program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--pack", out, root]
     _run_commands("packing under fakeroot", [fakeroot, "-i", state, "--", *program], path, root)
+    return 0
+
+
+def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str) -> None:
+    """With ``nixDb``: the Nix database of what the image holds, and its GC roots."""
+    if not d["nixDb"]:
+        return
+    if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
+        registered = _store_paths(graph, contents, set())
+    else:  # the layered builders: the image's whole closure
+        registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
+    nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime)
+    nixdb.gc_roots(root, contents)
 
 
 def _script(what: str, text: str, d: dict[str, Any], root: str) -> root_session.Script:
@@ -224,6 +234,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    _nix_db(d, graph, contents, root)
     if str(d["fakeRootCommands"]).strip():
         if d["chroot"]:
             _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
@@ -279,7 +290,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         elif args[:1] == ["--session"]:  # run by build() under fakeroot
             session(_request(attrs["stowage"]), graph, args[1], args[2])
         else:
-            build(attrs["stowage"], graph, output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
+            return build(attrs["stowage"], graph, output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
         return 0
 
     return run(PROGRAM, body)
