@@ -146,7 +146,7 @@ def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
     for e in entries:
         own = stamp if e.owner is None else _stamp_for(stamp, e.owner)
         sink.write(header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname))
-        if e.typeflag == regular and e.size:  # (a whiteout has no file to read)
+        if e.typeflag == regular:
             sink.file(e.root + e.name, e.size)
             if e.size % tarformat.BLOCK:
                 sink.zeros(tarformat.padding(e.size))

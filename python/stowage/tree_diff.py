@@ -47,9 +47,10 @@ def _is_dir(state: Snapshot, name: bytes) -> bool:
     return name == b"" or (name in state and stat.S_ISDIR(state[name][0]))
 
 
-def changes(root: str, before: Snapshot, after: Snapshot) -> list[Entry]:
+def changes(root: str, before: Snapshot, after: Snapshot, scratch: str) -> list[Entry]:
     """The entries of the layer from ``before`` to ``after`` (both of ``root``), sorted,
-    each with the owner the file system reports."""
+    each with the owner the file system reports. The whiteouts' empty files are made
+    in the new directory ``scratch`` (every regular entry is read from a file)."""
     changed = {name for name, key in after.items() if before.get(name) != key}
     gone = sorted(
         name for name in before
@@ -63,8 +64,12 @@ def changes(root: str, before: Snapshot, after: Snapshot) -> list[Entry]:
             parent = _parent(parent)
     top = os.fsencode(root) + b"/"
     entries = [layer._entry_for(top, name, own_owner=True) for name in listed]
+    empty = os.fsencode(scratch) + b"/"
     for name in gone:
         parent, _, base = name.rpartition(b"/")
         whiteout = (parent + b"/" if parent else b"") + _WHITEOUT + base
-        entries.append(Entry(whiteout, tarformat.REGTYPE, 0o644, owner=(0, 0)))
+        os.makedirs(empty + parent, exist_ok=True)
+        with open(empty + whiteout, "xb"):
+            pass
+        entries.append(Entry(whiteout, tarformat.REGTYPE, 0o644, root=empty, owner=(0, 0)))
     return sorted(entries, key=lambda e: e.name.rstrip(b"/").split(b"/"))

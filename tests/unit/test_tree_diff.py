@@ -9,8 +9,12 @@ from stowage import tarformat
 from stowage.tree_diff import changes, snapshot
 
 
+def _changes(root: Path, before: dict, skip: tuple[str, ...] = ()) -> list:
+    return changes(str(root), before, snapshot(str(root), skip), str(root) + "-whiteouts")
+
+
 def _names(root: Path, before: dict) -> list[str]:
-    return [e.name.decode() for e in changes(str(root), before, snapshot(str(root), []))]
+    return [e.name.decode() for e in _changes(root, before)]
 
 
 def _tree(root: Path) -> None:
@@ -47,8 +51,9 @@ def test_whiteouts_are_empty_root_owned_files(tmp_path: Path) -> None:
     _tree(tmp_path)
     before = snapshot(str(tmp_path), [])
     (tmp_path / "etc" / "gone").unlink()
-    whiteout = [e for e in changes(str(tmp_path), before, snapshot(str(tmp_path), [])) if b".wh." in e.name]
+    whiteout = [e for e in _changes(tmp_path, before) if b".wh." in e.name]
     assert [(e.typeflag, e.size, e.owner) for e in whiteout] == [(tarformat.REGTYPE, 0, (0, 0))]
+    assert os.path.getsize(whiteout[0].source) == 0
 
 
 def test_a_file_replaced_by_a_directory_lists_the_directory(tmp_path: Path) -> None:
@@ -62,7 +67,7 @@ def test_a_file_replaced_by_a_directory_lists_the_directory(tmp_path: Path) -> N
 
 def test_skipped_paths_are_neither_changes_nor_whiteouts(tmp_path: Path) -> None:
     _tree(tmp_path)
-    before = snapshot(str(tmp_path), ["var"])
+    before = snapshot(str(tmp_path), ("var",))
     (tmp_path / "var" / "log").unlink()
     (tmp_path / "var").rmdir()
-    assert changes(str(tmp_path), before, snapshot(str(tmp_path), ["var"])) == []
+    assert _changes(tmp_path, before, ("var",)) == []

@@ -240,7 +240,8 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
             _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
         else:
             _run_commands("fakeRootCommands", [shell, "-e", "-c", str(d["fakeRootCommands"])], path, root)
-    changed = None if before is None else tree_diff.changes(root, before, tree_diff.snapshot(root, skip))
+    after = None if before is None else tree_diff.snapshot(root, skip)
+    changed = None if before is None or after is None else tree_diff.changes(root, before, after, os.path.join(tmp, "whiteouts"))
     pack(d, graph, out, root, own_owners=True, entries=changed)
 
 
