@@ -25,6 +25,8 @@ if pkgs == null then
     # The shell of scripts that see the image root as / (runAsRoot, enableFakechroot):
     # the host's static busybox, put in the root while they run.
     rootShell = { busybox = "/bin/busybox"; };
+    # shadowSetup's useradd: the host's needs the host's libraries, not in an image root.
+    shadow = null;
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -43,6 +45,7 @@ else
     nixStore = "${build.nix}/bin/nix-store";
     # Scripts that see the image root as / use shell and path: store paths, seen there.
     rootShell = null;
+    shadow = build.shadow or null;
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

@@ -64,12 +64,15 @@ def _check(result: int, what: str) -> None:
 
 
 def _mount(libc: ctypes.CDLL, source: Optional[str], target: str, fstype: Optional[str], flags: int) -> None:
-    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
-    _check(libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), None), f"mount {target}")
+    _check(libc.mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), None), f"mount {target}")
 
 
-def mount_points(root: str, store_dir: str) -> list[str]:
-    """The paths below ``root`` (relative) that a session mounts over."""
+def _bytes(value: Optional[str]) -> Optional[bytes]:
+    return None if value is None else os.fsencode(value)
+
+
+def mount_points(store_dir: str) -> list[str]:
+    """The paths below the root (relative) that a session mounts over."""
     return ["proc", "dev", store_dir.strip("/")]
 
 

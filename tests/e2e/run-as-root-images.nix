@@ -72,6 +72,28 @@ in
     '';
   };
 
+  # nixpkgs' examples.redis, its shape: a script written into the parent's /bin.
+  redisLike = stowage.buildImage {
+    name = "rar-redis";
+    tag = "latest";
+    fromImage = bash;
+    runAsRoot = ''
+      #!${busybox}/bin/sh
+      ${stowage.shadowSetup}
+      mkdir -p /data
+      echo "redis:x:999:999::/data:/bin/sh" >> /etc/passwd
+      chown 999:999 /data
+      printf '#!/bin/sh\necho healthy\n' > /bin/healthcheck
+      chmod +x /bin/healthcheck
+    '';
+    config = {
+      Cmd = [ "/bin/healthcheck" ];
+      WorkingDir = "/data";
+      Volumes."/data" = { };
+      Healthcheck.Test = [ "CMD" "/bin/healthcheck" ];
+    };
+  };
+
   # nixpkgs' runAsRootExtraCommands (regression #34779, PR #40947).
   extraCommands = stowage.buildImage {
     name = "rar-extra-commands";

@@ -86,6 +86,13 @@ def test_podman_sees_the_same_changes(podman: str) -> None:
     assert out.split() == ["/example-file", "gone"]
 
 
+def test_a_redis_like_image_with_shadow_setup(docker: str) -> None:
+    ref = _load(docker, "redisLike")
+    assert _run(docker, ref) == "healthy\n"
+    out = _run(docker, ref, "/bin/sh", "-c", "stat -c %u:%g /data; grep -c '' /etc/passwd; ls /etc/login.defs")
+    assert out.split() == ["999:999", "2", "/etc/login.defs"]
+
+
 def test_run_as_root_and_extra_commands_keep_their_quotes(docker: str) -> None:
     # Regression #34779 (nixpkgs' runAsRootExtraCommands): both run, quotes intact.
     out = _run(docker, _load(docker, "extraCommands"), "/bin/sh", "-c", "cat /extraCommands /runAsRoot")

@@ -218,7 +218,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     """Build the root with scripts that see it as ``/``, then write its layer."""
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
-    skip = [_TOOLS, *root_session.mount_points(root, str(d["storeDir"]))]
+    skip = [_TOOLS, *root_session.mount_points(str(d["storeDir"]))]
     before: Optional[tree_diff.Snapshot] = None
     if d["runAsRoot"] is not None:
         if d["fromImage"] is not None:
