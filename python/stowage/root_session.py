@@ -63,8 +63,11 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")  # str(): "[Errno n] what: …"
 
 
-def _mount(libc: ctypes.CDLL, source: Optional[str], target: str, fstype: Optional[str], flags: int) -> None:
-    _check(libc.mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), None), f"mount {target}")
+def _mount(
+    libc: ctypes.CDLL, source: Optional[str], target: str, fstype: Optional[str], flags: int, data: Optional[str] = None
+) -> None:
+    result = libc.mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data))
+    _check(result, f"mount {target}")
 
 
 def _bytes(value: Optional[str]) -> Optional[bytes]:
@@ -77,10 +80,11 @@ def mount_points(store_dir: str) -> list[str]:
 
 
 def _prepare(root: str, store_dir: str) -> list[str]:
-    """Create the missing mount points; return them, deepest first, for removal."""
+    """Create the missing mount points; return them, deepest first, for removal.
+    A missing /tmp is one too (for a scratch tmpfs, so it leaves nothing behind)."""
     created: list[str] = []
     store = store_dir.strip("/")
-    for relative in ["proc", "dev", *("/".join(store.split("/")[: i + 1]) for i in range(store.count("/") + 1))]:
+    for relative in ["proc", "dev", "tmp", *("/".join(store.split("/")[: i + 1]) for i in range(store.count("/") + 1))]:
         path = os.path.join(root, relative)
         if not os.path.lexists(path):
             os.mkdir(path, 0o755)
@@ -110,8 +114,10 @@ def _enter(libc: ctypes.CDLL, as_root: bool) -> None:
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
 
 
-def _mount_root(libc: ctypes.CDLL, root: str, store_dir: str) -> None:
-    """In the new PID namespace: the store, /proc and /dev of the new root."""
+def _mount_root(libc: ctypes.CDLL, root: str, store_dir: str, scratch_tmp: bool) -> None:
+    """In the new PID namespace: the store, /proc, /dev (and a scratch /tmp) of the new root."""
+    if scratch_tmp:
+        _mount(libc, "tmpfs", os.path.join(root, "tmp"), "tmpfs", _MS_NOSUID, "mode=1777")
     store = os.path.join(root, store_dir.strip("/"))
     _mount(libc, store_dir, store, None, _MS_BIND | _MS_REC)
     _mount(libc, None, store, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID)
@@ -126,14 +132,14 @@ def _mount_root(libc: ctypes.CDLL, root: str, store_dir: str) -> None:
             _mount(libc, os.path.join("/dev", name), target, None, _MS_BIND)
 
 
-def _child(root: str, store_dir: str, script: Script, as_root: bool, report: int) -> int:
+def _child(root: str, store_dir: str, script: Script, as_root: bool, report: int, scratch_tmp: bool) -> int:
     """The forked child: namespaces, then PID 1 of the new PID namespace runs the script."""
     libc = _libc()
     try:
         _enter(libc, as_root)
         pid = os.fork()
         if pid == 0:
-            _mount_root(libc, root, store_dir)
+            _mount_root(libc, root, store_dir, scratch_tmp)
             os.chroot(root)
             os.chdir("/")
             try:
@@ -152,6 +158,7 @@ def run(root: str, store_dir: str, script: Script) -> None:
     """Run ``script`` with ``root`` as ``/``; a failure is a one-line user error."""
     as_root = real_ids()[0] == 0
     created = _prepare(root, store_dir)
+    scratch_tmp = os.path.join(root, "tmp") in created
     reader, writer = os.pipe()
     try:
         pid = os.fork()
@@ -159,7 +166,7 @@ def run(root: str, store_dir: str, script: Script) -> None:
             os.close(reader)
             code = 1
             try:
-                code = _child(root, store_dir, script, as_root, writer)
+                code = _child(root, store_dir, script, as_root, writer, scratch_tmp)
             finally:
                 os._exit(code)
         os.close(writer)

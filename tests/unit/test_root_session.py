@@ -32,7 +32,7 @@ def test_the_script_sees_the_root_proc_dev_and_a_read_only_store(tmp_path: Path)
     script = (
         "b=/bin/busybox; $b echo $$ > /pid; $b ls /proc/self/ > /dev/null; $b echo x > /dev/null; "
         "$b ls /nix/store > /store-listing; if $b touch /nix/store/x 2>/dev/null; then exit 9; fi; "
-        "$b chown 1000:1000 /pid"
+        "$b chown 1000:1000 /pid; $b mktemp > /tmp-file; $b test -w /tmp"
     )
     present = sorted(p for p in os.listdir("/nix/store") if not p.startswith("."))[0]
     root_session.run(str(root), "/nix/store", _script(script))
@@ -41,7 +41,8 @@ def test_the_script_sees_the_root_proc_dev_and_a_read_only_store(tmp_path: Path)
     if os.getuid() == 0:
         assert (root / "pid").stat().st_uid == 1000
     # The mount points it made are gone again.
-    assert sorted(os.listdir(root)) == ["bin", "pid", "store-listing"]
+    assert (root / "tmp-file").read_text().startswith("/tmp/")
+    assert sorted(os.listdir(root)) == ["bin", "pid", "store-listing", "tmp-file"]
 
 
 def test_a_failing_script_is_one_line_with_its_status(tmp_path: Path) -> None:

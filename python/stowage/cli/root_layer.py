@@ -202,8 +202,9 @@ def _script(what: str, text: str, d: dict[str, Any], root: str) -> root_session.
         argv0, path = f"/{_TOOLS}/sh", f"/{_TOOLS}:/bin:/usr/bin"
     else:
         argv0, path = str(shell["shell"]), f"{shell['path']}:/bin:/usr/bin"
-    env = {"PATH": path, "HOME": "/root", "TERM": "dumb"}
-    env.update({k: v for k, v in os.environ.items() if k.startswith(("FAKEROOT", "LD_"))})
+    # The build's environment (with fakeroot's), but paths of the build directory.
+    env = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMPDIR", "TMP", "TEMP")}
+    env.update(PATH=path, HOME="/root")
     return root_session.Script(what, [argv0, "-e", "-c", text], env)
 
 
