@@ -120,7 +120,7 @@ rec {
       inherit name;
       command = "root-layer";
       request = {
-        version = 1;
+        version = 2;
         contents = map (c: "${c}") contents;
         inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir fakeRootCommands perms nixDb;
         fromImage = if fromImage == null then null else "${fromImage}";

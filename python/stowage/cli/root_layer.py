@@ -3,9 +3,9 @@
 It is the customisation layer of the layered builders, and buildImage's one new
 layer (which also carries the store closure of what it copied).
 
-Reads the build's structured attribute ``stowage`` (version 1)::
+Reads the build's structured attribute ``stowage`` (version 2; version 1 had no runAsRoot, chroot, rootShell)::
 
-    {"version": 1, "contents": [paths], "merge": "link" | "copy", "keepDirlinks": bool,
+    {"version": 2, "contents": [paths], "merge": "link" | "copy", "keepDirlinks": bool,
      "extraCommands": str, "shell": path, "path": PATH for the commands,
      "mtime": RFC 3339 time, or "now" (then 1970-01-01T00:00:01Z: the layer is built once),
      "owner": {"uid": int, "gid": int},
@@ -65,7 +65,7 @@ from .common import output_path, run
 PROGRAM = "root-layer"
 #: Where host mode's busybox sits in the root while a script runs.
 _TOOLS = ".stowage-tools"
-VERSION = 1
+VERSION = 2
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
     "owner", "storeClosure", "fromImage", "storeDir", "fakeRootCommands", "fakeroot", "perms",
