@@ -2,7 +2,8 @@
 would see it: its layers stacked with overlay semantics (``stowage.flatten``),
 so whiteouts are honoured and hard links become copies. Owners and modes are
 set as the layers give them (under fakeroot: recorded by it). Device nodes and
-fifos are left out: a layer this project writes cannot hold them.
+fifos are left out: a layer this project writes cannot hold them; so is what
+the image has in the store (the build's store is mounted over it).
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def _finish_dirs(root: str, paths: list[str], visible: dict[str, flatten.Entry])
             os.utime(target, (member.mtime, member.mtime))
 
 
-def unpack(archive_path: str, repo_tag: Optional[str], root: str, zstd: Optional[str] = None) -> None:
-    """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``."""
+def unpack(archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, zstd: Optional[str] = None) -> None:
+    """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``,
+    but what is inside ``store_dir``: the build's store is mounted there while scripts run."""
     with docker_archive.open_archive(archive_path, "fromImage", zstd) as archive:
         image = archive.pick(repo_tag)
         layers = []
@@ -63,7 +65,8 @@ def unpack(archive_path: str, repo_tag: Optional[str], root: str, zstd: Optional
             except tarfile.TarError as error:
                 raise UserError(f"{archive.label}: layer {ref.member} is not a tar archive ({docker_archive.brief(error)})") from None
         visible = flatten.visible_entries(layers, archive.label)
-        paths = sorted((p for p in visible if p), key=lambda p: p.encode().split(b"/"))
+        inside = store_dir.strip("/") + "/"
+        paths = sorted((p for p in visible if p and not p.startswith(inside)), key=lambda p: p.encode().split(b"/"))
         for path in paths:
             entry = visible[path]
             if posixpath.dirname(path) and not os.path.isdir(os.path.join(root, posixpath.dirname(path))):

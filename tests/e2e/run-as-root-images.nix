@@ -94,6 +94,18 @@ in
     };
   };
 
+  # A parent whose files are in the store (a layered image): the store is the build's.
+  onLayered = stowage.buildImage {
+    name = "rar-on-layered";
+    tag = "latest";
+    fromImage = stowage.buildLayeredImage {
+      name = "rar-layered-base";
+      tag = "latest";
+      contents = [ busybox ];
+    };
+    runAsRoot = "readlink /bin/busybox > /shell-target; /bin/sh -c true";
+  };
+
   # nixpkgs' runAsRootExtraCommands (regression #34779, PR #40947).
   extraCommands = stowage.buildImage {
     name = "rar-extra-commands";

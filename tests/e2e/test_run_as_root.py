@@ -93,6 +93,14 @@ def test_a_redis_like_image_with_shadow_setup(docker: str) -> None:
     assert out.split() == ["999:999", "2", "/etc/login.defs"]
 
 
+def test_a_parent_in_the_store_runs_from_the_build_store_and_adds_nothing_of_it(docker: str) -> None:
+    names = [m.name for m in _top_layer("onLayered")]
+    # (buildImage's layer always has the store's directories, here with nothing in them.)
+    assert names == ["nix", "nix/store", "shell-target"]
+    target = _run(docker, _load(docker, "onLayered"), "/bin/cat", "/shell-target").strip()
+    assert target.startswith("/nix/store/") and target.endswith("-busybox-static/bin/busybox")
+
+
 def test_run_as_root_and_extra_commands_keep_their_quotes(docker: str) -> None:
     # Regression #34779 (nixpkgs' runAsRootExtraCommands): both run, quotes intact.
     out = _run(docker, _load(docker, "extraCommands"), "/bin/sh", "-c", "cat /extraCommands /runAsRoot")

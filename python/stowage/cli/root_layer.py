@@ -143,7 +143,7 @@ def _stamp(d: dict[str, Any]) -> Stamp:
 def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
     """Make the root in ``tmp``, then pack it (under fakeroot when asked); the exit status."""
     d = _request(doc)
-    if d["runAsRoot"] is not None or d["chroot"]:
+    if d["runAsRoot"] is not None or (d["chroot"] and str(d["fakeRootCommands"]).strip()):
         if root_session.real_ids()[0] == 0:
             session(d, graph, out, tmp)
             return 0
@@ -223,7 +223,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     before: Optional[tree_diff.Snapshot] = None
     if d["runAsRoot"] is not None:
         if d["fromImage"] is not None:
-            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root)
+            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root, str(d["storeDir"]))
         before = tree_diff.snapshot(root, skip)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
