@@ -25,6 +25,11 @@ if pkgs == null then
     nixStore = "/usr/bin/nix-store";
     # pullImage's CA bundle when it is given none: the system's (no sandbox).
     caFile = null;
+    # The shell of scripts that see the image root as / (runAsRoot, enableFakechroot):
+    # the host's static busybox, put in the root while they run.
+    rootShell = { busybox = "/bin/busybox"; };
+    # shadowSetup's useradd: the host's needs the host's libraries, not in an image root.
+    shadow = null;
     files = {
       # Static busybox: runs in an image with no libc.
       sh = hostBusybox;
@@ -57,6 +62,9 @@ else
     nixStore = "${build.nix}/bin/nix-store";
     # pullImage's CA bundle when it is given none: a store path, seen in the sandbox.
     caFile = "${build.cacert}/etc/ssl/certs/ca-bundle.crt";
+    # Scripts that see the image root as / use shell and path: store paths, seen there.
+    rootShell = null;
+    shadow = build.shadow or null;
     files = {
       sh = { symlink = "${pkgs.bashInteractive}/bin/bash"; };
       env = { symlink = "${pkgs.coreutils}/bin/env"; };

@@ -49,16 +49,13 @@ let
         check = validate.fileTime;
       };
 
+      # Shell run as root with the image root (fromImage's layers, then copyToRoot) as /;
+      # no virtual machine: see python/stowage/root_session.py.
       runAsRoot = {
         default = null;
-        check =
-          v:
-          if v == null then
-            null
-          else
-            errors.problem "needs a virtual machine, which this library does not use" "Use fakeRootCommands (shell run as a fake root, e.g. chown) or perms (declarative owners and modes) with buildLayeredImage";
+        check = validate.nullOr validate.string;
       };
-      # Accepted for compatibility: they sized runAsRoot's virtual machine.
+      # Accepted for compatibility: they sized nixpkgs' virtual machine for runAsRoot.
       diskSize = {
         default = null;
       };
@@ -100,7 +97,7 @@ let
     customisationLayer = layered.rootLayer {
       name = "${layered.imageBaseName a.name}-layer";
       contents = items;
-      inherit (a) extraCommands fromImage fakeRootCommands perms;
+      inherit (a) extraCommands fromImage fakeRootCommands perms runAsRoot;
       fromImageTag = archives.pickTag who a;
       nixDb = a.includeNixDB;
       mtime = if a.created == "now" then "1970-01-01T00:00:01Z" else a.created;

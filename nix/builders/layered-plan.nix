@@ -113,12 +113,16 @@ rec {
       nixDb ? false,
       # Store paths whose closure joins the database but that are not in the image.
       nixDbAlso ? [ ],
+      # A script run as root with the root as / (buildImage), and fakeRootCommands
+      # run so (enableFakechroot): see python/stowage/root_session.py.
+      runAsRoot ? null,
+      chroot ? false,
     }:
     step.run {
       inherit name;
       command = "root-layer";
       request = {
-        version = 1;
+        version = 2;
         contents = map (c: "${c}") contents;
         inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir fakeRootCommands perms nixDb;
         fromImage = if fromImage == null then null else "${fromImage}";
@@ -126,7 +130,15 @@ rec {
         nixDbExclude = map (p: "${p}") nixDbAlso;
         inherit (tools) shell path python;
         # Only what is used becomes a dependency.
-        fakeroot = if fakeRootCommands == "" then null else tools.fakeroot;
+        fakeroot = if fakeRootCommands == "" && runAsRoot == null then null else tools.fakeroot;
+        inherit runAsRoot chroot;
+        rootShell =
+          if runAsRoot == null && !chroot then
+            null
+          else if tools.rootShell == null then
+            { inherit (tools) shell path; }
+          else
+            tools.rootShell;
         nixStore = if nixDb then tools.nixStore else null;
       };
       extraAttrs =
@@ -208,14 +220,10 @@ rec {
       default = "";
       check = validate.string;
     };
+    # fakeRootCommands see the image root as / (no proot: namespaces and a chroot).
     enableFakechroot = {
       default = false;
-      check =
-        v:
-        if v == false then
-          null
-        else
-          errors.problem "is not available: this library runs no proot" "Use fakeRootCommands: they run as a fake root in the image root, with paths relative to it (e.g. chown 1000 home/alice)";
+      check = validate.bool;
     };
     perms = {
       default = [ ];
@@ -296,6 +304,7 @@ rec {
           name = "${baseName}-customisation-layer";
           inherit contents;
           inherit (a) extraCommands mtime fakeRootCommands perms;
+          chroot = a.enableFakechroot;
           nixDb = a.includeNixDB;
           nixDbAlso = [ configFile ];
         });

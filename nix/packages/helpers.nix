@@ -78,8 +78,11 @@ in
     (file "etc/pki/tls/certs/ca-bundle.crt" tools.files.caBundle)
   ];
 
-  # Shell for fakeRootCommands: minimal shadow files, each only when missing.
-  shadowSetup = ''
+  # Shell for fakeRootCommands and runAsRoot (whose working directory is /): minimal
+  # shadow files, each only when missing; with pkgs, shadow's tools (useradd) on PATH.
+  shadowSetup =
+    (if tools.shadow == null then "" else "export PATH=${tools.shadow}/bin:$PATH\n")
+    + ''
     mkdir -p etc/pam.d
     if [ ! -f etc/passwd ]; then echo "root:x:0:0::/root:/bin/sh" > etc/passwd; fi
     if [ ! -f etc/shadow ]; then echo "root:!x:::::::" > etc/shadow; fi

@@ -3,16 +3,18 @@
 It is the customisation layer of the layered builders, and buildImage's one new
 layer (which also carries the store closure of what it copied).
 
-Reads the build's structured attribute ``stowage`` (version 1)::
+Reads the build's structured attribute ``stowage`` (version 2; version 1 had no runAsRoot, chroot, rootShell)::
 
-    {"version": 1, "contents": [paths], "merge": "link" | "copy", "keepDirlinks": bool,
+    {"version": 2, "contents": [paths], "merge": "link" | "copy", "keepDirlinks": bool,
      "extraCommands": str, "shell": path, "path": PATH for the commands,
      "mtime": RFC 3339 time, or "now" (then 1970-01-01T00:00:01Z: the layer is built once),
      "owner": {"uid": int, "gid": int},
      "storeClosure": bool, "fromImage": path or null, "fromImageTag": "name:tag" or null,
      "storeDir": path,
      "fakeRootCommands": str, "fakeroot": path, "perms": [rules, see stowage.perms],
-     "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path}
+     "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path,
+     "runAsRoot": str or null, "chroot": bool,
+     "rootShell": {"shell": path, "path": PATH} or {"busybox": path} or null}
 
 The structured attribute ``closure`` is Nix's references graph of ``contents``
 (and, for the Nix database, of the image's config file). With ``storeClosure``,
@@ -24,6 +26,15 @@ closure minus ``nixDbExclude`` is registered in ``nix/var/nix/db``.
 then written inside the same fakeroot session (this program again, with
 ``--pack``), so owners set with chown reach the layer.
 
+``runAsRoot`` (buildImage) and ``chroot`` (enableFakechroot) need the image
+root as ``/`` (see stowage.root_session): the whole build then runs as one
+session (this program again, with ``--session``; under fakeroot unless the
+build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
+first, the script runs after ``contents`` are copied, and the layer is the
+difference from the unpacked base (stowage.tree_diff). ``rootShell`` is the
+shell the scripts run with inside the root: a store shell and its PATH, or (in
+host mode) a static busybox that is put in the root for the script's time.
+
 Writes ``$out/layer.tar``, ``$out/layer.json`` (``{"diffId", "size"}``) and
 ``$out/contents`` (the items, one per line: keeps them in the image's closure
 even when an item adds no file).
@@ -34,6 +45,7 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -41,7 +53,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, layer, nixdb, perms, root_tree
+from .. import closure, docker_archive, layer, nixdb, perms, root_session, root_tree, tree_diff, unpack
 from ..errors import UserError
 from ..jsondoc import fields, optional_str, read_attrs, versioned
 from ..layer import Entry
@@ -51,11 +63,13 @@ from ..timestamps import NOW, epoch_seconds
 from .common import output_path, run
 
 PROGRAM = "root-layer"
-VERSION = 1
+#: Where host mode's busybox sits in the root while a script runs.
+_TOOLS = ".stowage-tools"
+VERSION = 2
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
     "owner", "storeClosure", "fromImage", "storeDir", "fakeRootCommands", "fakeroot", "perms",
-    "nixDb", "nixStore", "nixDbExclude", "python", "fromImageTag",
+    "nixDb", "nixStore", "nixDbExclude", "python", "fromImageTag", "runAsRoot", "chroot", "rootShell",
 }
 
 
@@ -140,9 +154,19 @@ def _stamp(d: dict[str, Any]) -> Stamp:
     return Stamp(seconds, int(owner["uid"]), int(owner["gid"]), b"", b"")
 
 
-def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
-    """Make the root in ``tmp``, then pack it (under fakeroot when asked)."""
+def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
+    """Make the root in ``tmp``, then pack it (under fakeroot when asked); the exit status."""
     d = _request(doc)
+    if d["runAsRoot"] is not None or (d["chroot"] and str(d["fakeRootCommands"]).strip()):
+        if root_session.real_ids()[0] == 0:
+            session(d, graph, out, tmp)
+            return 0
+        # One fakeroot session keeps the owners from unpacking to packing; it reports its own errors.
+        program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--session", out, tmp]
+        try:
+            return subprocess.run([str(d["fakeroot"]), "--", *program], cwd=tmp).returncode
+        except OSError as error:
+            raise UserError(f"runAsRoot cannot run {d['fakeroot']}: {error.strerror}") from None
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
     contents = [str(c) for c in d["contents"]]
@@ -154,6 +178,23 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    _check_root(d, contents, root)
+    _nix_db(d, graph, contents, root, tmp)
+    commands = str(d["fakeRootCommands"])
+    if not commands.strip():
+        pack(d, graph, out, root, own_owners=False)
+        return 0
+    state = os.path.join(tmp, "fakeroot.state")
+    fakeroot = str(d["fakeroot"])
+    _run_commands("fakeRootCommands", [fakeroot, "-s", state, "--", shell, "-e", "-c", commands], path, root)
+    # Nix starts builders with a bare argv[0], so sys.executable may be empty.
+    program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--pack", out, root]
+    _run_commands("packing under fakeroot", [fakeroot, "-i", state, "--", *program], path, root)
+    return 0
+
+
+def _check_root(d: dict[str, Any], contents: list[str], root: str) -> None:
+    """Refuse a root whose store (or, with ``nixDb``, Nix state) directories are links or files."""
     store_dirs = _parents(str(d["storeDir"]))
     root_tree.require_directories(
         root, store_dirs, contents, "the store layers below put the image's store there"
@@ -162,33 +203,93 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> None:
         root_tree.require_directories(
             root, store_dirs + _NIX_STATE_DIRS, contents, "includeNixDB writes the Nix database below it"
         )
-        if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
-            registered = _store_paths(graph, contents, set())
-        else:  # the layered builders: the image's whole closure
-            registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-        nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
-        nixdb.gc_roots(root, contents)
-    commands = str(d["fakeRootCommands"])
-    if not commands.strip():
-        pack(d, graph, out, root, own_owners=False)
+
+
+def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: str) -> None:
+    """With ``nixDb``: the Nix database of what the image holds, and its GC roots."""
+    if not d["nixDb"]:
         return
-    state = os.path.join(tmp, "fakeroot.state")
-    fakeroot = str(d["fakeroot"])
-    _run_commands("fakeRootCommands", [fakeroot, "-s", state, "--", shell, "-e", "-c", commands], path, root)
-    # Nix starts builders with a bare argv[0], so sys.executable may be empty.
-    program = [str(d["python"]), "-SB", os.path.realpath(sys.argv[0]), "--pack", out, root]
-    _run_commands("packing under fakeroot", [fakeroot, "-i", state, "--", *program], path, root)
+    if d["storeClosure"]:  # buildImage: what the copies refer to (here or in the parent)
+        registered = _store_paths(graph, contents, set())
+    else:  # the layered builders: the image's whole closure
+        registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
+    nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
+    nixdb.gc_roots(root, contents)
 
 
-def pack(d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool) -> None:
-    """Write the layer of ``root`` (and the store closure, if asked) to ``out``."""
+def _script(what: str, text: str, d: dict[str, Any], root: str) -> root_session.Script:
+    """``text`` as nixpkgs wraps it (``set -e``, PATH of the tools), for the root's shell."""
+    shell = fields(d["rootShell"], "the root shell", set(), frozenset({"shell", "path", "busybox"}))
+    if "busybox" in shell:  # host mode: a static busybox, put in the root for the script's time
+        tools = os.path.join(root, _TOOLS)
+        os.mkdir(tools, 0o755)
+        shutil.copy(str(shell["busybox"]), os.path.join(tools, "busybox"))
+        listed = subprocess.run([str(shell["busybox"]), "--list"], capture_output=True, text=True).stdout
+        for applet in sorted(set(listed.split()) - {"busybox"}):
+            os.symlink("busybox", os.path.join(tools, applet))
+        argv0, path = f"/{_TOOLS}/sh", f"/{_TOOLS}:/bin:/usr/bin"
+    else:
+        argv0, path = str(shell["shell"]), f"{shell['path']}:/bin:/usr/bin"
+    # The build's environment (with fakeroot's), but paths of the build directory.
+    env = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMPDIR", "TMP", "TEMP")}
+    env.update(PATH=path, HOME="/root")
+    return root_session.Script(what, [argv0, "-e", "-c", text], env)
+
+
+def _in_root(what: str, text: str, d: dict[str, Any], root: str) -> None:
+    try:
+        root_session.run(root, str(d["storeDir"]), _script(what, text, d, root))
+    finally:
+        shutil.rmtree(os.path.join(root, _TOOLS), ignore_errors=True)
+
+
+def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
+    """Build the root with scripts that see it as ``/``, then write its layer."""
+    root = os.path.join(tmp, "root")
+    os.mkdir(root, 0o755)
+    skip = [_TOOLS, *root_session.mount_points(str(d["storeDir"]))]
+    before: Optional[tree_diff.Snapshot] = None
+    if d["runAsRoot"] is not None:
+        if d["fromImage"] is not None:
+            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root, str(d["storeDir"]))
+        before = tree_diff.snapshot(root, skip)
+    contents = [str(c) for c in d["contents"]]
+    if d["merge"] == "copy":
+        closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
+        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+    else:
+        root_tree.merge_contents(contents, root)
+    if d["runAsRoot"] is not None:
+        _in_root("runAsRoot", str(d["runAsRoot"]), d, root)
+    shell, path = str(d["shell"]), str(d["path"])
+    if str(d["extraCommands"]).strip():
+        _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
+    _check_root(d, contents, root)
+    _nix_db(d, graph, contents, root, tmp)
+    if str(d["fakeRootCommands"]).strip():
+        if d["chroot"]:
+            _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
+        else:
+            _run_commands("fakeRootCommands", [shell, "-e", "-c", str(d["fakeRootCommands"])], path, root)
+    after = None if before is None else tree_diff.snapshot(root, skip)
+    changed = None if before is None or after is None else tree_diff.changes(root, before, after, os.path.join(tmp, "whiteouts"))
+    pack(d, graph, out, root, own_owners=True, entries=changed)
+
+
+def pack(
+    d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool, entries: Optional[list[Entry]] = None
+) -> None:
+    """Write the layer of ``root`` (or ``entries`` of it), and the store closure if asked, to ``out``."""
     stamp = _stamp(d)
-    entries = layer.tree_entries(root, own_owners)
-    hiding = layer.first_whiteout(entries)
+    if entries is None:
+        entries = layer.tree_entries(root, own_owners)
+    # Made here: the whiteouts of what runAsRoot deleted live outside the root.
+    top = os.fsencode(root) + b"/"
+    hiding = layer.first_whiteout(e for e in entries if e.root in (b"", top))
     if hiding is not None:  # contents were checked while linked or copied
         raise UserError(
             f"/{os.fsdecode(hiding.name.rstrip(b'/'))} in the image root is named like a whiteout, "
-            "which would make Docker hide files of the layers below; extraCommands or "
+            "which would make Docker hide files of the layers below; extraCommands, runAsRoot or "
             "fakeRootCommands made it: rename or remove it"
         )
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
@@ -227,8 +328,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         graph = attrs.get("closure", [])
         if args[:1] == ["--pack"]:  # run by build() under fakeroot
             pack(_request(attrs["stowage"]), graph, args[1], args[2], own_owners=True)
+        elif args[:1] == ["--session"]:  # run by build() under fakeroot
+            session(_request(attrs["stowage"]), graph, args[1], args[2])
         else:
-            build(attrs["stowage"], graph, output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
+            return build(attrs["stowage"], graph, output_path(attrs), os.environ.get("TMPDIR", "/tmp"))
         return 0
 
     return run(PROGRAM, body)

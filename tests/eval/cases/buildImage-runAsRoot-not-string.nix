@@ -1,0 +1,1 @@
+(import ../../.. { }).buildImage { name = "app"; runAsRoot = [ "chown 1000 /home" ]; }

@@ -1,1 +1,0 @@
-(import ../../.. { }).buildImage { name = "app"; runAsRoot = "chown 1000 /home"; }

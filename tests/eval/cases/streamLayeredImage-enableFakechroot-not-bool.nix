@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; enableFakechroot = "yes"; }

@@ -1,1 +1,0 @@
-(import ../../.. { }).streamLayeredImage { name = "app"; enableFakechroot = true; }
