@@ -122,6 +122,13 @@ in
     runAsRoot = "echo about to fail; exit 3";
   };
 
+  # A script that makes a file named like a whiteout: refused, as from any other script.
+  whiteoutMaker = stowage.buildImage {
+    name = "rar-whiteout";
+    copyToRoot = [ busybox ];
+    runAsRoot = "mkdir -p /etc; touch /etc/.wh.passwd";
+  };
+
   # nixpkgs' chownTestImage: a stream with enableFakechroot.
   chownStream = stowage.streamLayeredImage {
     name = "rar-chown-stream";

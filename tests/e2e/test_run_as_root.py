@@ -133,3 +133,13 @@ def test_the_layer_is_reproducible(attr: str) -> None:
     assert layers
     for layer in layers:
         run(["nix-store", "--realise", "--check", *NIX_OPTIONS, layer])
+
+
+def test_a_whiteout_made_by_the_script_is_refused() -> None:
+    """Only the whiteouts of what the script deleted may be in the layer; a file it
+    names like one would hide the parent's files behind the user's back."""
+    require("nix-build")
+    result = run(["nix-build", "--no-out-link", *NIX_OPTIONS, str(IMAGES), "-A", "whiteoutMaker"], check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("root-layer:")]
+    assert len(errors) == 1 and "/etc/.wh.passwd in the image root is named like a whiteout" in errors[0]
