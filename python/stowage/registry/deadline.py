@@ -91,7 +91,11 @@ class Deadline:
                 _shut(sock)
 
     def cancel(self) -> None:
+        """Stop the timer and wait for its thread, so that none is left at exit
+        (a daemon thread still ending then makes the interpreter kill it)."""
         self._timer.cancel()
+        if self._timer is not threading.current_thread():
+            self._timer.join()
 
     def error(self) -> UserError:
         return UserError(
