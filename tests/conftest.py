@@ -32,13 +32,14 @@ PACKAGES = f"(import {REPO}/tests/e2e/mode.nix {{ }}).packages"
 
 
 def host_mode_only(reason: str) -> pytest.MarkDecorator:
-    """Mark a test that is about host mode itself; skipped, with ``reason``, in nixpkgs mode."""
-    return pytest.mark.skipif(MODE != "host", reason=f"host mode only: {reason}")
+    """Mark a test that is about host mode itself: it runs in the host-mode pass and
+    is not collected in the nixpkgs-mode one (``reason`` says why), so no pass skips it."""
+    return pytest.mark.only_mode("host", reason)
 
 
 def nixpkgs_mode_only(reason: str) -> pytest.MarkDecorator:
-    """Mark a test that is about nixpkgs mode; skipped, with ``reason``, in host mode."""
-    return pytest.mark.skipif(MODE != "nixpkgs", reason=f"nixpkgs mode only: {reason}")
+    """Mark a test that is about nixpkgs mode: it runs in the nixpkgs-mode pass only."""
+    return pytest.mark.only_mode("nixpkgs", reason)
 
 PODMAN_RUN = [
     "podman", "--runtime", "runc", "run", "--rm", "--network", "none",
@@ -115,17 +116,30 @@ def docker() -> str:
 
 
 @pytest.fixture(scope="session")
+def gnu_tar() -> str:
+    """GNU tar, which reads back what the tests write (missing: a failure in CI)."""
+    require("tar")
+    return "tar"
+
+
+@pytest.fixture(scope="session")
 def podman() -> str:
     require("podman", "runc")
     return "podman"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In nixpkgs mode only the end-to-end tests run: the others do not depend on the mode."""
-    if MODE == "host":
-        return
+    """In nixpkgs mode only the end-to-end tests run: the others do not depend on the
+    mode. A test marked for one mode runs in that mode's pass only."""
     e2e = REPO / "tests" / "e2e"
-    kept = [item for item in items if e2e in Path(str(item.path)).parents]
+
+    def wanted(item: pytest.Item) -> bool:
+        only = item.get_closest_marker("only_mode")
+        if only is not None and only.args[0] != MODE:
+            return False
+        return MODE == "host" or e2e in Path(str(item.path)).parents
+
+    kept = [item for item in items if wanted(item)]
     dropped = [item for item in items if item not in kept]
     if dropped:
         config.hook.pytest_deselected(items=dropped)

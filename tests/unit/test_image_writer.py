@@ -250,7 +250,7 @@ def test_a_store_path_gone_since_planning_is_named(tmp_path: Path, store: Path) 
         image_bytes(plan)
 
 
-@pytest.mark.skipif(shutil.which("tar") is None, reason="GNU tar is not installed")
+@pytest.mark.usefixtures("gnu_tar")
 def test_gnu_tar_reads_the_archive_and_its_layers(tmp_path: Path, store: Path) -> None:
     path = tmp_path / "image.tar"
     path.write_bytes(image_bytes(make_plan(tmp_path, store)))

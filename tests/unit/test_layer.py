@@ -20,7 +20,7 @@ from stowage.tarformat import Stamp
 
 STAMP = Stamp(mtime=1_700_000_000, uid=1000, gid=100, uname=b"alice", gname=b"users")
 
-needs_gnu_tar = pytest.mark.skipif(shutil.which("tar") is None, reason="GNU tar is not installed")
+needs_gnu_tar = pytest.mark.usefixtures("gnu_tar")
 
 
 def layer_bytes(entries: list[Entry], stamp: Stamp = STAMP) -> bytes:

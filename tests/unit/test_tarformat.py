@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -130,7 +129,7 @@ def test_same_arguments_same_bytes() -> None:
     assert one == tarformat.header("ä".encode() * 80, tarformat.DIRTYPE, 0o755, STAMP)
 
 
-@pytest.mark.skipif(shutil.which("tar") is None, reason="GNU tar is not installed")
+@pytest.mark.usefixtures("gnu_tar")
 def test_gnu_tar_reads_every_kind_of_header(tmp_path: Path) -> None:
     long_name = b"d" * 200 + b"/" + b"f" * 200
     archive = (
