@@ -1,8 +1,10 @@
 # Images of runAsRoot and enableFakechroot, written as nixpkgs' docker-tools test
-# and examples write them (host mode: busybox stands in for bash and coreutils).
+# and examples write them (busybox stands in for bash and coreutils), in the mode
+# of ./mode.nix.
 {
-  stowage ? import ../.. { },
-  packages ? import ../../examples/packages.nix { },
+  mode ? import ./mode.nix { },
+  stowage ? mode.stowage,
+  packages ? mode.packages,
 }:
 let
   inherit (packages) busybox;

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NIX_OPTIONS, PODMAN_RUN, REPO, require, run
+from conftest import NIX_OPTIONS, PACKAGES, PODMAN_RUN, REPO, host_mode_only, nix_eval, require, run
 
 pytestmark = pytest.mark.e2e
 
@@ -93,12 +93,17 @@ def test_a_redis_like_image_with_shadow_setup(docker: str) -> None:
     assert out.split() == ["999:999", "2", "/etc/login.defs"]
 
 
+@host_mode_only(
+    "the script runs the base's store paths from the build's store, which the sandbox "
+    "limits to the build's inputs: a base's store paths are not among them (known gap)"
+)
 def test_a_parent_in_the_store_runs_from_the_build_store_and_adds_nothing_of_it(docker: str) -> None:
     names = [m.name for m in _top_layer("onLayered")]
     # (buildImage's layer always has the store's directories, here with nothing in them.)
     assert names == ["nix", "nix/store", "shell-target"]
     target = _run(docker, _load(docker, "onLayered"), "/bin/cat", "/shell-target").strip()
-    assert target.startswith("/nix/store/") and target.endswith("-busybox-static/bin/busybox")
+    busybox = nix_eval(f"{PACKAGES}.busybox.name")
+    assert target.startswith("/nix/store/") and target.endswith(f"-{busybox}/bin/busybox")
 
 
 def test_run_as_root_and_extra_commands_keep_their_quotes(docker: str) -> None:
