@@ -37,7 +37,11 @@
     };
     coreutils = {
       dpkg = "coreutils";
-      libraries = [ "libacl.so" "libattr.so" "libgmp.so" "libpcre2-8.so" "libselinux.so" "libcrypto.so?" ];
+      # Debian 13 on: ls needs libcap; who, users and pinky libsystemd; libcrypto libz.
+      libraries = [
+        "libacl.so" "libattr.so" "libgmp.so" "libpcre2-8.so" "libselinux.so" "libcrypto.so?"
+        "libz.so?" "libzstd.so?" "libcap.so?" "libsystemd.so?"
+      ];
     };
     findutils = {
       programs = [ "find" "xargs" ];
@@ -82,7 +86,7 @@
         unzstd = "zstd";
         zstdcat = "zstd";
       };
-      libraries = [ "liblz4.so" "liblzma.so" "libz.so" "libzstd.so?" ];
+      libraries = [ "liblz4.so" "liblzma.so" "libz.so" "libzstd.so?" "libxxhash.so?" ];
     };
     hello = {
       programs = [ "hello" ];
@@ -116,7 +120,7 @@
         "libidn2.so" "libk5crypto.so" "libkeyutils.so" "libkrb5.so" "libkrb5support.so"
         "liblber-2.5.so?" "libldap-2.5.so?" "liblber.so?" "libldap.so?" "liblz4.so" "liblzma.so"
         "libmd.so" "libnettle.so" "libnghttp2.so" "libnghttp3.so?" "libngtcp2.so?"
-        "libngtcp2_crypto_gnutls.so?" "libp11-kit.so" "libpsl.so" "libreadline.so?"
+        "libngtcp2_crypto_gnutls.so?" "libngtcp2_crypto_ossl.so?" "libp11-kit.so" "libpsl.so" "libreadline.so?"
         "libedit.so?" "librtmp.so?" "libsasl2.so" "libseccomp.so" "libsodium.so" "libsqlite3.so"
         "libssh2.so?" "libssh.so?" "libssl.so?" "libstdc++.so" "libtasn1.so" "libtinfo.so"
         "libunistring.so" "libxml2.so?" "libz.so" "libzstd.so" "libhttp_parser.so?"
