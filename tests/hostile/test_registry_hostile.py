@@ -79,8 +79,9 @@ def prefetch(server: Server, ref: str, env: dict[str, str], *flags: str) -> subp
 def pull_image(server: Server, digest: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """pull-image as its fixed-output derivation runs it, with a hand-written .attrs.json."""
     attrs = tmp_path / ".attrs.json"
-    request = {"version": 1, "imageName": f"{server.host}/team/app", "imageDigest": digest, "os": "linux",
-               "architecture": "amd64", "variant": None, "repoTag": "app:1", "tlsVerify": server.scheme == "https"}
+    request = {"version": 2, "imageName": f"{server.host}/team/app", "imageDigest": digest, "os": "linux",
+               "architecture": "amd64", "variant": None, "repoTag": "app:1", "tlsVerify": server.scheme == "https",
+               "caFile": None}
     attrs.write_text(json.dumps({"stowage": request, "outputs": {"out": str(tmp_path / "out")}}))
     return program("pull-image", env={**env, "NIX_ATTRS_JSON_FILE": str(attrs)})
 
