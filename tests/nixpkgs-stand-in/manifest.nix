@@ -137,7 +137,7 @@
         "libkrb5support.so" "liblzma.so" "libncursesw.so" "libnsl.so?" "libpanelw.so"
         "libreadline.so" "libsqlite3.so" "libssl.so" "libtinfo.so" "libtirpc.so?" "libuuid.so"
         "libz.so" "libmpdec.so?" "libzstd.so?" "libgdbm.so?" "libgdbm_compat.so?" "libedit.so?"
-        "libbsd.so?" "libmd.so?" "libgcc_s.so?"
+        "libbsd.so?" "libmd.so?" "libgcc_s.so"
       ];
     };
   };
