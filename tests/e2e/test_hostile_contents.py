@@ -64,6 +64,9 @@ def _nix_state(tmp_path: Path) -> Path:
     victim = tmp_path / "victim"
     shutil.copytree(fresh / "nix" / "var", victim, symlinks=True)
     state = victim / "nix"
+    # Nix 2.8 makes the per-user directories with the database; later ones do not.
+    for directory in ("temproots", "gcroots/per-user/root", "profiles/per-user/root", "db"):
+        (state / directory).mkdir(parents=True, exist_ok=True)
     (state / "temproots" / "4242").write_text("/nix/store/x\n")
     (state / "gcroots" / "per-user" / "root" / "keep").symlink_to("/nix/store/y")
     (state / "profiles" / "per-user" / "root" / "marker").write_text("mine\n")
