@@ -82,6 +82,12 @@ def nix_expr(body: str, *, pkgs: str = "null", system: Optional[str] = None) -> 
     )
 
 
+def mode_expr(body: str) -> str:
+    """A Nix expression with the test mode's `stowage`, `packages` and `script`
+    (tests/e2e/mode.nix) in scope: what end-to-end tests build in both modes."""
+    return f"let inherit (import {REPO}/tests/e2e/mode.nix {{ }}) stowage packages script;\nin {body}"
+
+
 def nix_build(expr: str, *extra: str) -> Path:
     """Build ``expr`` (a Nix expression) and return its output path."""
     require("nix-build")

@@ -1,7 +1,8 @@
 # Images made by override and overrideAttrs, as nixpkgs users write them.
 {
-  stowage ? import ../.. { },
-  packages ? import ../../examples/packages.nix { },
+  mode ? import ./mode.nix { },
+  stowage ? mode.stowage,
+  packages ? mode.packages,
 }:
 let
   inherit (packages) hello busybox;

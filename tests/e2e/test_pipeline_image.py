@@ -12,27 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import nix_build, nix_eval, nix_expr, run
+from conftest import mode_expr, nix_build, nix_eval, run
 
 pytestmark = pytest.mark.e2e
 
 def image_body(pipeline: str, tag: str) -> str:
-    """The image's Nix expression, in nix_expr's scope: app -> lib-b -> lib-a and
+    """The image's Nix expression, in mode_expr's scope: app -> lib-b -> lib-a and
     app -> lib-a; extra-1..3 and busybox stand alone."""
     return (
         """
 let
-  pkg = name: deps: builtins.derivation {
-    inherit name;
-    system = builtins.currentSystem;
-    builder = "/bin/sh";
-    PATH = "/usr/bin:/bin";
-    args = [ "-ec" ''
-      mkdir -p $out/share
-      echo "${name}" > $out/share/${name}
-      for d in ${toString deps}; do echo "$d" >> $out/share/${name}; done
-    '' ];
-  };
+  pkg = name: deps: script name ''
+    mkdir -p $out/share
+    echo "${name}" > $out/share/${name}
+    for d in ${toString deps}; do echo "$d" >> $out/share/${name}; done
+  '';
   libA = pkg "lib-a" [ ];
   libB = pkg "lib-b" [ libA ];
   app = pkg "app" [ libA libB ];
@@ -52,7 +46,13 @@ stowage.buildLayeredImage {
 
 
 def image(pipeline: str, tag: str) -> str:
-    return nix_expr(image_body(pipeline, tag))
+    return mode_expr(image_body(pipeline, tag))
+
+
+@lru_cache(maxsize=None)
+def busybox() -> str:
+    """The mode's busybox: busybox-static in host mode, the stand-in's in nixpkgs mode."""
+    return nix_eval(mode_expr("packages.busybox.name"))
 
 
 MAIN_PIPELINE = """[
@@ -93,7 +93,7 @@ def test_the_pipeline_groups_the_layers_as_nixpkgs_does() -> None:
     # The customisation layer on top holds the root's links, no store path.
     assert layers == [
         ["app", "lib-b"],
-        ["busybox-static"],
+        [busybox()],
         ["extra-1"],
         ["extra-2", "extra-3", "lib-a"],
         [],
@@ -108,13 +108,13 @@ def test_the_pipelined_image_loads_and_runs_in_docker(docker: str) -> None:
     lines = run([docker, "run", "--rm", "--network", "none", ref]).stdout.splitlines()
     assert (lines[0], lines[-1], len(lines)) == ("app", "extra-3", 4)
     listed = run([docker, "run", "--rm", "--network", "none", ref, "/bin/ls", "/nix/store"]).stdout.split()
-    assert names(set(listed)) == ["app", "busybox-static", "extra-1", "extra-2", "extra-3", "lib-a", "lib-b"]
+    assert names(set(listed)) == ["app", busybox(), "extra-1", "extra-2", "extra-3", "lib-a", "lib-b"]
 
 
 def test_remove_paths_leaves_paths_out_of_the_image(docker: str) -> None:
     # Ascending narSize (ties by path) chunked by 3; the customisation layer on top.
     layers = store_layers(archive(REMOVED))
-    assert sorted(n for layer in layers for n in layer) == ["app", "busybox-static", "extra-2", "extra-3", "lib-a", "lib-b"]
+    assert sorted(n for layer in layers for n in layer) == ["app", busybox(), "extra-2", "extra-3", "lib-a", "lib-b"]
     assert [len(layer) for layer in layers] == [3, 3, 0]
     ref = run([docker, "load"], input=archive(REMOVED)).stdout.strip().rsplit("Loaded image: ", 1)[-1].strip()
     listed = run([docker, "run", "--rm", "--network", "none", ref, "/bin/ls", "/nix/store"]).stdout.split()
@@ -124,7 +124,7 @@ def test_remove_paths_leaves_paths_out_of_the_image(docker: str) -> None:
 def test_a_pipeline_file_is_read_into_the_plan_request(tmp_path: Path) -> None:
     pipe = [["subcomponent_out", ["/nix/store/x"]], ["over", "rest", ["split_every", 2]]]
     (tmp_path / "pipeline.json").write_text(json.dumps(pipe))
-    expr = nix_expr(
+    expr = mode_expr(
         f'(stowage.streamLayeredImage {{ name = "p"; layeringPipeline = {tmp_path}/pipeline.json; }})'
         ".layerPlan.drvAttrs.stowage.layeringPipeline"
     )
@@ -133,7 +133,7 @@ def test_a_pipeline_file_is_read_into_the_plan_request(tmp_path: Path) -> None:
 
 def test_base_layers_do_not_count_against_maxLayers_with_a_pipeline() -> None:
     # Without the pipeline, a 5-layer base and maxLayers = 2 are refused.
-    child = nix_expr(
+    child = mode_expr(
         f"""
 stowage.buildLayeredImage {{
   name = "stowage-e2e/pipeline-child";
@@ -147,4 +147,4 @@ stowage.buildLayeredImage {{
     )
     layers = store_layers(gzip.decompress(nix_build(child).read_bytes()))
     assert len(layers) == 5 + 1 + 1
-    assert layers[5] == ["busybox-static"]
+    assert layers[5] == [busybox()]

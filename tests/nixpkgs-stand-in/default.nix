@@ -251,7 +251,11 @@ let
       # builder with the bare argv[0] "python3", so python3 is a wrapper that
       # starts the program by its full path. Hash-based bytecode, so that builders
       # need not compile the standard library each time.
+      # glibc loads libgcc_s when a thread ends by pthread_exit (Python's daemon
+      # threads at exit), from its own search path, which is the host's: as a
+      # needed library it is loaded from the store at start (nixpkgs' glibc has it).
       fixup = ''
+        patch --add-needed libgcc_s.so.1 "$out/bin/${pythonVersion}"
         for link in python3 python; do
           printf '#!%s/bin/bash\nexec %s/bin/${pythonVersion} "$@"\n' "$bash" "$out" > "$out/bin/$link"
           chmod 555 "$out/bin/$link"

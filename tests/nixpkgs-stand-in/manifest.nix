@@ -37,7 +37,11 @@
     };
     coreutils = {
       dpkg = "coreutils";
-      libraries = [ "libacl.so" "libattr.so" "libgmp.so" "libpcre2-8.so" "libselinux.so" "libcrypto.so?" ];
+      # Debian 13 on: ls needs libcap; who, users and pinky libsystemd; libcrypto libz.
+      libraries = [
+        "libacl.so" "libattr.so" "libgmp.so" "libpcre2-8.so" "libselinux.so" "libcrypto.so?"
+        "libz.so?" "libzstd.so?" "libcap.so?" "libsystemd.so?"
+      ];
     };
     findutils = {
       programs = [ "find" "xargs" ];
@@ -82,7 +86,7 @@
         unzstd = "zstd";
         zstdcat = "zstd";
       };
-      libraries = [ "liblz4.so" "liblzma.so" "libz.so" "libzstd.so?" ];
+      libraries = [ "liblz4.so" "liblzma.so" "libz.so" "libzstd.so?" "libxxhash.so?" ];
     };
     hello = {
       programs = [ "hello" ];
@@ -101,9 +105,11 @@
     nix = {
       programs = [ "nix" ];
       links.nix-store = "nix";
+      # Debian 12's nix-bin (2.8) has its own libraries in /usr/lib/nix; from Debian 13
+      # on they are linked into the program, which needs lowdown and others instead.
       libraries = [
-        "libnixcmd.so" "libnixexpr.so" "libnixfetchers.so" "libnixmain.so" "libnixstore.so"
-        "libnixutil.so" "libnixflake.so?" "libnixexprc.so?" "libnixstorec.so?" "libnixutilc.so?"
+        "libnixcmd.so?" "libnixexpr.so?" "libnixfetchers.so?" "libnixmain.so?" "libnixstore.so?"
+        "libnixutil.so?" "libnixflake.so?" "libnixexprc.so?" "libnixstorec.so?" "libnixutilc.so?"
         "libnixmainc.so?" "libnixfetchersc.so?" "libnixflakec.so?"
         "libacl.so" "libattr.so?" "libarchive.so" "libboost_context.so" "libboost_thread.so?"
         "libboost_system.so?" "libboost_regex.so?" "libboost_url.so?" "libboost_iostreams.so?"
@@ -114,13 +120,13 @@
         "libidn2.so" "libk5crypto.so" "libkeyutils.so" "libkrb5.so" "libkrb5support.so"
         "liblber-2.5.so?" "libldap-2.5.so?" "liblber.so?" "libldap.so?" "liblz4.so" "liblzma.so"
         "libmd.so" "libnettle.so" "libnghttp2.so" "libnghttp3.so?" "libngtcp2.so?"
-        "libngtcp2_crypto_gnutls.so?" "libp11-kit.so" "libpsl.so" "libreadline.so?"
-        "libedit.so?" "librtmp.so" "libsasl2.so" "libseccomp.so" "libsodium.so" "libsqlite3.so"
+        "libngtcp2_crypto_gnutls.so?" "libngtcp2_crypto_ossl.so?" "libp11-kit.so" "libpsl.so" "libreadline.so?"
+        "libedit.so?" "librtmp.so?" "libsasl2.so" "libseccomp.so" "libsodium.so" "libsqlite3.so"
         "libssh2.so?" "libssh.so?" "libssl.so?" "libstdc++.so" "libtasn1.so" "libtinfo.so"
         "libunistring.so" "libxml2.so?" "libz.so" "libzstd.so" "libhttp_parser.so?"
         "libllhttp.so?" "libpcre2-8.so?" "libtoml11.so?" "libblake3.so?" "libmbedcrypto.so?"
         "libmbedtls.so?" "libmbedx509.so?" "libcap.so?" "libgpg-error.so?" "libgcrypt.so?"
-        "libidn.so?" "libuuid.so?" "libjson-c.so?" "liblzo2.so?" "libxxhash.so?"
+        "libidn.so?" "libuuid.so?" "libjson-c.so?" "liblzo2.so?" "libxxhash.so?" "liblowdown.so?"
       ];
     };
     python3 = {
@@ -131,7 +137,7 @@
         "libkrb5support.so" "liblzma.so" "libncursesw.so" "libnsl.so?" "libpanelw.so"
         "libreadline.so" "libsqlite3.so" "libssl.so" "libtinfo.so" "libtirpc.so?" "libuuid.so"
         "libz.so" "libmpdec.so?" "libzstd.so?" "libgdbm.so?" "libgdbm_compat.so?" "libedit.so?"
-        "libbsd.so?" "libmd.so?" "libgcc_s.so?"
+        "libbsd.so?" "libmd.so?" "libgcc_s.so"
       ];
     };
   };
