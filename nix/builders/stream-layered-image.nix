@@ -9,18 +9,23 @@
 let
   who = "streamLayeredImage";
 
-  # The stream program itself, as nixpkgs' passthru.streamScript: `streamScript conf`.
-  streamScript = step.run {
-    name = "stream";
-    command = "write-launcher";
-    request = {
-      version = 1;
-      inherit (tools) python;
-      source = "${step.source}";
-      module = "stowage.cli.stream";
-      args = [ ];
+  # An executable that runs the stream program with `args` before its own.
+  streamLauncher =
+    name: args:
+    step.run {
+      inherit name;
+      command = "write-launcher";
+      request = {
+        version = 1;
+        inherit (tools) python;
+        source = "${step.source}";
+        module = "stowage.cli.stream";
+        inherit args;
+      };
     };
-  };
+
+  # The stream program itself, as nixpkgs' passthru.streamScript: `streamScript conf`.
+  streamScript = streamLauncher "stream" [ ];
 in
 override.overridable
   {
@@ -32,20 +37,10 @@ override.overridable
     let
       a = args.parse who layered.spec userArgs;
       planned = layered.plan who a { };
-      drv = step.run {
-        name = "stream-${planned.baseName}";
-        command = "write-launcher";
-        request = {
-          version = 1;
-          inherit (tools) python;
-          source = "${step.source}";
-          module = "stowage.cli.stream";
-          args = [
-            "--plan"
-            "${planned.conf}/plan.json"
-          ];
-        };
-      };
+      drv = streamLauncher "stream-${planned.baseName}" [
+        "--plan"
+        "${planned.conf}/plan.json"
+      ];
     in
     layered.finish a planned drv {
       isExe = true;

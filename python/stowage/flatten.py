@@ -202,25 +202,31 @@ def _write_entry(sink: HashingSink, path: str, layer: Optional[tarfile.TarFile],
         sink.zeros(tarformat.padding(source.size))
 
 
-def _sort_key(path: str) -> list[bytes]:
+def sort_key(path: str) -> list[bytes]:
     return path.encode().split(b"/") if path else []
+
+
+def open_layers(archive: docker_archive.Archive, repo_tag: Optional[str]) -> list[tarfile.TarFile]:
+    """The layers of the image ``repo_tag`` of an open archive, bottom first, each
+    checked against its diff_id before it is opened as a tar."""
+    layers = []
+    for layer in archive.pick(repo_tag).layers:
+        base_layer.verify(archive, layer)
+        try:
+            layers.append(tarfile.open(fileobj=archive.open(archive.member(layer.member))))
+        except tarfile.TarError as error:
+            raise UserError(f"{archive.label}: layer {layer.member} is not a tar archive ({docker_archive.brief(error)})") from None
+    return layers
 
 
 def export(path: str, repo_tag: Optional[str], sink: HashingSink, zstd: str, progress: Progress) -> None:
     """Write the flattened root file system of the image in archive ``path``."""
     with docker_archive.open_archive(path, "fromImage", zstd) as archive:
-        image = archive.pick(repo_tag)
-        layers = []
-        for layer in image.layers:
-            base_layer.verify(archive, layer)
-            try:
-                layers.append(tarfile.open(fileobj=archive.open(archive.member(layer.member))))
-            except tarfile.TarError as error:
-                raise UserError(f"{archive.label}: layer {layer.member} is not a tar archive ({docker_archive.brief(error)})") from None
+        layers = open_layers(archive, repo_tag)
         visible = visible_entries(layers, archive.label)
         visible.setdefault("", Entry(-1, None))
         progress(f"{len(layers)} layers, {len(visible)} entries")
-        for entry_path in sorted(visible, key=_sort_key):
+        for entry_path in sorted(visible, key=sort_key):
             entry = visible[entry_path]
             _write_entry(sink, entry_path, layers[entry.layer] if entry.member else None, entry)
         for layer_tar in layers:

@@ -14,7 +14,7 @@ import shutil
 import tarfile
 from typing import Optional
 
-from . import base_layer, docker_archive, flatten
+from . import docker_archive, flatten
 from .errors import UserError
 
 
@@ -56,17 +56,10 @@ def unpack(archive_path: str, repo_tag: Optional[str], root: str, store_dir: str
     """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``,
     but what is inside ``store_dir``: the build's store is mounted there while scripts run."""
     with docker_archive.open_archive(archive_path, "fromImage", zstd) as archive:
-        image = archive.pick(repo_tag)
-        layers = []
-        for ref in image.layers:
-            base_layer.verify(archive, ref)
-            try:
-                layers.append(tarfile.open(fileobj=archive.open(archive.member(ref.member))))
-            except tarfile.TarError as error:
-                raise UserError(f"{archive.label}: layer {ref.member} is not a tar archive ({docker_archive.brief(error)})") from None
+        layers = flatten.open_layers(archive, repo_tag)
         visible = flatten.visible_entries(layers, archive.label)
         inside = store_dir.strip("/") + "/"
-        paths = sorted((p for p in visible if p and not p.startswith(inside)), key=lambda p: p.encode().split(b"/"))
+        paths = sorted((p for p in visible if p and not p.startswith(inside)), key=flatten.sort_key)
         for path in paths:
             entry = visible[path]
             if posixpath.dirname(path) and not os.path.isdir(os.path.join(root, posixpath.dirname(path))):
