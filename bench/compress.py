@@ -13,7 +13,7 @@ once first):
 * zlib 6:      ``stream --plan PLAN | python3 <zlib level 6, gzip wrapper>``
                (Python's zlib, one thread, 1 MiB reads);
 * ours:        buildLayeredImage's builder alone (this checkout's code, run
-               outside Nix on the same plan): stowage.pgzip on every core;
+               outside Nix on the same plan): stowage.output.pgzip on every core;
 * nix-build:   the whole ``nix-build`` of the buildLayeredImage (layers already
                recorded; a new tag makes only the plan, conf and image derivations
                run), including evaluation and Nix hashing the output.

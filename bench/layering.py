@@ -39,8 +39,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "python"))
 
 import debian_graph  # noqa: E402
 import nixpkgs_layering  # noqa: E402
-from stowage import layering  # noqa: E402
-from stowage.closure import Closure, StorePath  # noqa: E402
+from stowage.layers import grouping as layering  # noqa: E402
+from stowage.store.closure import Closure, StorePath  # noqa: E402
 
 MB = 1 << 20
 APP_SIZE = MB

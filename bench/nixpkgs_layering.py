@@ -10,7 +10,7 @@ that ``layering.py`` can measure ours against them on the same graphs.
   already reaches it through another), that set is its layer, and primaries are
   added while the number of distinct sets stays within the budget.
 
-Both take a ``stowage.closure.Closure`` and return groups of paths.
+Both take a ``stowage.store.closure.Closure`` and return groups of paths.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 
-from stowage.closure import Closure, roots  # noqa: E402
+from stowage.store.closure import Closure, roots  # noqa: E402
 
 
 def _package_name(path: str) -> str:

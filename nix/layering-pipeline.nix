@@ -1,4 +1,4 @@
-# layeringPipeline: nixpkgs' pipeline language (python/stowage/pipeline.py runs it).
+# layeringPipeline: nixpkgs' pipeline language (python/stowage/layers/pipeline.py runs it).
 # Here it is read (a list, or a path to a JSON file of one) and checked: each
 # element is [ "<operation>" arguments... ], nested elements too.
 { errors, validate }:

@@ -50,7 +50,7 @@ let
       };
 
       # Shell run as root with the image root (fromImage's layers, then copyToRoot) as /;
-      # no virtual machine: see python/stowage/root_session.py.
+      # no virtual machine: see python/stowage/root/session.py.
       runAsRoot = {
         default = null;
         check = validate.nullOr validate.string;

@@ -114,7 +114,7 @@ rec {
       # Store paths whose closure joins the database but that are not in the image.
       nixDbAlso ? [ ],
       # A script run as root with the root as / (buildImage), and fakeRootCommands
-      # run so (enableFakechroot): see python/stowage/root_session.py.
+      # run so (enableFakechroot): see python/stowage/root/session.py.
       runAsRoot ? null,
       chroot ? false,
     }:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import UserError
+from stowage.errors import UserError
 
 _LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .errors import UserError
+from stowage.errors import UserError
 
 NOW = "now"
 _TAR_TIME_MAX = 8**11 - 1  # 11 octal digits in a ustar header

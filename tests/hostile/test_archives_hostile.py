@@ -17,12 +17,14 @@ import pytest
 
 import archives
 from archives import CASES, Entry, Spec, digest, layer, write
-from stowage import docker_archive, flatten, merge, oci_layout, tarformat
+from stowage.archive import docker_archive
+from stowage.formats import export as flatten, merge, oci_layout
+from stowage.tar import headers as tarformat
 from stowage.cli import compress_layer
 from stowage.errors import UserError
-from stowage.image_writer import write_image
-from stowage.plan import BlobLayer, ImagePlan, Owner
-from stowage.sink import HashingSink, fd_output
+from stowage.formats.docker_archive import write_image
+from stowage.contract.plan import BlobLayer, ImagePlan, Owner
+from stowage.output.sink import HashingSink, fd_output
 
 Writer = Callable[[Path, Path], None]
 
@@ -146,7 +148,7 @@ def test_a_huge_manifest_is_never_read(tmp_path: Path) -> None:
     path = write(tmp_path / "big.tar.gz", Spec(manifest_bytes=b"[" + b" " * (100 << 20) + b"]", compression="gz"))
     script = (
         "import sys\n"
-        "from stowage import docker_archive\n"
+        "from stowage.archive import docker_archive\n"
         "from stowage.errors import UserError\n"
         "try:\n"
         f"    docker_archive.read_base({str(path)!r})\n"
@@ -155,7 +157,7 @@ def test_a_huge_manifest_is_never_read(tmp_path: Path) -> None:
         # VmHWM: this process's own peak (ru_maxrss would include the parent's, from before exec)
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(Path(docker_archive.__file__).parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(Path(docker_archive.__file__).parents[2]))
     result = subprocess.run([sys.executable, "-SB", "-c", script], capture_output=True, text=True, env=env, check=True)
     assert "more than the 16 MiB" in result.stderr
     assert int(result.stdout) < 60_000  # KiB: far below the 100 MB the manifest would take

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import outputs
 from archives import LOWER, UPPER, Spec, digest, write
-from stowage import docker_archive
+from stowage.archive import docker_archive
 from stowage.errors import UserError
 from test_archives_hostile import build_on, export, merge_one, oci
 

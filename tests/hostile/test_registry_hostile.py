@@ -22,8 +22,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hostile_registry import Handler, Server, State, layer_tar, publish, serving, sha256  # noqa: E402
 
-from stowage import push_plan  # noqa: E402
-from stowage.layer_blob import Blob  # noqa: E402
+from stowage.push import plan as push_plan  # noqa: E402
+from stowage.layers.blob import Blob  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BIN = REPO / "python" / "bin"

@@ -12,7 +12,7 @@ import pytest
 from stowage.cli import build_layered
 from stowage.cli.common import run
 from stowage.errors import UserError
-from stowage.sink import OutputError
+from stowage.output.sink import OutputError
 
 
 def test_a_broken_pipe_that_is_not_stdout_is_not_swallowed() -> None:

@@ -1,4 +1,4 @@
-"""Closures from Nix's exportReferencesGraph (stowage.closure)."""
+"""Closures from Nix's exportReferencesGraph (stowage.store.closure)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from stowage import closure
-from stowage.closure import Closure, StorePath
+from stowage.store import closure
+from stowage.store.closure import Closure, StorePath
 from stowage.errors import UserError
 
 
@@ -101,7 +101,7 @@ def test_store_path_name(path: str, name: str) -> None:
 
 
 def test_a_cycle_is_an_error_not_a_hang() -> None:
-    from stowage.closure import Closure, StorePath, heights
+    from stowage.store.closure import Closure, StorePath, heights
 
     cyclic = Closure({"/s/a": StorePath("/s/a", 1, ("/s/b",)), "/s/b": StorePath("/s/b", 1, ("/s/a",))})
     with pytest.raises(UserError, match="the references graph has a cycle through /s/"):

@@ -1,4 +1,4 @@
-"""Reading a base image from a docker-archive (stowage.docker_archive), on
+"""Reading a base image from a docker-archive (stowage.archive.docker_archive), on
 archives made here with tarfile the way the usual tools make them."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any, Literal
 
 import pytest
 
-from stowage import docker_archive
+from stowage.archive import docker_archive
 from stowage.errors import UserError
-from stowage.plan import BlobLayer
+from stowage.contract.plan import BlobLayer
 
 LAYERS = [b"layer one" * 100, b"layer two" * 300]
 HEXES = [hashlib.sha256(data).hexdigest() for data in LAYERS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from stowage.flatten import visible_entries
+from stowage.formats.export import visible_entries
 
 
 def _layer(*entries: tuple[str, str]) -> tarfile.TarFile:

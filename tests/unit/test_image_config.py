@@ -1,4 +1,4 @@
-"""Image configuration and base inheritance (stowage.image_config)."""
+"""Image configuration and base inheritance (stowage.image.config)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from stowage import image_config
-from stowage.image_config import inherit, merge_env
+from stowage.image import config as image_config
+from stowage.image.config import inherit, merge_env
 
 BASE: dict[str, Any] = {
     "Env": ["PATH=/usr/bin:/bin", "LANG=C", "TZ=UTC"],

@@ -1,4 +1,4 @@
-"""Whole docker-archives (stowage.image_writer), read back by tarfile and GNU tar."""
+"""Whole docker-archives (stowage.formats.docker_archive), read back by tarfile and GNU tar."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from typing import Any, Optional
 
 import pytest
 
-from stowage import layer
+from stowage.layers import tarball as layer
 from stowage.errors import UserError
-from stowage.image_writer import write_image
-from stowage.plan import Base, BlobLayer, ImagePlan, Owner, StoreLayer
-from stowage.sink import HashingSink
-from stowage.tarformat import Stamp
+from stowage.formats.docker_archive import write_image
+from stowage.contract.plan import Base, BlobLayer, ImagePlan, Owner, StoreLayer
+from stowage.output.sink import HashingSink
+from stowage.tar.headers import Stamp
 
 NOW = datetime(2024, 2, 29, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""Strict reading of versioned JSON documents (stowage.jsondoc)."""
+"""Strict reading of versioned JSON documents (stowage.contract.jsondoc)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stowage import jsondoc
+from stowage.contract import jsondoc
 from stowage.errors import UserError
 
 

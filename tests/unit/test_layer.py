@@ -1,4 +1,4 @@
-"""Layer tarballs (stowage.layer) over a fake store, read back by tarfile and GNU tar."""
+"""Layer tarballs (stowage.layers.tarball) over a fake store, read back by tarfile and GNU tar."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from stowage import layer
+from stowage.layers import tarball as layer
 from stowage.errors import UserError
-from stowage.layer import Entry
-from stowage.sink import HashingSink
-from stowage.tarformat import Stamp
+from stowage.layers.tarball import Entry
+from stowage.output.sink import HashingSink
+from stowage.tar.headers import Stamp
 
 STAMP = Stamp(mtime=1_700_000_000, uid=1000, gid=100, uname=b"alice", gname=b"users")
 

@@ -1,4 +1,4 @@
-"""Grouping store paths into layers (stowage.layering)."""
+"""Grouping store paths into layers (stowage.layers.grouping)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from stowage import layering
-from stowage.closure import Closure, StorePath
+from stowage.layers import grouping as layering
+from stowage.store.closure import Closure, StorePath
 
 MB = 1 << 20
 

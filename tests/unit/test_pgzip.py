@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stowage.pgzip import BLOCK_SIZE, ParallelGzipWriter
+from stowage.output.pgzip import BLOCK_SIZE, ParallelGzipWriter
 
 
 def _compress(data: bytes, threads: int, piece: int = 70_000) -> bytes:

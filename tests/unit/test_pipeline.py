@@ -1,4 +1,4 @@
-"""nixpkgs' layering pipeline (stowage.pipeline), on a small graph worked by hand.
+"""nixpkgs' layering pipeline (stowage.layers.pipeline), on a small graph worked by hand.
 
 The graph is the one of nixpkgs' popularity-contest documentation::
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from stowage import pipeline
-from stowage.closure import Closure, StorePath
+from stowage.layers import pipeline
+from stowage.store.closure import Closure, StorePath
 from stowage.errors import UserError
 
 REFS = {"a": "bg", "b": "ce", "c": "de", "d": "f", "e": "f", "f": "", "g": ""}

@@ -1,4 +1,4 @@
-"""The image plan document (stowage.plan): round trip and strict parsing."""
+"""The image plan document (stowage.contract.plan): round trip and strict parsing."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from stowage import plan
+from stowage.contract import plan
 from stowage.errors import UserError
-from stowage.plan import Base, BlobLayer, ImagePlan, Owner, StoreLayer
+from stowage.contract.plan import Base, BlobLayer, ImagePlan, Owner, StoreLayer
 
 PLAN = ImagePlan(
     repo_tag="registry.example.com/app:1.0",

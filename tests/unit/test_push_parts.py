@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from stowage import layer_blob, layer_source, multi_arch, push_plan
+from stowage.layers import blob as layer_blob, source as layer_source
+from stowage.push import multi_arch
+from stowage.push import plan as push_plan
 from stowage.cli.copy_to_registry import _destination
 from stowage.errors import UserError
-from stowage.layer_blob import Blob
+from stowage.layers.blob import Blob
 from stowage.registry.upload import _Body
-from stowage.sink import HashingSink
+from stowage.output.sink import HashingSink
 
 
 def sha256(data: bytes) -> str:
@@ -152,7 +154,7 @@ def test_unrecorded_layers_are_compressed_on_every_core(monkeypatch: pytest.Monk
     """The push plan gzips a layer without a record (cachedLayers = false, the
     default) through layer_blob.gzip: with NIX_BUILD_CORES threads, else all cores."""
     import os
-    from stowage import pgzip
+    from stowage.output import pgzip
 
     workers: list[int] = []
     real = pgzip.ThreadPoolExecutor

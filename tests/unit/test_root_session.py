@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require
-from stowage import root_session
+from stowage.root import session as root_session
 from stowage.errors import UserError
 
 

@@ -1,4 +1,4 @@
-"""The image root from contents (stowage.root_tree): lndir-style merge and rsync-style copy."""
+"""The image root from contents (stowage.root.tree): lndir-style merge and rsync-style copy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stowage import root_tree
+from stowage.root import tree as root_tree
 from stowage.errors import UserError
 
 
@@ -130,7 +130,7 @@ def test_copy_refuses_an_item_that_is_not_a_directory(tmp_path: Path, root: Path
 
 def test_a_kept_dirlink_never_leads_out_of_the_root(tmp_path: Path) -> None:
     from stowage.errors import UserError
-    from stowage.root_tree import copy_contents
+    from stowage.root.tree import copy_contents
 
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -1,4 +1,4 @@
-"""The hashing sink (stowage.sink): bytes out in order, digests of stretches."""
+"""The hashing sink (stowage.output.sink): bytes out in order, digests of stretches."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from stowage import sink as sink_module
+from stowage.output import sink as sink_module
 from stowage.errors import UserError
-from stowage.sink import BUFFER_SIZE, HashingSink, fd_output
+from stowage.output.sink import BUFFER_SIZE, HashingSink, fd_output
 
 
 def sha256(data: bytes) -> str:
@@ -155,7 +155,7 @@ def test_fd_output_writes_in_order(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("size", [100, 4 * sink_module.DIRECT_MIN])  # buffered, and by sendfile
 def test_a_full_disk_is_an_output_error(tmp_path: Path, size: int) -> None:
-    from stowage.sink import OutputError
+    from stowage.output.sink import OutputError
 
     source = tmp_path / "file"
     source.write_bytes(b"x" * size)

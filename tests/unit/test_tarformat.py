@@ -1,4 +1,4 @@
-"""Tar headers (stowage.tarformat), read back by Python's tarfile and GNU tar."""
+"""Tar headers (stowage.tar.headers), read back by Python's tarfile and GNU tar."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from stowage import tarformat
-from stowage.tarformat import Stamp
+from stowage.tar import headers as tarformat
+from stowage.tar.headers import Stamp
 
 STAMP = Stamp(mtime=1_700_000_000, uid=1000, gid=100, uname=b"alice", gname=b"users")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from stowage import tarformat
-from stowage.tree_diff import changes, snapshot
+from stowage.tar import headers as tarformat
+from stowage.root.diff import changes, snapshot
 
 
 def _changes(root: Path, before: dict, skip: tuple[str, ...] = ()) -> list:

@@ -17,10 +17,10 @@ import os
 import sys
 from typing import Callable, Optional
 
-from .. import flatten, merge
-from ..jsondoc import fields, optional_str, read_attrs, versioned
-from ..sink import HashingSink, fd_output
-from .common import output_path, progress_printer, run
+from stowage.formats import export as flatten, merge
+from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
+from stowage.output.sink import HashingSink, fd_output
+from stowage.cli.common import output_path, progress_printer, run
 
 VERSION = 1
 

@@ -4,7 +4,7 @@ Structured attribute ``stowage`` (version 1)::
 
     {"version": 1, "plan": path, "compressor": "none" | "gz" | "zstd", "zstd": path or null}
 
-gzip is written on every core by stowage.pgzip (no file name, mtime 0, blocks
+gzip is written on every core by stowage.output.pgzip (no file name, mtime 0, blocks
 independent of the thread count), zstd by the zstd program (``-T0``: its
 multi-threaded output does not depend on the number of threads), so the same
 image gives the same bytes.
@@ -18,13 +18,13 @@ import subprocess
 import sys
 from typing import BinaryIO, Optional
 
-from .. import plan as image_plan
-from ..errors import UserError
-from ..image_writer import write_image
-from ..pgzip import ParallelGzipWriter
-from ..jsondoc import fields, versioned
-from ..sink import HashingSink, Output, OutputError, fd_output
-from .common import progress_printer, run_builder
+from stowage.contract import plan as image_plan
+from stowage.errors import UserError
+from stowage.formats.docker_archive import write_image
+from stowage.output.pgzip import ParallelGzipWriter
+from stowage.contract.jsondoc import fields, versioned
+from stowage.output.sink import HashingSink, Output, OutputError, fd_output
+from stowage.cli.common import progress_printer, run_builder
 
 PROGRAM = "build-layered-image"
 VERSION = 1

@@ -7,10 +7,10 @@ import select
 import sys
 from typing import Any, Callable
 
-from ..errors import UserError
-from ..jsondoc import read_attrs
-from ..sink import OutputError
-from .reaper import reap_if_init
+from stowage.errors import UserError
+from stowage.contract.jsondoc import read_attrs
+from stowage.output.sink import OutputError
+from stowage.cli.reaper import reap_if_init
 
 
 def run_builder(program: str, build: Callable[[Any, str], None]) -> int:

@@ -1,5 +1,5 @@
 """Builder of a compressed-layer record: the digest and size of a layer as the
-push sends it (gzipped, see ``stowage.layer_blob``), without keeping the blob.
+push sends it (gzipped, see ``stowage.layers.blob``), without keeping the blob.
 Only an image's push depends on these derivations, so an image that is never
 pushed never pays for compression, and a layer shared by images is compressed
 once.
@@ -21,11 +21,12 @@ import os
 import sys
 from typing import Any, Optional
 
-from .. import docker_archive, layer_blob, layer_record, layer_source
-from ..errors import UserError
-from ..jsondoc import fields, integer, versioned
-from ..plan import BlobLayer
-from .common import run_builder
+from stowage.archive import docker_archive
+from stowage.layers import blob as layer_blob, record as layer_record, source as layer_source
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, integer, versioned
+from stowage.contract.plan import BlobLayer
+from stowage.cli.common import run_builder
 
 PROGRAM = "compress-layer"
 VERSION = 1

@@ -16,12 +16,13 @@ import os
 import sys
 from typing import Optional
 
-from .. import multi_arch, push_plan
-from ..errors import UserError
-from ..registry import push as registry_push
-from ..registry.client import RegistryClient
-from ..registry.names import parse_image_ref, parse_repository
-from .common import progress_printer, run, write_stdout
+from stowage.push import multi_arch
+from stowage.push import plan as push_plan
+from stowage.errors import UserError
+from stowage.push import send as registry_push
+from stowage.registry.client import RegistryClient
+from stowage.registry.names import parse_image_ref, parse_repository
+from stowage.cli.common import progress_printer, run, write_stdout
 
 PROGRAM = "copy-to-registry"
 

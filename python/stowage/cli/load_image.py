@@ -19,12 +19,12 @@ import sys
 import threading
 from typing import Optional
 
-from .. import plan as image_plan
-from ..errors import UserError
-from ..image_writer import write_image
-from ..reference import parse_repo_tag
-from ..sink import HashingSink, fd_output
-from .common import progress_printer, run, write_stdout
+from stowage.contract import plan as image_plan
+from stowage.errors import UserError
+from stowage.formats.docker_archive import write_image
+from stowage.reference import parse_repo_tag
+from stowage.output.sink import HashingSink, fd_output
+from stowage.cli.common import progress_printer, run, write_stdout
 
 PROGRAM = "load-image"
 

@@ -2,7 +2,7 @@
 from Nix and the closure graph), reads the base image if any, groups the store
 paths into layers, and writes to the directory $out:
 
-- ``plan.json``: the plan document (see ``stowage.plan``), which ``stream`` reads;
+- ``plan.json``: the plan document (see ``stowage.contract.plan``), which ``stream`` reads;
 - when every layer's digest is recorded and ``created`` is fixed, also the image's
   ``config.json`` and ``manifest.json`` (exactly as the stream will write them)
   and ``image-id`` (``sha256:`` of the configuration).
@@ -24,7 +24,7 @@ and ``closure``: Nix's references graph of the customisation layer and config fi
 ``explicitLayers`` (the ``layers`` argument) come first; the rest of the closure is
 grouped above them, or, when ``layerRecords`` are given, is exactly those
 recorded layers (the groups of an earlier plan, each built by its own derivation).
-With ``layeringPipeline`` the pipeline groups them (``stowage.pipeline``) and, as in
+With ``layeringPipeline`` the pipeline groups them (``stowage.layers.pipeline``) and, as in
 nixpkgs, ``maxLayers`` is not consulted.
 """
 
@@ -37,12 +37,15 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, image_config, image_metadata, layer_record, layering, pipeline
-from ..errors import UserError
-from ..jsondoc import fields, optional_str, read_attrs, versioned
-from ..plan import BlobLayer, ImagePlan, Owner, StoreLayer
-from ..timestamps import NOW, epoch_seconds, rfc3339
-from .common import output_path, run
+from stowage.store import closure
+from stowage.archive import docker_archive
+from stowage.image import config as image_config, metadata as image_metadata
+from stowage.layers import record as layer_record, grouping as layering, pipeline
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
+from stowage.contract.plan import BlobLayer, ImagePlan, Owner, StoreLayer
+from stowage.timestamps import NOW, epoch_seconds, rfc3339
+from stowage.cli.common import output_path, run
 
 PROGRAM = "mk-config"
 VERSION = 2

@@ -1,4 +1,4 @@
-"""Builder of a multi-platform image (see ``stowage.multi_arch``).
+"""Builder of a multi-platform image (see ``stowage.push.multi_arch``).
 
 Structured attribute ``stowage`` (version 1)::
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 import sys
 from typing import Any, Optional
 
-from .. import multi_arch, push_plan
-from ..jsondoc import fields, string, strings, versioned
-from .common import run_builder
+from stowage.push import multi_arch
+from stowage.push import plan as push_plan
+from stowage.contract.jsondoc import fields, string, strings, versioned
+from stowage.cli.common import run_builder
 
 PROGRAM = "multi-arch-image"
 VERSION = 1

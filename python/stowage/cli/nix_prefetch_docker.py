@@ -23,10 +23,10 @@ import json
 import sys
 from typing import Any, Optional
 
-from ..errors import UserError
-from ..registry.names import parse_image_ref
-from . import prefetch_image
-from .common import progress_printer, run
+from stowage.errors import UserError
+from stowage.registry.names import parse_image_ref
+from stowage.cli import prefetch_image
+from stowage.cli.common import progress_printer, run
 
 PROGRAM = "nix-prefetch-docker"
 _BASE32 = "0123456789abcdfghijklmnpqrsvwxyz"

@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 from typing import Optional
 
-from .. import oci_archive, oci_layout
-from ..errors import UserError
-from ..jsondoc import fields, read_attrs, versioned
-from ..sink import HashingSink, fd_output
-from .common import output_path, progress_printer, run
+from stowage.formats import oci_archive, oci_layout
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.output.sink import HashingSink, fd_output
+from stowage.cli.common import output_path, progress_printer, run
 
 VERSION = 1
 

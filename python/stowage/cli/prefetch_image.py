@@ -23,13 +23,13 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..errors import UserError
-from ..registry import manifests
-from ..registry.client import RegistryClient
-from ..registry.manifests import Platform
-from ..registry.names import ImageRef, parse_image_ref, parse_repository
-from ..registry.pull import PullRequest, pull_to_file
-from .common import progress_printer, run
+from stowage.errors import UserError
+from stowage.registry import manifests
+from stowage.registry.client import RegistryClient
+from stowage.registry.manifests import Platform
+from stowage.registry.names import ImageRef, parse_image_ref, parse_repository
+from stowage.registry.pull import PullRequest, pull_to_file
+from stowage.cli.common import progress_printer, run
 
 PROGRAM = "prefetch-image"
 # uname -m -> (GOARCH, variant): the host's platform, the default like Docker's.

@@ -19,10 +19,10 @@ from __future__ import annotations
 import os
 from typing import Mapping, Optional
 
-from ..jsondoc import fields, optional_str, read_attrs, versioned
-from ..registry.manifests import Platform
-from ..registry.pull import PullRequest, pull_to_file
-from .common import output_path, progress_printer, run
+from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
+from stowage.registry.manifests import Platform
+from stowage.registry.pull import PullRequest, pull_to_file
+from stowage.cli.common import output_path, progress_printer, run
 
 PROGRAM = "pull-image"
 VERSION = 2

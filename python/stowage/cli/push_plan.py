@@ -1,4 +1,4 @@
-"""Builder of an image's push plan (see ``stowage.push_plan``): the blob of each
+"""Builder of an image's push plan (see ``stowage.push.plan``): the blob of each
 layer, taken from the compressed-layer records (base archive, store layers,
 customisation layer), or, for a store layer without a record (``cachedLayers =
 false``), compressed here; then the configuration and the OCI manifest.
@@ -18,14 +18,15 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import image_metadata, layer_blob, layer_source
-from .. import plan as image_plan
-from .. import push_plan
-from ..errors import UserError
-from ..jsondoc import fields, integer, versioned
-from ..layer_blob import Blob
-from ..timestamps import NOW, rfc3339
-from .common import progress_printer, run_builder
+from stowage.image import metadata as image_metadata
+from stowage.layers import blob as layer_blob, source as layer_source
+from stowage.contract import plan as image_plan
+from stowage.push import plan as push_plan
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, integer, versioned
+from stowage.layers.blob import Blob
+from stowage.timestamps import NOW, rfc3339
+from stowage.cli.common import progress_printer, run_builder
 
 PROGRAM = "push-plan"
 VERSION = 1

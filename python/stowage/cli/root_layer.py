@@ -11,7 +11,7 @@ Reads the build's structured attribute ``stowage`` (version 2; version 1 had no 
      "owner": {"uid": int, "gid": int},
      "storeClosure": bool, "fromImage": path or null, "fromImageTag": "name:tag" or null,
      "storeDir": path,
-     "fakeRootCommands": str, "fakeroot": path, "perms": [rules, see stowage.perms],
+     "fakeRootCommands": str, "fakeroot": path, "perms": [rules, see stowage.root.perms],
      "nixDb": bool, "nixStore": path, "nixDbExclude": [paths], "python": path,
      "runAsRoot": str or null, "chroot": bool,
      "rootShell": {"shell": path, "path": PATH} or {"busybox": path} or null}
@@ -27,11 +27,11 @@ then written inside the same fakeroot session (this program again, with
 ``--pack``), so owners set with chown reach the layer.
 
 ``runAsRoot`` (buildImage) and ``chroot`` (enableFakechroot) need the image
-root as ``/`` (see stowage.root_session): the whole build then runs as one
+root as ``/`` (see stowage.root.session): the whole build then runs as one
 session (this program again, with ``--session``; under fakeroot unless the
 build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
 first, the script runs after ``contents`` are copied, and the layer is the
-difference from the unpacked base (stowage.tree_diff). ``rootShell`` is the
+difference from the unpacked base (stowage.root.diff). ``rootShell`` is the
 shell the scripts run with inside the root: a store shell and its PATH, or (in
 host mode) a static busybox that is put in the root for the script's time.
 
@@ -53,14 +53,17 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import closure, docker_archive, layer, nixdb, perms, root_session, root_tree, tree_diff, unpack
-from ..errors import UserError
-from ..jsondoc import fields, optional_str, read_attrs, versioned
-from ..layer import Entry
-from ..sink import HashingSink, fd_output
-from ..tarformat import Stamp
-from ..timestamps import NOW, epoch_seconds
-from .common import output_path, run
+from stowage.store import closure, nixdb
+from stowage.archive import docker_archive
+from stowage.layers import tarball as layer
+from stowage.root import perms, session as root_session, tree as root_tree, diff as tree_diff, unpack
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
+from stowage.layers.tarball import Entry
+from stowage.output.sink import HashingSink, fd_output
+from stowage.tar.headers import Stamp
+from stowage.timestamps import NOW, epoch_seconds
+from stowage.cli.common import output_path, run
 
 PROGRAM = "root-layer"
 #: Where host mode's busybox sits in the root while a script runs.

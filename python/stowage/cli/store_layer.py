@@ -1,6 +1,6 @@
 """Builder of one store layer as a cached derivation: lists the layer's paths,
 writes its tar through the hasher (to nowhere: only the digest is kept) and
-records digest and size in ``$out/layer.json`` (see ``stowage.layer_record``).
+records digest and size in ``$out/layer.json`` (see ``stowage.layers.record``).
 
 Structured attribute ``stowage`` (version 1)::
 
@@ -21,12 +21,12 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from .. import layer, layer_record
-from ..jsondoc import fields, read_attrs, versioned
-from ..sink import HashingSink
-from ..tarformat import Stamp
-from ..timestamps import epoch_seconds
-from .common import output_path, run
+from stowage.layers import tarball as layer, record as layer_record
+from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.output.sink import HashingSink
+from stowage.tar.headers import Stamp
+from stowage.timestamps import epoch_seconds
+from stowage.cli.common import output_path, run
 
 PROGRAM = "store-layer"
 VERSION = 1

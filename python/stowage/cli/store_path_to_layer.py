@@ -15,11 +15,11 @@ import os
 import sys
 from typing import Optional
 
-from .. import layer
-from ..errors import UserError
-from ..sink import HashingSink, fd_output
-from ..tarformat import Stamp
-from .common import run
+from stowage.layers import tarball as layer
+from stowage.errors import UserError
+from stowage.output.sink import HashingSink, fd_output
+from stowage.tar.headers import Stamp
+from stowage.cli.common import run
 
 PROGRAM = "store-path-to-layer"
 

@@ -16,11 +16,11 @@ import os
 import sys
 from typing import Optional
 
-from .. import plan as image_plan
-from ..reference import parse_repo_tag
-from ..image_writer import write_image
-from ..sink import HashingSink, fd_output
-from .common import progress_printer, run
+from stowage.contract import plan as image_plan
+from stowage.reference import parse_repo_tag
+from stowage.formats.docker_archive import write_image
+from stowage.output.sink import HashingSink, fd_output
+from stowage.cli.common import progress_printer, run
 
 PROGRAM = "stream"
 _F_SETPIPE_SZ = 1031

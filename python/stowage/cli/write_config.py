@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
-from .. import canonical_json
-from ..jsondoc import fields, read_attrs, versioned
-from .common import output_path, run
+from stowage import canonical_json
+from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.cli.common import output_path, run
 
 PROGRAM = "write-config"
 VERSION = 1

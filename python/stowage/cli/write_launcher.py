@@ -16,8 +16,8 @@ import os
 import sys
 from typing import Optional
 
-from ..jsondoc import fields, read_attrs, versioned
-from .common import output_path, run
+from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.cli.common import output_path, run
 
 PROGRAM = "write-launcher"
 VERSION = 1

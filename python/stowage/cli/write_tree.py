@@ -19,9 +19,9 @@ import shutil
 import sys
 from typing import Any, Optional
 
-from ..errors import UserError
-from ..jsondoc import fields, versioned
-from .common import run_builder
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, versioned
+from stowage.cli.common import run_builder
 
 PROGRAM = "write-tree"
 VERSION = 1

@@ -15,12 +15,12 @@ import urllib.parse
 import urllib.request
 from typing import Any, Mapping, Optional, Protocol
 
-from ..errors import UserError
-from . import challenge, credentials, realm
-from .deadline import limits_from
-from .names import Repository
-from .transport import Response, TransientError, Transport, ssl_context, status
-from .untrusted import parse_json, shown
+from stowage.errors import UserError
+from stowage.registry import challenge, credentials, realm
+from stowage.registry.deadline import limits_from
+from stowage.registry.names import Repository
+from stowage.registry.transport import Response, TransientError, Transport, ssl_context, status
+from stowage.registry.untrusted import parse_json, shown
 
 #: Manifests are at most 4 MiB (the OCI distribution spec's recommended limit).
 MAX_MANIFEST = 4 << 20

@@ -25,10 +25,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ..errors import UserError
-from .deadline import MIN_RATE_VAR, TIMEOUT_VAR
-from .names import Repository, is_registry_host
-from .realm import REALM_HOSTS_VAR
+from stowage.errors import UserError
+from stowage.registry.deadline import MIN_RATE_VAR, TIMEOUT_VAR
+from stowage.registry.names import Repository, is_registry_host
+from stowage.registry.realm import REALM_HOSTS_VAR
 
 HOST_VAR = "STOWAGE_REGISTRY_HOST"
 USERNAME_VAR = "STOWAGE_REGISTRY_USERNAME"

@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Mapping
 
-from ..errors import UserError
-from .untrusted import quoted
+from stowage.errors import UserError
+from stowage.registry.untrusted import quoted
 
 TIMEOUT_VAR = "STOWAGE_REGISTRY_TIMEOUT"
 #: A timer's longest wait (a year): a blob that claims 10**15 bytes must not overflow it.

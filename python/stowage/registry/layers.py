@@ -9,9 +9,9 @@ import hashlib
 import zlib
 from typing import Callable, Optional
 
-from ..errors import UserError
-from .manifests import GZIP_LAYERS, PLAIN_LAYERS, Descriptor
-from .untrusted import quoted
+from stowage.errors import UserError
+from stowage.registry.manifests import GZIP_LAYERS, PLAIN_LAYERS, Descriptor
+from stowage.registry.untrusted import quoted
 
 Write = Callable[[bytes], object]
 # zlib: accept a gzip header only (16 + the largest window).

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..errors import UserError
-from .names import DIGEST
-from .untrusted import parse_json, quoted, shown
+from stowage.errors import UserError
+from stowage.registry.names import DIGEST
+from stowage.registry.untrusted import parse_json, quoted, shown
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"

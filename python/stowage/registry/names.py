@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..errors import UserError
-from ..reference import is_name, is_tag
+from stowage.errors import UserError
+from stowage.reference import is_name, is_tag
 
 DOCKER_HUB = "docker.io"
 _DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})

@@ -15,16 +15,17 @@ import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Mapping
 
-from .. import canonical_json, docker_archive
-from ..errors import UserError
-from ..seekable_tar import Member, SeekableTar
-from . import manifests
-from .client import RegistryClient
-from .layers import BlobCheck, LayerReceiver
-from .manifests import Descriptor, Manifest, Platform
-from .names import parse_repository
-from .transport import Response, TransientError
-from .untrusted import parse_json, shown
+from stowage import canonical_json
+from stowage.archive import docker_archive
+from stowage.errors import UserError
+from stowage.tar.seekable import Member, SeekableTar
+from stowage.registry import manifests
+from stowage.registry.client import RegistryClient
+from stowage.registry.layers import BlobCheck, LayerReceiver
+from stowage.registry.manifests import Descriptor, Manifest, Platform
+from stowage.registry.names import parse_repository
+from stowage.registry.transport import Response, TransientError
+from stowage.registry.untrusted import parse_json, shown
 
 Progress = Callable[[str], None]
 _CHUNK = 1 << 20

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Optional, TypeVar, Union
 
-from ..errors import UserError
-from .deadline import Deadline, Limits
-from .untrusted import shown
+from stowage.errors import UserError
+from stowage.registry.deadline import Deadline, Limits
+from stowage.registry.untrusted import shown
 
 #: Seconds one connect or read may block (or less, when the request's deadline is shorter).
 TIMEOUT = 60.0

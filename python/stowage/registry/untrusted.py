@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import UserError
+from stowage.errors import UserError
 
 #: Characters of registry text shown in one message; enough for any real error.
 LIMIT = 300

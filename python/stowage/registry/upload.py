@@ -19,12 +19,12 @@ import http.client
 import urllib.parse
 from typing import Callable
 
-from ..errors import UserError
-from ..layer_blob import Data, Forward
-from .client import RegistryClient, error_detail
-from .deadline import Deadline
-from .transport import TRANSIENT_STATUSES, TIMEOUT, Response, TransientError, describe_os_error, status, watched
-from .untrusted import shown
+from stowage.errors import UserError
+from stowage.layers.blob import Data, Forward
+from stowage.registry.client import RegistryClient, error_detail
+from stowage.registry.deadline import Deadline
+from stowage.registry.transport import TRANSIENT_STATUSES, TIMEOUT, Response, TransientError, describe_os_error, status, watched
+from stowage.registry.untrusted import shown
 
 Produce = Callable[[Forward], None]
 

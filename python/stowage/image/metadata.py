@@ -1,0 +1,78 @@
+"""An image's metadata from its plan: member names, history, the configuration
+and manifest.json. The stream and mk-config both use these, so the configuration
+that mk-config records at build time (when every layer digest is known) is the
+one the stream writes, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Optional
+
+from stowage import canonical_json
+from stowage.archive import docker_archive
+from stowage.image import config as image_config
+from stowage.contract.plan import Base, ImagePlan
+
+
+def _base_history(base: Base, created: str) -> list[dict[str, Any]]:
+    """The base's own history when it matches its layers, else one entry per layer."""
+    real = [h for h in base.history if not h.get("empty_layer")]
+    if len(real) == len(base.layers):
+        return list(base.history)
+    return [image_config.history_entry(created, "base image layer") for _ in base.layers]
+
+
+def history(plan: ImagePlan, created: str) -> list[dict[str, Any]]:
+    """One entry per layer (the base's own entries kept when they fit)."""
+    entries = _base_history(plan.base, created) if plan.base is not None else []
+    for store_layer in plan.store_layers:
+        entries.append(image_config.history_entry(created, "store paths: " + " ".join(store_layer.paths)))
+    entries.append(image_config.history_entry(created, "customisation layer"))
+    return entries
+
+
+def layer_names(plan: ImagePlan) -> list[str]:
+    """Archive member names of the layers, bottom first; a base layer listed
+    twice is one member."""
+    names: list[str] = []
+    first: dict[str, str] = {}
+    for base_layer in plan.base.layers if plan.base is not None else ():
+        name = first.setdefault(base_layer.source, f"layers/{len(names) + 1:03d}.tar")
+        names.append(name)
+    for _ in (*plan.store_layers, plan.customisation_layer):
+        names.append(f"layers/{len(names) + 1:03d}.tar")
+    return names
+
+
+def recorded_diff_ids(plan: ImagePlan) -> Optional[list[str]]:
+    """All layer digests when the plan records every one, else None."""
+    ids = [layer.diff_id for layer in plan.base.layers] if plan.base is not None else []
+    for store_layer in plan.store_layers:
+        if store_layer.diff_id is None:
+            return None
+        ids.append(store_layer.diff_id)
+    return ids + [plan.customisation_layer.diff_id]
+
+
+def config_bytes(plan: ImagePlan, created: str, diff_ids: list[str]) -> bytes:
+    """The image configuration, exactly as written into the archive."""
+    return canonical_json.dumps(
+        image_config.document(
+            architecture=plan.architecture,
+            variant=plan.variant,
+            created=created,
+            config=plan.config,
+            diff_ids=diff_ids,
+            history=history(plan, created),
+        )
+    )
+
+
+def config_name(config: bytes) -> str:
+    return hashlib.sha256(config).hexdigest() + ".json"
+
+
+def manifest_bytes(plan: ImagePlan, config: bytes, repo_tag: str) -> bytes:
+    """``manifest.json`` of the one-image archive."""
+    return canonical_json.dumps(docker_archive.manifest(config_name(config), [repo_tag], layer_names(plan)))

@@ -1,0 +1,134 @@
+"""A layer as a registry blob: its tar gzipped the same way every time, and the
+record of the result (``blobs.json``, written by the compressed-layer
+derivations and read by the push plan).
+
+Deterministic gzip: ``pgzip.ParallelGzipWriter`` (fixed block boundaries, no
+name, no timestamp) at the level the Nix side fixes, so the push, which
+compresses again, sends exactly the recorded bytes whatever the number of cores.
+A base member that is already gzipped is a blob as it is (``compressed``).
+
+``blobs.json`` (version 1)::
+
+    {"version": 1, "level": 6,
+     "blobs": [{"key": member name or null, "diffId": "sha256:..." or null,
+                "digest": "sha256:...", "size": n, "compressed": bool}]}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Optional, Union, cast
+
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
+from stowage.layers.source import Source
+from stowage.output.pgzip import ParallelGzipWriter
+from stowage.output.sink import HashingSink
+
+VERSION = 1
+FILE = "blobs.json"
+#: Media type of a gzipped layer in an OCI manifest.
+GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+Data = Union[bytes, memoryview]
+Forward = Callable[[Data], object]
+
+
+@dataclass(frozen=True)
+class Blob:
+    key: Optional[str]  # a base archive's member name; None for a layer of its own
+    diff_id: Optional[str]  # None for a member that was already gzipped
+    digest: str
+    size: int
+    compressed: bool = False
+
+
+class _Counter:
+    """The gzip writer's output: hashed and counted, then forwarded."""
+
+    def __init__(self, forward: Forward) -> None:
+        self._forward = forward
+        self._hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: Data) -> int:
+        self._hash.update(data)
+        self.size += len(data)
+        self._forward(data)
+        return len(data)
+
+    def digest(self) -> str:
+        return "sha256:" + self._hash.hexdigest()
+
+
+def _discard(data: Data) -> None:
+    """Forward of a record's compression: only the digest is kept."""
+
+
+def gzip(source: Source, level: int, forward: Forward = _discard) -> tuple[str, str, int]:
+    """Gzip the tar ``source`` writes into ``forward``; return (diff_id, digest, size)."""
+    counter = _Counter(forward)
+    with ParallelGzipWriter(cast(BinaryIO, counter), level=level) as gz:
+        with HashingSink(gz.write) as sink:
+            sink.begin_digest()
+            source(sink)
+            diff_id, _ = sink.end_digest()
+    return diff_id, counter.digest(), counter.size
+
+
+def as_is(source: Source, forward: Forward = _discard) -> tuple[str, int]:
+    """Pass an already compressed blob through; return (digest, size)."""
+    counter = _Counter(forward)
+    with HashingSink(counter.write) as sink:
+        source(sink)
+    return counter.digest(), counter.size
+
+
+def record(key: Optional[str], source: Source, level: int, compressed: bool = False) -> Blob:
+    """The blob of ``source``, compressed (or not) only to learn its digest."""
+    if compressed:
+        digest, size = as_is(source)
+        return Blob(key, None, digest, size, True)
+    diff_id, digest, size = gzip(source, level)
+    return Blob(key, diff_id, digest, size)
+
+
+def write(directory: str, level: int, blobs: list[Blob]) -> None:
+    os.mkdir(directory)
+    doc = {
+        "version": VERSION,
+        "level": level,
+        "blobs": [
+            {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed}
+            for b in blobs
+        ],
+    }
+    with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
+        json.dump(doc, handle, sort_keys=True)
+
+
+def _blob(doc: Any, what: str) -> Blob:
+    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed"})
+    if not isinstance(d["compressed"], bool):
+        raise UserError(f"compressed of {what} must be true or false; got {d['compressed']!r}")
+    return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], f"digest of {what}"),
+                integer(d["size"], f"size of {what}"), d["compressed"])
+
+
+def read(directory: str, level: int) -> list[Blob]:
+    """The blobs recorded in ``directory``, checked to be of compression ``level``."""
+    path = os.path.join(directory, FILE)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read the blob record {path}: {error}") from None
+    d = fields(versioned(doc, path, VERSION), path, {"version", "level", "blobs"})
+    if d["level"] != level:
+        raise UserError(f"{path} was compressed at level {d['level']}, not {level}: rebuild it")
+    if not isinstance(d["blobs"], list):
+        raise UserError(f"blobs of {path} must be a list; got {d['blobs']!r}")
+    return [_blob(b, f"a blob of {path}") for b in d["blobs"]]

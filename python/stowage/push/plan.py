@@ -1,0 +1,132 @@
+"""The push plan: everything a push sends, settled at build time. A directory
+holding ``config.json`` (the image configuration blob), ``manifest.json`` (the
+registry manifest) and ``push.json``, which names the image plan the layers are
+made again from and each layer's blob.
+
+The manifest is an OCI image manifest (image-spec v1.1) with gzipped layers:
+the open format, the same family as the OCI index of multi-platform images and
+as ``toOCILayout``; Docker (20.10+), podman, skopeo, containerd and every current
+registry read it.
+
+``push.json`` (version 1)::
+
+    {"version": 1, "plan": path of plan.json, "level": gzip level, "repoTag": "name:tag",
+     "platform": {"os": "linux", "architecture": "amd64", "variant": null or "v7"},
+     "config": {"digest", "size"}, "manifest": {"digest", "size"},
+     "layers": [{"key", "diffId", "digest", "size", "compressed"} (as blobs.json)]}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from stowage import canonical_json
+from stowage.errors import UserError
+from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
+from stowage.layers.blob import GZIP_LAYER, Blob
+
+VERSION = 1
+FILE = "push.json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+@dataclass(frozen=True)
+class Content:
+    """A small blob or manifest, held in memory: its bytes and digest."""
+
+    data: bytes
+    media_type: str
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + hashlib.sha256(self.data).hexdigest()
+
+    def descriptor(self) -> dict[str, Any]:
+        return {"mediaType": self.media_type, "digest": self.digest, "size": len(self.data)}
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    directory: str
+    plan: str  # path of the image plan
+    level: int
+    repo_tag: str
+    platform: dict[str, Optional[str]]
+    layers: tuple[Blob, ...]
+    config: Content
+    manifest: Content
+
+
+def manifest(config: Content, layers: list[Blob]) -> Content:
+    """The OCI image manifest of ``config`` and the gzipped ``layers``."""
+    doc = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": config.descriptor(),
+        "layers": [{"mediaType": GZIP_LAYER, "digest": b.digest, "size": b.size} for b in layers],
+    }
+    return Content(canonical_json.dumps(doc), OCI_MANIFEST)
+
+
+def _blob_doc(b: Blob) -> dict[str, Any]:
+    return {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed}
+
+
+def write(directory: str, push: PushPlan) -> None:
+    os.mkdir(directory)
+    for name, content in (("config.json", push.config), ("manifest.json", push.manifest)):
+        with open(os.path.join(directory, name), "wb") as handle:
+            handle.write(content.data)
+    doc = {
+        "version": VERSION, "plan": push.plan, "level": push.level, "repoTag": push.repo_tag,
+        "platform": push.platform,
+        "config": {"digest": push.config.digest, "size": len(push.config.data)},
+        "manifest": {"digest": push.manifest.digest, "size": len(push.manifest.data)},
+        "layers": [_blob_doc(b) for b in push.layers],
+    }
+    with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
+        json.dump(doc, handle, sort_keys=True)
+
+
+def _content(directory: str, name: str, media_type: str, expected: Any) -> Content:
+    with open(os.path.join(directory, name), "rb") as handle:
+        content = Content(handle.read(), media_type)
+    e = fields(expected, f"{name} of {directory}", {"digest", "size"})
+    if (content.digest, len(content.data)) != (e["digest"], e["size"]):
+        raise UserError(f"{directory}/{name} does not match its digest in {FILE}: rebuild the push plan")
+    return content
+
+
+def _layer(doc: Any, what: str) -> Blob:
+    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed"})
+    return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], what),
+                integer(d["size"], what), bool(d["compressed"]))
+
+
+def read(directory: str) -> PushPlan:
+    """The push plan in ``directory`` (a push-plan derivation's output)."""
+    path = os.path.join(directory, FILE)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read the push plan {path}: {error}") from None
+    keys = {"version", "plan", "level", "repoTag", "platform", "config", "manifest", "layers"}
+    d = fields(versioned(doc, path, VERSION), path, keys)
+    p = fields(d["platform"], f"platform of {path}", {"os", "architecture", "variant"})
+    return PushPlan(
+        directory=directory,
+        plan=string(d["plan"], f"plan of {path}"),
+        level=integer(d["level"], f"level of {path}"),
+        repo_tag=string(d["repoTag"], f"repoTag of {path}"),
+        platform={k: optional_str(v) for k, v in p.items()},
+        layers=tuple(_layer(layer, f"a layer of {path}") for layer in d["layers"]),
+        config=_content(directory, "config.json", OCI_CONFIG, d["config"]),
+        manifest=_content(directory, "manifest.json", OCI_MANIFEST, d["manifest"]),
+    )
