@@ -33,6 +33,7 @@ Progress = Callable[[str], None]
 class _Written:
     names: list[str]  # the plan's member names, by position
     diff_ids: list[str]
+    present: int = 0  # the number of bottom layers listed but not written
 
 
 def _member(sink: HashingSink, name: str, size: int, stamp: Stamp) -> None:
@@ -55,6 +56,10 @@ def _write_base(base: Base, sink: HashingSink, stamp: Stamp, out: _Written, prog
     with docker_archive.open_archive(base.archive) as archive:
         for index, layer_ref in enumerate(base.layers):
             name = out.names[index]
+            if index < out.present:
+                out.diff_ids.append(layer_ref.diff_id)
+                progress(f"layer {len(out.diff_ids)}: {_mb(layer_ref.size)} from the base image, held by the engine")
+                continue
             if name not in written:
                 _member(sink, name, layer_ref.size, stamp)
                 base_layer.copy(archive, docker_archive.Layer(layer_ref.source, layer_ref.diff_id, layer_ref.size), sink)
@@ -111,26 +116,36 @@ def write_image(
     progress: Progress = lambda line: None,
     now: Optional[datetime] = None,
     verify: bool = False,
+    present: int = 0,
 ) -> None:
-    """Write the docker-archive of ``plan`` to ``sink``."""
+    """Write the docker-archive of ``plan`` to ``sink``. The ``present`` bottom
+    layers (held by the engine that loads it, their digests known) are listed in
+    ``manifest.json`` but not written: Docker skips a layer whose chain it has."""
     now = now or datetime.now(timezone.utc)
     created = rfc3339(plan.created, "created", now)
     mtime = epoch_seconds(plan.mtime, "mtime", now)
     o = plan.owner
     outer = Stamp(mtime, 0, 0, b"", b"")
     inner = Stamp(mtime, o.uid, o.gid, o.uname.encode(), o.gname.encode())
-    out = _Written(image_metadata.layer_names(plan), [])
+    out = _Written(image_metadata.layer_names(plan), [], present)
     if plan.base is not None:
         _write_base(plan.base, sink, outer, out, progress)
     for store_layer in plan.store_layers:
+        if len(out.diff_ids) < present:
+            assert store_layer.diff_id is not None, "a layer held by the engine has a known digest"
+            out.diff_ids.append(store_layer.diff_id)
+            progress(f"layer {len(out.diff_ids)}: held by the engine: {_describe(store_layer.paths)}")
+            continue
         summary = _write_store_layer(plan, store_layer, sink, (outer, inner), out, verify)
         progress(f"layer {len(out.diff_ids)}: {summary}")
     custom = plan.customisation_layer
-    _member(sink, out.names[len(out.diff_ids)], custom.size, outer)
-    sink.file(os.fsencode(custom.source), custom.size)
-    sink.zeros(tarformat.padding(custom.size))
+    if len(out.diff_ids) >= present:
+        _member(sink, out.names[len(out.diff_ids)], custom.size, outer)
+        sink.file(os.fsencode(custom.source), custom.size)
+        sink.zeros(tarformat.padding(custom.size))
+    held = ", held by the engine" if len(out.diff_ids) < present else ""
     out.diff_ids.append(custom.diff_id)
-    progress(f"layer {len(out.diff_ids)}: {_mb(custom.size)}, the customisation layer")
+    progress(f"layer {len(out.diff_ids)}: {_mb(custom.size)}, the customisation layer{held}")
     config = image_metadata.config_bytes(plan, created, out.diff_ids)
     manifest = image_metadata.manifest_bytes(plan, config, repo_tag or plan.repo_tag)
     for name, data in ((image_metadata.config_name(config), config), ("manifest.json", manifest)):

@@ -1,0 +1,71 @@
+"""Which layers an engine holds: the ``RootFS.Layers`` (diff_ids) of every image
+it has, asked through its own command line (``docker`` or ``podman``), so that
+its contexts, ``DOCKER_HOST`` and storage settings apply as they do to ``load``.
+
+Two calls: ``image ls -a -q --no-trunc`` for the IDs (``-a``: intermediate
+images hold layers too), then ``image inspect`` of them in batches. An engine
+that cannot answer is ``Unknown``: the caller then loads the whole image.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from typing import Sequence
+
+#: Images inspected per call (keeps the command line far below ARG_MAX).
+BATCH = 200
+#: Seconds an answer may take; the engine is local, so it is quick or broken.
+TIMEOUT = 60
+
+
+class Unknown(Exception):
+    """The engine's holdings cannot be known; the message says why."""
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """The diff_ids of each image the engine has, bottom first."""
+
+    images: tuple[tuple[str, ...], ...]
+
+    def diff_ids(self) -> frozenset[str]:
+        return frozenset(d for layers in self.images for d in layers)
+
+
+def _call(program: str, args: Sequence[str]) -> str:
+    command = [program, *args]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
+    except OSError as error:
+        raise Unknown(f"cannot run {program}: {error.strerror}") from None
+    except subprocess.TimeoutExpired:
+        raise Unknown(f"`{' '.join(command[:3])}` did not answer within {TIMEOUT} s") from None
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise Unknown(f"`{' '.join(command[:3])}` failed: {said[-1] if said else f'status {done.returncode}'}")
+    return done.stdout.decode(errors="replace")
+
+
+def _layers(line: str) -> tuple[str, ...]:
+    """One image's layer list, as ``{{json .RootFS.Layers}}`` prints it."""
+    try:
+        value = json.loads(line)
+    except ValueError:
+        raise Unknown(f"unexpected layer list from the engine: {line[:80]!r}") from None
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(d, str) and d.startswith("sha256:") for d in value):
+        raise Unknown(f"unexpected layer list from the engine: {line[:80]!r}")
+    return tuple(value)
+
+
+def holdings(program: str) -> Holdings:
+    """Ask the engine run by ``program`` for the layers of all its images."""
+    ids = sorted(set(_call(program, ["image", "ls", "-a", "-q", "--no-trunc"]).split()))
+    images: list[tuple[str, ...]] = []
+    for start in range(0, len(ids), BATCH):
+        out = _call(program, ["image", "inspect", "--format", "{{json .RootFS.Layers}}", *ids[start:start + BATCH]])
+        images.extend(_layers(line) for line in out.splitlines() if line.strip())
+    return Holdings(tuple(images))
