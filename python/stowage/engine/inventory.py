@@ -3,8 +3,10 @@ it has, asked through its own command line (``docker`` or ``podman``), so that
 its contexts, ``DOCKER_HOST`` and storage settings apply as they do to ``load``.
 
 Two calls: ``image ls -a -q --no-trunc`` for the IDs (``-a``: intermediate
-images hold layers too), then ``image inspect`` of them in batches. An engine
-that cannot answer is ``Unknown``: the caller then loads the whole image.
+images hold layers too), then ``image inspect`` of them in batches; for Docker
+a third, ``info``, tells whether it keeps images in containerd's store (Docker
+26 and later can), which takes loads differently (see ``engine.load``). An
+engine that cannot answer is ``Unknown``: the caller then loads the whole image.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Holdings:
     """The diff_ids of each image the engine has, bottom first."""
 
     images: tuple[tuple[str, ...], ...]
+    containerd_store: bool = False  # Docker with containerd's image store
 
     def diff_ids(self) -> frozenset[str]:
         return frozenset(d for layers in self.images for d in layers)
@@ -61,11 +64,17 @@ def _layers(line: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def holdings(program: str) -> Holdings:
-    """Ask the engine run by ``program`` for the layers of all its images."""
+def _containerd_store(program: str) -> bool:
+    """Whether Docker keeps its images in containerd's store (its storage
+    driver is then a containerd snapshotter)."""
+    return "io.containerd.snapshotter" in _call(program, ["info", "--format", "{{json .DriverStatus}}"])
+
+
+def holdings(program: str, engine: str) -> Holdings:
+    """Ask ``engine`` (run by ``program``) for the layers of all its images."""
     ids = sorted(set(_call(program, ["image", "ls", "-a", "-q", "--no-trunc"]).split()))
     images: list[tuple[str, ...]] = []
     for start in range(0, len(ids), BATCH):
         out = _call(program, ["image", "inspect", "--format", "{{json .RootFS.Layers}}", *ids[start:start + BATCH]])
         images.extend(_layers(line) for line in out.splitlines() if line.strip())
-    return Holdings(tuple(images))
+    return Holdings(tuple(images), engine == "docker" and _containerd_store(program))

@@ -1,10 +1,12 @@
 """Loading an image plan into Docker or podman, sending only the layers the
 engine lacks.
 
-Docker (``docker load`` of a docker-archive) skips every layer whose chain it
-holds without opening its member, so those members are left out. podman 4.3
-refuses such an archive, but loads an ``oci-archive`` whose present layer blobs
-are missing (see ``formats.oci_load_archive``). Whenever the engine's holdings
+Docker (``docker load`` of a docker-archive, with its own layer store) skips
+every layer whose chain it holds without opening its member, so those members
+are left out. podman 4.3 and Docker with containerd's image store refuse such
+an archive ("Some layer tarfiles are missing"; "failed to resolve layers"), but
+load an ``oci-archive`` whose blobs they hold are missing (see
+``formats.oci_load_archive``): both look a blob up by digest before reading it. Whenever the engine's holdings
 cannot be known, or it refuses the shortened archive, the whole image is sent,
 after a one-line note saying why. Nothing is written to disk on our side.
 """
@@ -101,8 +103,10 @@ def _docker_partial(request: Request, holdings: inventory.Holdings, progress: Pr
     return plan, lambda sink: write_image(plan, sink, repo_tag=tag, progress=progress, present=present)
 
 
-def _podman_partial(request: Request, holdings: inventory.Holdings, progress: Progress) -> tuple[ImagePlan, Optional[Writer]]:
-    """As ``_docker_partial``, for podman: an oci-archive without the layers it holds."""
+def _oci_partial(request: Request, holdings: inventory.Holdings, progress: Progress) -> tuple[ImagePlan, Optional[Writer]]:
+    """As ``_docker_partial``, for podman and containerd's store: an oci-archive
+    without the layers the engine holds (by diff_id: these stores find a layer by
+    its digest, whatever lies below it)."""
     held = holdings.diff_ids()
     plan, ids = learn(request.plan, lambda ids: False, progress)
     if len(ids) < len(oci_load_archive.layer_sizes(plan)) or held.isdisjoint(ids):
@@ -121,11 +125,12 @@ def load(request: Request, progress: Progress, note: Progress) -> Outcome:
     if not request.incremental:
         return _whole(request, request.plan, progress)
     try:
-        holdings = inventory.holdings(request.program)
+        holdings = inventory.holdings(request.program, request.engine)
     except inventory.Unknown as why:
         note(f"sending every layer: cannot tell which layers {request.engine} holds: {why}")
         return _whole(request, request.plan, progress)
-    partial = _docker_partial if request.engine == "docker" else _podman_partial
+    layer_store = request.engine == "docker" and not holdings.containerd_store
+    partial = _docker_partial if layer_store else _oci_partial
     plan, writer = partial(request, holdings, progress)
     if writer is None:
         return _whole(request, plan, progress)
