@@ -2,10 +2,12 @@
 to a registry; the executable behind every image's ``copyToRegistry``.
 
     copy-to-registry (--push DIR | --multi-arch DIR) [--tls-verify=false] [--quiet]
-                     [docker://]HOST[:PORT]/NAME[:TAG]
+                     [--mount-from HOST[:PORT]/OTHER ...] [docker://]HOST[:PORT]/NAME[:TAG]
 
 Without a destination the image's own name and tag; without a tag the image's.
-Progress (per blob: "exists" or the bytes sent) goes to stderr; stdout gets the
+Blobs the destination lacks are mounted from the ``--mount-from`` repositories
+(of the same registry) that have them, else uploaded. Progress (per blob:
+"exists", "mounted from …" or the bytes sent) goes to stderr; stdout gets the
 pushed reference with its digest, ``HOST/NAME@sha256:...``.
 """
 
@@ -45,7 +47,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-verify", type=_bool, default=True, metavar="BOOL",
                         help="false: accept an unverified certificate or plain HTTP (loopback test registries)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument("--mount-from", action="append", default=[], metavar="HOST/NAME",
+                        help="a repository of the same registry to mount blobs from (repeatable)")
     return parser
+
+
+def _mount_sources(names: list[str], registry: str) -> list[str]:
+    """The repository paths of ``--mount-from``, each on the destination's registry."""
+    paths = []
+    for name in names:
+        repo = parse_repository(name.removeprefix("docker://"))
+        if repo.registry != registry:
+            raise UserError(f"--mount-from {name!r} is on registry {repo.registry}, not {registry}; "
+                            "name a repository of the destination's registry, e.g. "
+                            f"{registry}/team/base")
+        paths.append(repo.path)
+    return paths
 
 
 def _destination(value: Optional[str], own: str) -> tuple[str, str]:
@@ -69,21 +86,23 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
+            mount_from = _mount_sources(args.mount_from, client.repo.registry)
             if client.note:
                 progress(f"note: {client.note}")
             stats = registry_push.Stats()
             if multi is not None:
                 for image in multi.images:
-                    registry_push.push_image(client, image, image.manifest.digest, stats, progress)
+                    registry_push.push_image(client, image, image.manifest.digest, stats, progress, mount_from)
                 registry_push.put_manifest(client, tag, multi.index)
                 digest = multi.index.digest
             else:
                 assert single is not None
-                registry_push.push_image(client, single, tag, stats, progress)
+                registry_push.push_image(client, single, tag, stats, progress, mount_from)
                 digest = single.manifest.digest
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None
-        progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed")
+        mounted = f", {stats.mounted} mounted" if stats.mounted else ""
+        progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed{mounted}")
         write_stdout(f"{name}@{digest}\n".encode())
         return 0
 
