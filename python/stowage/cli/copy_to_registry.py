@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional
+from typing import Mapping, Optional
 
 from stowage.push import multi_arch
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
 from stowage.push import send as registry_push
+from stowage.registry.chunked import CHUNK
 from stowage.registry.client import RegistryClient
 from stowage.registry.names import parse_image_ref, parse_repository
 from stowage.cli.common import progress_printer, run, write_stdout
@@ -50,6 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--mount-from", action="append", default=[], metavar="HOST/NAME",
                         help="a repository of the same registry to mount blobs from (repeatable)")
     return parser
+
+
+CHUNK_VAR = "STOWAGE_REGISTRY_CHUNK_SIZE"
+
+
+def _chunk_size(env: Mapping[str, str]) -> int:
+    """Bytes per chunk of a chunked upload: ``$STOWAGE_REGISTRY_CHUNK_SIZE`` or the default."""
+    value = env.get(CHUNK_VAR, "").strip()
+    if not value:
+        return CHUNK
+    if not value.isdigit() or int(value) < 1024:
+        raise UserError(f"{CHUNK_VAR} must be a number of bytes of at least 1024; got {value!r}. "
+                        f"Unset it for the default {CHUNK}")
+    return int(value)
 
 
 def _mount_sources(names: list[str], registry: str) -> list[str]:
@@ -86,18 +101,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
-            mount_from = _mount_sources(args.mount_from, client.repo.registry)
+            options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo.registry)),
+                                                _chunk_size(os.environ))
             if client.note:
                 progress(f"note: {client.note}")
             stats = registry_push.Stats()
             if multi is not None:
                 for image in multi.images:
-                    registry_push.push_image(client, image, image.manifest.digest, stats, progress, mount_from)
+                    registry_push.push_image(client, image, image.manifest.digest, stats, progress, options)
                 registry_push.put_manifest(client, tag, multi.index)
                 digest = multi.index.digest
             else:
                 assert single is not None
-                registry_push.push_image(client, single, tag, stats, progress, mount_from)
+                registry_push.push_image(client, single, tag, stats, progress, options)
                 digest = single.manifest.digest
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None

@@ -12,7 +12,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable
 
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
@@ -22,6 +22,7 @@ from stowage.push.plan import Content, PushPlan
 from stowage.registry.client import RegistryClient
 from stowage.registry.transport import status
 from stowage.registry.blob_push import MOUNTED, push_blob
+from stowage.registry.chunked import CHUNK
 from stowage.registry.upload import Produce
 
 Progress = Callable[[str], None]
@@ -48,6 +49,15 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class BlobOptions:
+    """How missing blobs get there: repositories of the registry to mount them
+    from, and the size above which (and in which) they are sent in chunks."""
+
+    mount_from: tuple[str, ...] = ()
+    chunk: int = CHUNK
+
+
+@dataclass(frozen=True)
 class Job:
     """One blob of a push."""
 
@@ -67,13 +77,14 @@ def exists(client: RegistryClient, digest: str) -> bool:
     raise client.fail(response, what)
 
 
-def _blob(client: RegistryClient, job: Job, stats: Stats, progress: Progress, mount_from: Sequence[str]) -> None:
+def _blob(client: RegistryClient, job: Job, stats: Stats, progress: Progress, options: BlobOptions) -> None:
     digest = job.digest
     if exists(client, digest):
         stats.add(existing=1)
         progress(f"{job.label} {digest[7:19]}: exists")
         return
-    how = push_blob(client, digest, job.size, job.produce, f"{job.label} (blob {digest})", mount_from=mount_from)
+    how = push_blob(client, digest, job.size, job.produce, f"{job.label} (blob {digest})",
+                    mount_from=options.mount_from, chunk=options.chunk)
     if how.startswith(MOUNTED):
         stats.add(mounted=1)
         progress(f"{job.label} {digest[7:19]}: mounted from {how.partition(':')[2]}")
@@ -94,7 +105,7 @@ def _locked(progress: Progress) -> Progress:
 
 
 def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: Progress,
-               mount_from: Sequence[str] = ()) -> None:
+               options: BlobOptions = BlobOptions()) -> None:
     """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time.
     The first goes alone, so that authentication happens once."""
     progress = _locked(progress)
@@ -107,9 +118,9 @@ def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: 
             pending.append(job)
     if not pending:
         return
-    _blob(client, pending[0], stats, progress, mount_from)
+    _blob(client, pending[0], stats, progress, options)
     with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="push") as pool:
-        futures = [pool.submit(_blob, client, job, stats, progress, mount_from) for job in pending[1:]]
+        futures = [pool.submit(_blob, client, job, stats, progress, options) for job in pending[1:]]
         try:
             for future in futures:
                 future.result()
@@ -145,7 +156,7 @@ def put_manifest(client: RegistryClient, reference: str, content: Content) -> No
 
 
 def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: Stats, progress: Progress,
-               mount_from: Sequence[str] = ()) -> None:
+               options: BlobOptions = BlobOptions()) -> None:
     """Push the blobs of ``push`` that the registry lacks, then its manifest as ``reference``."""
     with open(push.plan, encoding="utf-8") as handle:
         sources = layer_source.of_plan(image_plan.parse(json.load(handle)))
@@ -156,5 +167,5 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: St
             for number, (blob, source) in enumerate(zip(push.layers, sources), start=1)]
     config = push.config
     jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
-    push_blobs(client, jobs, stats, progress, mount_from)
+    push_blobs(client, jobs, stats, progress, options)
     put_manifest(client, reference, push.manifest)
