@@ -97,13 +97,15 @@ def measure(size_mb: int, args: argparse.Namespace, names: list[str]) -> list[Ro
 
 
 def table(rounds: list[Round]) -> list[str]:
-    rows = [f"{'closure MB':>10} {'path':<12} {'build s':>8} {'load s':>8} {'run s':>7} {'total s':>8} {'ratio':>6}"]
+    rows = [f"{'closure MB':>10} {'path':<12} {'build s':>8} {'load s':>8} {'run s':>7} {'total s':>8} "
+            f"{'ratio':>6} {'load ratio':>10}"]
     for r in rounds:
         totals = sum(r.incremental), sum(r.full)
         for label, parts, total in (("incremental", r.incremental, totals[0]), ("full", r.full, totals[1])):
-            ratio = f"{totals[0] / totals[1]:.3f}" if label == "incremental" else ""
+            ratios = (f"{totals[0] / totals[1]:.3f}", f"{r.incremental[1] / r.full[1]:.3f}") \
+                if label == "incremental" else ("", "")
             rows.append(f"{r.size_mb:>10} {label:<12} {parts[0]:>8.2f} {parts[1]:>8.2f} {parts[2]:>7.2f} "
-                        f"{total:>8.2f} {ratio:>6}")
+                        f"{total:>8.2f} {ratios[0]:>6} {ratios[1]:>10}")
     return rows
 
 

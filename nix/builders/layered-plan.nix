@@ -257,6 +257,8 @@ rec {
       default = false;
       check = validate.bool;
     };
+    # How copyToRegistry compresses the layers (nix/push-compression.nix).
+    pushCompression = push.compressionSpec;
     passthru = {
       default = { };
       check = validate.attrs;

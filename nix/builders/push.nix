@@ -6,29 +6,38 @@
 # is never pushed never compresses anything, and each derivation is keyed on what
 # makes its layer (a store layer's record derivation, the customisation layer's
 # derivation, the base archive), so a layer shared by images is compressed once.
-# The blobs themselves are not stored: the push compresses again, and checks it
-# gets exactly the recorded bytes.
+# The blobs themselves are not stored unless the image's pushCompression says
+# keepBlobs = true: the push compresses again, and checks it gets exactly the
+# recorded bytes. The format and level are the image's (nix/push-compression.nix);
+# the default, gzip at level 6 (gzip's own), gives the layers most registries hold.
 { errors, step, tools }:
 let
   inherit (builtins) storeDir;
+  pushCompression = import ../push-compression.nix { inherit errors; };
 
-  # gzip level of every pushed layer. 6 is gzip's own default: the size most
-  # registries' layers have, at a cost paid once per layer (at build time) plus
-  # once per upload of a missing layer.
-  level = 6;
+  # Compression settings as the compress-layer and push-plan requests carry them.
+  settings =
+    c:
+    {
+      inherit (c) format level;
+      keep = c.keepBlobs;
+      zstd = if c.format == "zstd" then tools.zstd else null;
+    };
+
+  suffix = c: if c.format == "gzip" && c.level == 6 then "gz" else "${c.format}${toString c.level}";
 
   compressed =
-    name: source:
+    c: name: source:
     step.run {
-      name = "${name}-gz";
+      name = "${name}-${suffix c}${if c.keepBlobs then "-blob" else ""}";
       command = "compress-layer";
       request = {
-        version = 1;
-        inherit level storeDir;
+        version = 2;
+        inherit storeDir;
         store = null;
         tar = null;
         archive = null;
-      } // source;
+      } // settings c // source;
     };
 
   launcher =
@@ -47,17 +56,19 @@ let
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
     a: planned:
+    let
+      c = pushCompression.normalise a.pushCompression;
+    in
     step.run {
       name = "${planned.baseName}-push";
       command = "push-plan";
       request = {
-        version = 1;
+        version = 2;
         plan = "${planned.conf}/plan.json";
-        inherit level;
-        baseBlobs = if a.fromImage == null then null else "${compressed "base-layers" { archive = "${a.fromImage}"; }}";
-        storeBlobs = map (l: "${compressed l.name { store = "${l}"; }}") planned.storeLayers;
-        customisationBlob = "${compressed planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
-      };
+        baseBlobs = if a.fromImage == null then null else "${compressed c "base-layers" { archive = "${a.fromImage}"; }}";
+        storeBlobs = map (l: "${compressed c l.name { store = "${l}"; }}") planned.storeLayers;
+        customisationBlob = "${compressed c planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+      } // settings c;
     };
 
   # A push needs the image's bytes fixed: the same at build time and at push time.
@@ -69,7 +80,8 @@ let
       value;
 in
 {
-  inherit level launcher;
+  inherit launcher;
+  compressionSpec = pushCompression.spec;
 
   # The attributes finish adds to every image.
   attrs =

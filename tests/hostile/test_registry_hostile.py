@@ -24,6 +24,7 @@ from hostile_registry import Handler, Server, State, layer_tar, publish, serving
 
 from stowage.push import plan as push_plan  # noqa: E402
 from stowage.layers.blob import Blob  # noqa: E402
+from stowage.layers.compression import Compression  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BIN = REPO / "python" / "bin"
@@ -426,8 +427,8 @@ def _push_plan(tmp_path: Path) -> Path:
     }))
     directory = tmp_path / "push"
     push_plan.write(str(directory), push_plan.PushPlan(
-        str(directory), str(plan), 6, "team/app:1", {"os": "linux", "architecture": "amd64", "variant": None},
-        tuple(blobs), config, push_plan.manifest(config, blobs)))
+        str(directory), str(plan), Compression(), "team/app:1", {"os": "linux", "architecture": "amd64", "variant": None},
+        tuple(blobs), config, push_plan.manifest(config, blobs, Compression())))
     return directory
 
 

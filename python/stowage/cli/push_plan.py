@@ -3,9 +3,10 @@ layer, taken from the compressed-layer records (base archive, store layers,
 customisation layer), or, for a store layer without a record (``cachedLayers =
 false``), compressed here; then the configuration and the OCI manifest.
 
-Structured attribute ``stowage`` (version 1)::
+Structured attribute ``stowage`` (version 2)::
 
-    {"version": 1, "plan": path of plan.json, "level": int,
+    {"version": 2, "plan": path of plan.json,
+     "format", "level", "keep", "zstd": the image's pushCompression (layers.compression),
      "baseBlobs": compressed-layer directory of the base archive, or null,
      "storeBlobs": [compressed-layer directories of recorded store layers],
      "customisationBlob": compressed-layer directory of the customisation layer}
@@ -23,13 +24,15 @@ from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, versioned
+from stowage.contract.jsondoc import fields, versioned
+from stowage.layers import compression
+from stowage.layers.compression import KEYS, Compression
 from stowage.layers.blob import Blob
 from stowage.timestamps import NOW, rfc3339
 from stowage.cli.common import progress_printer, run_builder
 
 PROGRAM = "push-plan"
-VERSION = 1
+VERSION = 2
 
 
 def _checked(blob: Blob, diff_id: str, what: str) -> Blob:
@@ -38,25 +41,25 @@ def _checked(blob: Blob, diff_id: str, what: str) -> Blob:
     return blob
 
 
-def _layers(plan: image_plan.ImagePlan, d: dict[str, Any], level: int) -> list[Blob]:
-    """Each layer's blob, bottom first."""
+def _layers(plan: image_plan.ImagePlan, d: dict[str, Any], how: Compression, out: str) -> list[Blob]:
+    """Each layer's blob, bottom first (one compressed here kept in ``out`` when keeping)."""
     sources = layer_source.of_plan(plan)
     blobs: list[Blob] = []
     if plan.base is not None:
         if d["baseBlobs"] is None:
             raise UserError("the image has a base but the request has no baseBlobs")
-        by_member = {b.key: b for b in layer_blob.read(str(d["baseBlobs"]), level)}
+        by_member = {b.key: b for b in layer_blob.read(str(d["baseBlobs"]), how)}
         blobs += [_checked(by_member[b.source], b.diff_id, f"base layer {b.source}") for b in plan.base.layers]
-    recorded = {b.diff_id: b for directory in d["storeBlobs"] for b in layer_blob.read(str(directory), level)}
+    recorded = {b.diff_id: b for directory in d["storeBlobs"] for b in layer_blob.read(str(directory), how)}
     show = progress_printer(PROGRAM)
     for store in plan.store_layers:
         if store.diff_id is not None and store.diff_id in recorded:
             blobs.append(recorded[store.diff_id])
             continue
-        blob = layer_blob.record(None, sources[len(blobs)], level)
+        blob = layer_blob.record(None, sources[len(blobs)], how, keep_in=out if how.keep else None)
         show(f"layer {len(blobs) + 1}: {blob.size / 1e6:.1f} MB compressed (no layer record)")
         blobs.append(_checked(blob, store.diff_id or str(blob.diff_id), "a store layer"))
-    custom = layer_blob.read(str(d["customisationBlob"]), level)[0]
+    custom = layer_blob.read(str(d["customisationBlob"]), how)[0]
     blobs.append(_checked(custom, plan.customisation_layer.diff_id, "the customisation layer"))
     return blobs
 
@@ -72,21 +75,21 @@ def diff_ids(plan: image_plan.ImagePlan, blobs: list[Blob]) -> list[str]:
 def build(doc: Any, out: str) -> None:
     what = "the push plan request"
     d = fields(versioned(doc, what, VERSION), what,
-               {"version", "plan", "level", "baseBlobs", "storeBlobs", "customisationBlob"})
-    level = integer(d["level"], f"level of {what}")
+               {"version", "plan", "baseBlobs", "storeBlobs", "customisationBlob"} | KEYS)
+    how = compression.parse(d, what)
     with open(str(d["plan"]), encoding="utf-8") as handle:
         plan = image_plan.parse(json.load(handle))
     if plan.created == NOW:
         raise UserError("the image's created is \"now\"; a push needs a fixed configuration")
-    blobs = _layers(plan, d, level)
+    blobs = _layers(plan, d, how, out)
     created = rfc3339(plan.created, "created", datetime.now(timezone.utc))
     config = push_plan.Content(
         image_metadata.config_bytes(plan, created, diff_ids(plan, blobs)), push_plan.OCI_CONFIG
     )
     push_plan.write(out, push_plan.PushPlan(
-        directory=out, plan=str(d["plan"]), level=level, repo_tag=plan.repo_tag,
+        directory=out, plan=str(d["plan"]), compression=how, repo_tag=plan.repo_tag,
         platform={"os": "linux", "architecture": plan.architecture, "variant": plan.variant},
-        layers=tuple(blobs), config=config, manifest=push_plan.manifest(config, blobs),
+        layers=tuple(blobs), config=config, manifest=push_plan.manifest(config, blobs, how),
     ))
 
 

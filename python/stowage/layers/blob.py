@@ -1,17 +1,21 @@
-"""A layer as a registry blob: its tar gzipped the same way every time, and the
-record of the result (``blobs.json``, written by the compressed-layer
+"""A layer as a registry blob: its tar compressed the same way every time, and
+the record of the result (``blobs.json``, written by the compressed-layer
 derivations and read by the push plan).
 
 Deterministic gzip: ``pgzip.ParallelGzipWriter`` (fixed block boundaries, no
-name, no timestamp) at the level the Nix side fixes, so the push, which
-compresses again, sends exactly the recorded bytes whatever the number of cores.
-A base member that is already gzipped is a blob as it is (``compressed``).
+name, no timestamp); zstd: ``zstd_blob`` (output independent of its threads);
+at the format and level the image's ``pushCompression`` fixes, so the push,
+which compresses again, sends exactly the recorded bytes whatever the number of
+cores. A base member that is already gzipped is a blob as it is
+(``compressed``). With ``keep`` the blob itself is kept next to the record
+(``blobs/<hex>``), and the push sends that file instead of compressing again.
 
-``blobs.json`` (version 1)::
+``blobs.json`` (version 2)::
 
-    {"version": 1, "level": 6,
+    {"version": 2, "format": "gzip" or "zstd", "level": 6,
      "blobs": [{"key": member name or null, "diffId": "sha256:..." or null,
-                "digest": "sha256:...", "size": n, "compressed": bool}]}
+                "digest": "sha256:...", "size": n, "compressed": bool,
+                "file": "blobs/<hex>" or null}]}
 """
 
 from __future__ import annotations
@@ -24,14 +28,15 @@ from typing import Any, BinaryIO, Callable, Optional, Union, cast
 
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
+from stowage.layers import zstd_blob
+from stowage.layers.compression import GZIP_LAYER, Compression
 from stowage.layers.source import Source
 from stowage.output.pgzip import ParallelGzipWriter
 from stowage.output.sink import HashingSink
 
-VERSION = 1
+VERSION = 2
 FILE = "blobs.json"
-#: Media type of a gzipped layer in an OCI manifest.
-GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+KEPT = "blobs"
 
 Data = Union[bytes, memoryview]
 Forward = Callable[[Data], object]
@@ -44,6 +49,11 @@ class Blob:
     digest: str
     size: int
     compressed: bool = False
+    file: Optional[str] = None  # the kept blob's path, if kept
+
+    def media_type(self, compression: Compression) -> str:
+        """Its media type in a manifest: an already gzipped member stays gzip."""
+        return GZIP_LAYER if self.compressed else compression.media_type
 
 
 class _Counter:
@@ -87,22 +97,58 @@ def as_is(source: Source, forward: Forward = _discard) -> tuple[str, int]:
     return counter.digest(), counter.size
 
 
-def record(key: Optional[str], source: Source, level: int, compressed: bool = False) -> Blob:
-    """The blob of ``source``, compressed (or not) only to learn its digest."""
+def compress(source: Source, compression: Compression, forward: Forward = _discard) -> tuple[str, str, int]:
+    """Compress the tar ``source`` writes into ``forward``; return (diff_id, digest, size)."""
+    if compression.format == "zstd":
+        assert compression.zstd is not None
+        return zstd_blob.compress(source, compression.level, compression.zstd, forward)
+    return gzip(source, compression.level, forward)
+
+
+class _Keeper:
+    """Writes a blob into ``directory/blobs`` under a temporary name, then its digest."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = os.path.join(directory, KEPT)
+        os.makedirs(self.directory, exist_ok=True)
+        self.partial = os.path.join(self.directory, "blob.part")
+        self.handle = open(self.partial, "wb")
+
+    def write(self, data: Data) -> None:
+        self.handle.write(data)
+
+    def done(self, digest: str) -> str:
+        """The kept blob's path."""
+        self.handle.close()
+        path = os.path.join(self.directory, digest[7:])
+        os.replace(self.partial, path)
+        return path
+
+
+def record(key: Optional[str], source: Source, compression: Compression, compressed: bool = False,
+           keep_in: Optional[str] = None) -> Blob:
+    """The blob of ``source``, compressed (or not) to learn its digest; kept
+    in ``keep_in`` when given."""
+    keeper = None if keep_in is None else _Keeper(keep_in)
+    forward: Forward = _discard if keeper is None else keeper.write
     if compressed:
-        digest, size = as_is(source)
-        return Blob(key, None, digest, size, True)
-    diff_id, digest, size = gzip(source, level)
-    return Blob(key, diff_id, digest, size)
+        digest, size = as_is(source, forward)
+        diff_id = None
+    else:
+        diff_id, digest, size = compress(source, compression, forward)
+    kept = None if keeper is None else keeper.done(digest)
+    return Blob(key, diff_id, digest, size, compressed, kept)
 
 
-def write(directory: str, level: int, blobs: list[Blob]) -> None:
-    os.mkdir(directory)
+def write(directory: str, compression: Compression, blobs: list[Blob]) -> None:
+    os.makedirs(directory, exist_ok=True)
     doc = {
         "version": VERSION,
-        "level": level,
+        "format": compression.format,
+        "level": compression.level,
         "blobs": [
-            {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed}
+            {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed,
+             "file": None if b.file is None else os.path.relpath(b.file, directory)}
             for b in blobs
         ],
     }
@@ -110,25 +156,28 @@ def write(directory: str, level: int, blobs: list[Blob]) -> None:
         json.dump(doc, handle, sort_keys=True)
 
 
-def _blob(doc: Any, what: str) -> Blob:
-    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed"})
+def _blob(doc: Any, what: str, directory: str) -> Blob:
+    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed", "file"})
     if not isinstance(d["compressed"], bool):
         raise UserError(f"compressed of {what} must be true or false; got {d['compressed']!r}")
+    kept = optional_str(d["file"])
     return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], f"digest of {what}"),
-                integer(d["size"], f"size of {what}"), d["compressed"])
+                integer(d["size"], f"size of {what}"), d["compressed"],
+                None if kept is None else os.path.join(directory, kept))
 
 
-def read(directory: str, level: int) -> list[Blob]:
-    """The blobs recorded in ``directory``, checked to be of compression ``level``."""
+def read(directory: str, compression: Compression) -> list[Blob]:
+    """The blobs recorded in ``directory``, checked to be of ``compression``."""
     path = os.path.join(directory, FILE)
     try:
         with open(path, encoding="utf-8") as handle:
             doc = json.load(handle)
     except (OSError, ValueError) as error:
         raise UserError(f"cannot read the blob record {path}: {error}") from None
-    d = fields(versioned(doc, path, VERSION), path, {"version", "level", "blobs"})
-    if d["level"] != level:
-        raise UserError(f"{path} was compressed at level {d['level']}, not {level}: rebuild it")
+    d = fields(versioned(doc, path, VERSION), path, {"version", "format", "level", "blobs"})
+    found = Compression(d["format"], d["level"])
+    if not found.same_bytes(compression):
+        raise UserError(f"{path} was compressed with {found.describe()}, not {compression.describe()}: rebuild it")
     if not isinstance(d["blobs"], list):
         raise UserError(f"blobs of {path} must be a list; got {d['blobs']!r}")
-    return [_blob(b, f"a blob of {path}") for b in d["blobs"]]
+    return [_blob(b, f"a blob of {path}", directory) for b in d["blobs"]]

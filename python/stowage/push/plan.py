@@ -3,17 +3,19 @@ holding ``config.json`` (the image configuration blob), ``manifest.json`` (the
 registry manifest) and ``push.json``, which names the image plan the layers are
 made again from and each layer's blob.
 
-The manifest is an OCI image manifest (image-spec v1.1) with gzipped layers:
+The manifest is an OCI image manifest (image-spec v1.1) with gzipped layers
+(or zstd ones, as the image's pushCompression says):
 the open format, the same family as the OCI index of multi-platform images and
 as ``toOCILayout``; Docker (20.10+), podman, skopeo, containerd and every current
 registry read it.
 
-``push.json`` (version 1)::
+``push.json`` (version 2)::
 
-    {"version": 1, "plan": path of plan.json, "level": gzip level, "repoTag": "name:tag",
+    {"version": 2, "plan": path of plan.json, "repoTag": "name:tag",
+     "format", "level", "keep", "zstd": the compression (layers.compression),
      "platform": {"os": "linux", "architecture": "amd64", "variant": null or "v7"},
      "config": {"digest", "size"}, "manifest": {"digest", "size"},
-     "layers": [{"key", "diffId", "digest", "size", "compressed"} (as blobs.json)]}
+     "layers": [{"key", "diffId", "digest", "size", "compressed", "file"} (as blobs.json)]}
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from typing import Any, Optional
 from stowage import canonical_json
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
-from stowage.layers.blob import GZIP_LAYER, Blob
+from stowage.layers import compression as layer_compression
+from stowage.layers.blob import Blob
+from stowage.layers.compression import KEYS, Compression
 
-VERSION = 1
+VERSION = 2
 FILE = "push.json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -55,7 +59,7 @@ class Content:
 class PushPlan:
     directory: str
     plan: str  # path of the image plan
-    level: int
+    compression: Compression
     repo_tag: str
     platform: dict[str, Optional[str]]
     layers: tuple[Blob, ...]
@@ -63,28 +67,29 @@ class PushPlan:
     manifest: Content
 
 
-def manifest(config: Content, layers: list[Blob]) -> Content:
-    """The OCI image manifest of ``config`` and the gzipped ``layers``."""
+def manifest(config: Content, layers: list[Blob], how: Compression) -> Content:
+    """The OCI image manifest of ``config`` and the compressed ``layers``."""
     doc = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
         "config": config.descriptor(),
-        "layers": [{"mediaType": GZIP_LAYER, "digest": b.digest, "size": b.size} for b in layers],
+        "layers": [{"mediaType": b.media_type(how), "digest": b.digest, "size": b.size} for b in layers],
     }
     return Content(canonical_json.dumps(doc), OCI_MANIFEST)
 
 
 def _blob_doc(b: Blob) -> dict[str, Any]:
-    return {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed}
+    return {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed,
+            "file": b.file}
 
 
 def write(directory: str, push: PushPlan) -> None:
-    os.mkdir(directory)
+    os.makedirs(directory, exist_ok=True)  # kept blobs may be there already
     for name, content in (("config.json", push.config), ("manifest.json", push.manifest)):
         with open(os.path.join(directory, name), "wb") as handle:
             handle.write(content.data)
     doc = {
-        "version": VERSION, "plan": push.plan, "level": push.level, "repoTag": push.repo_tag,
+        "version": VERSION, "plan": push.plan, **push.compression.to_json(), "repoTag": push.repo_tag,
         "platform": push.platform,
         "config": {"digest": push.config.digest, "size": len(push.config.data)},
         "manifest": {"digest": push.manifest.digest, "size": len(push.manifest.data)},
@@ -104,9 +109,9 @@ def _content(directory: str, name: str, media_type: str, expected: Any) -> Conte
 
 
 def _layer(doc: Any, what: str) -> Blob:
-    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed"})
+    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed", "file"})
     return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], what),
-                integer(d["size"], what), bool(d["compressed"]))
+                integer(d["size"], what), bool(d["compressed"]), optional_str(d["file"]))
 
 
 def read(directory: str) -> PushPlan:
@@ -117,13 +122,13 @@ def read(directory: str) -> PushPlan:
             doc = json.load(handle)
     except (OSError, ValueError) as error:
         raise UserError(f"cannot read the push plan {path}: {error}") from None
-    keys = {"version", "plan", "level", "repoTag", "platform", "config", "manifest", "layers"}
+    keys = {"version", "plan", "repoTag", "platform", "config", "manifest", "layers"} | KEYS
     d = fields(versioned(doc, path, VERSION), path, keys)
     p = fields(d["platform"], f"platform of {path}", {"os", "architecture", "variant"})
     return PushPlan(
         directory=directory,
         plan=string(d["plan"], f"plan of {path}"),
-        level=integer(d["level"], f"level of {path}"),
+        compression=layer_compression.parse(d, path),
         repo_tag=string(d["repoTag"], f"repoTag of {path}"),
         platform={k: optional_str(v) for k, v in p.items()},
         layers=tuple(_layer(layer, f"a layer of {path}") for layer in d["layers"]),

@@ -18,6 +18,7 @@ from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
 from stowage.errors import UserError
 from stowage.layers.blob import Forward
+from stowage.layers.compression import Compression
 from stowage.push.plan import Content, PushPlan
 from stowage.registry.client import RegistryClient
 from stowage.registry.transport import status
@@ -129,12 +130,15 @@ def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: 
             raise
 
 
-def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, level: int) -> Produce:
+def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Compression) -> Produce:
+    """Writes the layer's blob: the kept file as it is, else compressed again."""
     def produce(forward: Forward) -> None:
-        if blob.compressed:
+        if blob.file is not None:
+            layer_blob.as_is(layer_source.tar_file(blob.file, blob.size), forward)
+        elif blob.compressed:
             layer_blob.as_is(source, forward)
         else:
-            layer_blob.gzip(source, level, forward)
+            layer_blob.compress(source, how, forward)
 
     return produce
 
@@ -163,7 +167,7 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: St
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
-    jobs = [Job(f"layer {number}/{count}", blob.digest, blob.size, _layer_producer(source, blob, push.level))
+    jobs = [Job(f"layer {number}/{count}", blob.digest, blob.size, _layer_producer(source, blob, push.compression))
             for number, (blob, source) in enumerate(zip(push.layers, sources), start=1)]
     config = push.config
     jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
