@@ -14,7 +14,8 @@
 # derivations without new store paths); a new `tag` gives a new image
 # derivation over the same layers; `cachedLayers` is the builders' argument
 # (true here, as these benchmarks measure the recorded layers, unless given);
-# `extraContents` joins the contents (e.g. a busybox, for an image that runs).
+# `extraContents` joins the contents (e.g. a busybox, for an image that runs);
+# `pushCompression` is the builders' argument.
 {
   stowage ? import ../. { },
   mix ? "default",
@@ -31,6 +32,7 @@
   tag ? null,
   cachedLayers ? true,
   extraContents ? [ ],
+  pushCompression ? { },
 }:
 let
   inherit (builtins)
@@ -107,7 +109,7 @@ let
 
   imageArgs = {
     name = "bench-${mix}";
-    inherit contents maxLayers mtime tag cachedLayers;
+    inherit contents maxLayers mtime tag cachedLayers pushCompression;
   };
 
   image =

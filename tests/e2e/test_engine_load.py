@@ -92,3 +92,15 @@ def test_docker_that_refuses_gets_every_layer(docker: str, tmp_path: Path) -> No
     assert len(notes) == 1 and "refused" in notes[0], result.stderr
     assert run([docker, "run", "--rm", "--network", "none", f"engine-test/app:{version}"]).stdout == f"app {version}\n"
     run([docker, "rmi", f"engine-test/app:{version}"])
+
+
+def test_stream_loads_only_the_new_layer(docker: str) -> None:
+    """The stream's --load docker: as copyToDockerDaemon."""
+    version, other = fresh(), fresh()
+    run([str(build(version, "recorded")), "--load", "docker"])
+    second = run([str(build(other, "recorded")), "--load", "docker"])
+    assert [line.split(":")[1] for line in held(second.stderr)] == [" layer 1"], second.stderr
+    assert "Loaded image" in second.stdout
+    output = run([docker, "run", "--rm", "--network", "none", f"engine-test/app:{other}"]).stdout
+    assert output == f"app {other}\n"
+    run([docker, "rmi", f"engine-test/app:{version}", f"engine-test/app:{other}"])
