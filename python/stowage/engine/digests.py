@@ -40,6 +40,7 @@ def learn(plan: ImagePlan, enough: Enough, progress: Progress) -> tuple[ImagePla
     mtime is "now" change at every write: they are never hashed ahead."""
     ids = [base.diff_id for base in plan.base.layers] if plan.base is not None else []
     learnt: list[StoreLayer] = []
+    hashed = 0
     for store_layer in plan.store_layers:
         if enough(ids):
             break
@@ -47,11 +48,13 @@ def learn(plan: ImagePlan, enough: Enough, progress: Progress) -> tuple[ImagePla
             if plan.mtime == NOW:
                 break
             store_layer = _hash_store_layer(plan, store_layer)
-            progress(f"layer {len(ids) + 1}: hashed to ask the engine ({store_layer.size / 1e6:.1f} MB)")
+            hashed += 1
         learnt.append(store_layer)
         ids.append(str(store_layer.diff_id))
     else:
         if not enough(ids):
             ids.append(plan.customisation_layer.diff_id)
+    if hashed:
+        progress(f"hashed {hashed} layers without a recorded digest to ask the engine (cachedLayers = true records them)")
     layers = (*learnt, *plan.store_layers[len(learnt):])
     return replace(plan, store_layers=layers), ids

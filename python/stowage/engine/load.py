@@ -108,6 +108,8 @@ def _oci_partial(request: Request, holdings: inventory.Holdings, progress: Progr
     without the layers the engine holds (by diff_id: these stores find a layer by
     its digest, whatever lies below it)."""
     held = holdings.diff_ids()
+    if not held:
+        return request.plan, None
     plan, ids = learn(request.plan, lambda ids: False, progress)
     if len(ids) < len(oci_load_archive.layer_sizes(plan)) or held.isdisjoint(ids):
         return plan, None
