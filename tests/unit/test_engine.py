@@ -44,6 +44,13 @@ def test_engine_answers() -> None:
         inventory.holdings("/nonexistent/docker", "docker")
 
 
+def test_images_removed_meanwhile_are_skipped() -> None:
+    assert inventory._vanished(b"Error: No such image: sha256:00\n")
+    assert inventory._vanished(b"Error: inspecting object: 00: image not known\n")
+    assert not inventory._vanished(b"Cannot connect to the Docker daemon\n")
+    assert not inventory._vanished(b"")
+
+
 def _plan(tmp_path: Path) -> ImagePlan:
     store = tmp_path / "store"
     paths = []

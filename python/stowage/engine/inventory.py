@@ -12,6 +12,7 @@ engine that cannot answer is ``Unknown``: the caller then loads the whole image.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from typing import Sequence
@@ -37,7 +38,19 @@ class Holdings:
         return frozenset(d for layers in self.images for d in layers)
 
 
-def _call(program: str, args: Sequence[str]) -> str:
+#: What the engines say of an image removed since it was listed (Docker: "No such
+#: image", podman: "image not known"); its layers are then not counted, which can
+#: only make the load send more.
+_GONE = re.compile(r"no such image|image not known", re.IGNORECASE)
+
+
+def _vanished(stderr: bytes) -> bool:
+    lines = [line for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    return bool(lines) and all(_GONE.search(line) for line in lines)
+
+
+def _call(program: str, args: Sequence[str], images: bool = False) -> str:
+    """``program args``'s output; with ``images``, images gone meanwhile are skipped."""
     command = [program, *args]
     try:
         done = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False)
@@ -45,7 +58,7 @@ def _call(program: str, args: Sequence[str]) -> str:
         raise Unknown(f"cannot run {program}: {error.strerror}") from None
     except subprocess.TimeoutExpired:
         raise Unknown(f"`{' '.join(command[:3])}` did not answer within {TIMEOUT} s") from None
-    if done.returncode != 0:
+    if done.returncode != 0 and not (images and _vanished(done.stderr)):
         said = done.stderr.decode(errors="replace").strip().splitlines()
         raise Unknown(f"`{' '.join(command[:3])}` failed: {said[-1] if said else f'status {done.returncode}'}")
     return done.stdout.decode(errors="replace")
@@ -75,6 +88,7 @@ def holdings(program: str, engine: str) -> Holdings:
     ids = sorted(set(_call(program, ["image", "ls", "-a", "-q", "--no-trunc"]).split()))
     images: list[tuple[str, ...]] = []
     for start in range(0, len(ids), BATCH):
-        out = _call(program, ["image", "inspect", "--format", "{{json .RootFS.Layers}}", *ids[start:start + BATCH]])
+        out = _call(program, ["image", "inspect", "--format", "{{json .RootFS.Layers}}", *ids[start:start + BATCH]],
+                    images=True)
         images.extend(_layers(line) for line in out.splitlines() if line.strip())
     return Holdings(tuple(images), engine == "docker" and _containerd_store(program))

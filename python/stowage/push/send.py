@@ -12,7 +12,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Optional
 
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
@@ -78,9 +78,11 @@ def exists(client: RegistryClient, digest: str) -> bool:
     raise client.fail(response, what)
 
 
-def _blob(client: RegistryClient, job: Job, stats: Stats, progress: Progress, options: BlobOptions) -> None:
+def _blob(client: RegistryClient, job: Job, stats: Stats, progress: Progress, options: BlobOptions,
+          known: Optional[bool] = None) -> None:
+    """Check the blob (unless ``known`` says whether it is there), then mount or send it."""
     digest = job.digest
-    if exists(client, digest):
+    if known if known is not None else exists(client, digest):
         stats.add(existing=1)
         progress(f"{job.label} {digest[7:19]}: exists")
         return
@@ -108,7 +110,7 @@ def _locked(progress: Progress) -> Progress:
 def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: Progress,
                options: BlobOptions = BlobOptions()) -> None:
     """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time.
-    The first goes alone, so that authentication happens once."""
+    The first blob is checked alone, so that authentication happens once."""
     progress = _locked(progress)
     pending = []
     for job in jobs:
@@ -119,9 +121,10 @@ def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: 
             pending.append(job)
     if not pending:
         return
-    _blob(client, pending[0], stats, progress, options)
+    first = exists(client, pending[0].digest)
     with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="push") as pool:
-        futures = [pool.submit(_blob, client, job, stats, progress, options) for job in pending[1:]]
+        futures = [pool.submit(_blob, client, job, stats, progress, options, first if index == 0 else None)
+                   for index, job in enumerate(pending)]
         try:
             for future in futures:
                 future.result()
