@@ -210,3 +210,16 @@ def test_unrecorded_layers_are_compressed_on_every_core(monkeypatch: pytest.Monk
     monkeypatch.delenv("NIX_BUILD_CORES")
     layer_blob.gzip(_source(DATA), 6)
     assert workers == [4, os.cpu_count() or 1]
+
+
+def test_mount_sources() -> None:
+    from stowage.cli.copy_to_registry import _mount_sources
+    from stowage.registry.names import parse_repository
+
+    here = parse_repository("127.0.0.1:5000/team/app")
+    assert _mount_sources([], here, "127.0.0.1:5000/team/base:1") == ["team/base"]  # the image's own repository
+    assert _mount_sources([], here, "127.0.0.1:5000/team/app:1") == []  # the destination itself
+    assert _mount_sources([], here, "team/base:1") == []  # another registry
+    assert _mount_sources(["127.0.0.1:5000/a/b"], here, "127.0.0.1:5000/a/b:1") == ["a/b"]
+    with pytest.raises(UserError, match="--mount-from 'example.com/a' is on registry example.com, not 127.0.0.1:5000"):
+        _mount_sources(["example.com/a"], here, "x:1")

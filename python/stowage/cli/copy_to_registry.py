@@ -24,7 +24,7 @@ from stowage.errors import UserError
 from stowage.push import send as registry_push
 from stowage.registry.chunked import CHUNK
 from stowage.registry.client import RegistryClient
-from stowage.registry.names import parse_image_ref, parse_repository
+from stowage.registry.names import Repository, parse_image_ref, parse_repository
 from stowage.cli.common import progress_printer, run, write_stdout
 
 PROGRAM = "copy-to-registry"
@@ -67,8 +67,11 @@ def _chunk_size(env: Mapping[str, str]) -> int:
     return int(value)
 
 
-def _mount_sources(names: list[str], registry: str) -> list[str]:
-    """The repository paths of ``--mount-from``, each on the destination's registry."""
+def _mount_sources(names: list[str], destination: Repository, own: str) -> list[str]:
+    """The repository paths of ``--mount-from``, each on the destination's registry,
+    then the image's own repository when it is another one of that registry (a
+    mount attempt costs nothing: the session it opens takes the upload if it fails)."""
+    registry = destination.registry
     paths = []
     for name in names:
         repo = parse_repository(name.removeprefix("docker://"))
@@ -77,6 +80,10 @@ def _mount_sources(names: list[str], registry: str) -> list[str]:
                             "name a repository of the destination's registry, e.g. "
                             f"{registry}/team/base")
         paths.append(repo.path)
+    mine = parse_repository(parse_image_ref(own).name)
+    if (mine.registry, mine.path) != (registry, destination.path) and mine.registry == registry \
+            and mine.path not in paths:
+        paths.append(mine.path)
     return paths
 
 
@@ -101,7 +108,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
-            options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo.registry)),
+            options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo, own)),
                                                 _chunk_size(os.environ))
             if client.note:
                 progress(f"note: {client.note}")
