@@ -110,3 +110,20 @@ def test_oci_archive_without_held_layers(tmp_path: Path) -> None:
     assert [d["digest"] for d in manifest["layers"]] == ids and sha256(layer) == ids[1]
     assert "blobs/sha256/" + ids[0][7:] not in names and "blobs/sha256/" + ids[2][7:] not in names
     assert "oci-layout" in names and "blobs/sha256/" + manifest["config"]["digest"][7:] in names
+
+
+def test_layers_of_mtime_now_are_not_hashed_ahead(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    plan = replace(_plan(tmp_path), mtime="now")
+    learnt, ids = learn(plan, lambda ids: False, lambda line: None)
+    assert ids == [] and learnt == plan
+
+
+def test_podman_gets_the_whole_image_of_mtime_now(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from stowage.engine import load
+
+    plan = replace(_plan(tmp_path), mtime="now")
+    request = load.Request(plan, "podman", "podman", None)
+    assert load._oci_partial(request, inventory.Holdings(((A,),)), lambda line: None)[1] is None

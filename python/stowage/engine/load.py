@@ -111,7 +111,8 @@ def _oci_partial(request: Request, holdings: inventory.Holdings, progress: Progr
     if not held:
         return request.plan, None
     plan, ids = learn(request.plan, lambda ids: False, progress)
-    if len(ids) < len(oci_load_archive.layer_sizes(plan)) or held.isdisjoint(ids):
+    layers = (len(plan.base.layers) if plan.base is not None else 0) + len(plan.store_layers) + 1
+    if len(ids) < layers or held.isdisjoint(ids):  # short: layers of mtime "now" cannot be known ahead
         return plan, None
     tag = request.repo_tag
     return plan, lambda sink: oci_load_archive.write_archive(plan, ids, held, sink, repo_tag=tag, progress=progress)
