@@ -295,6 +295,13 @@ def pack(
             "which would make Docker hide files of the layers below; extraCommands, runAsRoot or "
             "fakeRootCommands made it: rename or remove it"
         )
+    in_store = layer.first_in_store(entries, str(d["storeDir"]))
+    if in_store is not None:
+        raise UserError(
+            f"/{os.fsdecode(in_store.name.rstrip(b'/'))} in the image root is inside the store, where it "
+            "would replace what the image's store paths hold; contents, copyToRoot, extraCommands, "
+            "fakeRootCommands or runAsRoot put it there: store paths reach an image only through its closure"
+        )
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
         entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]
     entries = perms.apply(entries, perms.parse(d["perms"]), (stamp.uid, stamp.gid))

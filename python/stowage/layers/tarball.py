@@ -134,6 +134,17 @@ def first_whiteout(entries: Iterable[Entry]) -> Optional[Entry]:
     return None
 
 
+def first_in_store(entries: Iterable[Entry], store_dir: str) -> Optional[Entry]:
+    """Return the first entry below a store path (``nix/store/<name>/…`` or the
+    store path itself), if any: in the root layer it would replace, in the
+    container, what the store layers below hold at that path."""
+    prefix = os.fsencode(store_dir.strip("/")) + b"/"
+    for e in entries:
+        if e.name.startswith(prefix) and e.name[len(prefix):].strip(b"/"):
+            return e
+    return None
+
+
 def tree_entries(root: str, own_owners: bool = False) -> list[Entry]:
     """Return the entries of a layer holding what is below ``root`` (not root itself)."""
     top = os.fsencode(root) + b"/"
