@@ -92,6 +92,14 @@
       programs = [ "hello" ];
       libraries = [ ];
     };
+    # useradd and its kin (Debian's passwd), for shadowSetup under runAsRoot.
+    shadow = {
+      programs = [ "useradd" "usermod" "userdel" "groupadd" "groupmod" "groupdel" ];
+      libraries = [
+        "libaudit.so" "libcap-ng.so" "libselinux.so" "libsemanage.so" "libsepol.so" "libpcre2-8.so"
+        "libbz2.so" "libbsd.so?" "libmd.so?" "libacl.so?" "libattr.so?" "libcrypt.so?" "libeconf.so?"
+      ];
+    };
     fakeroot = {
       programs = [ "fakeroot-sysv" "faked-sysv" "getopt" ];
       links = {
