@@ -126,6 +126,7 @@ def test_shadow_setup_then_useradd_adds_a_user_a_group_and_a_home(docker: str) -
     assert home.isdir() and (home.uid, home.gid) == (2001, 2000)
     assert {"etc/passwd", "etc/group", "etc/shadow", "etc/gshadow"} <= set(members)
     assert (members["etc/shadow"].uid, members["etc/passwd"].uid) == (0, 0)
+    _check_reproducible("users")
 
 
 def test_run_as_root_and_extra_commands_keep_their_quotes(docker: str) -> None:
@@ -150,8 +151,12 @@ def test_a_failing_script_fails_the_build_in_one_line() -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("attr", ["parentImage", "chownStream"])
+@pytest.mark.parametrize("attr", ["parentImage", "chownStream", "onBaseOnlyStore"])
 def test_the_layer_is_reproducible(attr: str) -> None:
+    _check_reproducible(attr)
+
+
+def _check_reproducible(attr: str) -> None:
     """``nix-build --check`` builds the layer again and compares the bytes."""
     build(attr)
     drv = run(["nix-instantiate", *NIX_OPTIONS, str(IMAGES), "-A", attr]).stdout.strip().splitlines()[-1]

@@ -53,6 +53,9 @@ def mount_store(lib: ctypes.CDLL, target: str, build_store: str, base_store: Opt
     mounts.mount(lib, "tmpfs", target, "tmpfs", mounts.MS_NOSUID, "mode=0755")
     for name, source in sorted(sources(build_store, base_store).items()):
         point = os.path.join(target, name)
-        if _mount_point(source, point):
-            mounts.bind_read_only(lib, source, point)
+        try:
+            if _mount_point(source, point):
+                mounts.bind_read_only(lib, source, point)
+        except FileNotFoundError:  # with the sandbox off, the store changes meanwhile
+            continue
     mounts.mount(lib, None, target, None, mounts.MS_REMOUNT | mounts.MS_RDONLY | mounts.MS_NOSUID)
