@@ -30,8 +30,10 @@ then written inside the same fakeroot session (this program again, with
 root as ``/`` (see stowage.root.session): the whole build then runs as one
 session (this program again, with ``--session``; under fakeroot unless the
 build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
-first, the script runs after ``contents`` are copied, and the layer is the
-difference from the unpacked base (stowage.root.diff). ``rootShell`` is the
+first (its store paths that the build's store lacks into ``base-store``, seen
+beside the build's at the store directory: stowage.root.store_view), the
+script runs after ``contents`` are copied, and the layer is the difference
+from the unpacked base (stowage.root.diff). ``rootShell`` is the
 shell the scripts run with inside the root: a store shell and its PATH, or (in
 host mode) a static busybox that is put in the root for the script's time.
 
