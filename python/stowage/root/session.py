@@ -23,7 +23,6 @@ from typing import Optional
 
 from stowage.errors import UserError
 from stowage.root import mounts, store_view
-from stowage.root.mounts import mount as _mount
 
 _DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 #: The exit status by which the namespace child reports that it could not set up.
@@ -89,7 +88,7 @@ def _enter(libc: ctypes.CDLL, as_root: bool) -> None:
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w", encoding="ascii") as handle:
                 handle.write(text)
-    _mount(libc, None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
+    mounts.mount(libc, None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
 
 
 @dataclass(frozen=True)
@@ -106,18 +105,18 @@ def _mount_root(libc: ctypes.CDLL, where: _Where, scratch_tmp: bool) -> None:
     """In the new PID namespace: the store, /proc, /dev (and a scratch /tmp) of the new root."""
     root = where.root
     if scratch_tmp:
-        _mount(libc, "tmpfs", os.path.join(root, "tmp"), "tmpfs", mounts.MS_NOSUID, "mode=1777")
+        mounts.mount(libc, "tmpfs", os.path.join(root, "tmp"), "tmpfs", mounts.MS_NOSUID, "mode=1777")
     store = os.path.join(root, where.store_dir.strip("/"))
     store_view.mount_store(libc, store, where.store_dir, where.base_store)
     proc = os.path.join(root, "proc")
     try:
-        _mount(libc, "proc", proc, "proc", mounts.MS_NOSUID)
+        mounts.mount(libc, "proc", proc, "proc", mounts.MS_NOSUID)
     except OSError:  # a /proc that hides parts of itself forbids a new one: see the build's
-        _mount(libc, "/proc", proc, None, mounts.MS_BIND | mounts.MS_REC)
+        mounts.mount(libc, "/proc", proc, None, mounts.MS_BIND | mounts.MS_REC)
     for name in _DEVICES:
         target = os.path.join(root, "dev", name)
         if os.path.exists(os.path.join("/dev", name)) and os.path.isfile(target):
-            _mount(libc, os.path.join("/dev", name), target, None, mounts.MS_BIND)
+            mounts.mount(libc, os.path.join("/dev", name), target, None, mounts.MS_BIND)
 
 
 def _child(where: _Where, script: Script, as_root: bool, report: int, scratch_tmp: bool) -> int:
