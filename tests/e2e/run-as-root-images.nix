@@ -8,6 +8,8 @@
 }:
 let
   inherit (packages) busybox;
+  # A store path name that no store holds: it exists only in an image's layers.
+  baseOnly = "00000000000000000000000000000000-stowage-base-only";
 
   # A bash-like base image (nixpkgs' examples.bash): a shell and its tools.
   bash = stowage.buildImage {
@@ -106,6 +108,36 @@ in
       contents = [ busybox ];
     };
     runAsRoot = "readlink /bin/busybox > /shell-target; /bin/sh -c true";
+  };
+
+  # A base with a store path that no store has (only its layers): the script runs it.
+  onBaseOnlyStore = stowage.buildImage {
+    name = "rar-on-base-only-store";
+    tag = "latest";
+    fromImage = stowage.buildImage {
+      name = "rar-base-only-store";
+      tag = "latest";
+      copyToRoot = [ busybox ];
+      extraCommands = ''
+        mkdir -p nix/store/${baseOnly}/bin
+        printf '#!/bin/sh\necho "from the base store"\n' > nix/store/${baseOnly}/bin/greet
+        chmod 555 nix/store/${baseOnly}/bin/greet nix/store/${baseOnly}/bin nix/store/${baseOnly}
+      '';
+    };
+    runAsRoot = "/nix/store/${baseOnly}/bin/greet > /greeting";
+  };
+
+  # The most common runAsRoot of nixpkgs: shadowSetup, then a group and a user
+  # with a home (useradd and groupadd come from pkgs: nixpkgs mode only).
+  users = stowage.buildImage {
+    name = "rar-users";
+    tag = "latest";
+    copyToRoot = [ busybox ];
+    runAsRoot = ''
+      ${stowage.shadowSetup}
+      groupadd -g 2000 builders
+      useradd -u 2001 -g builders -m -d /home/alice -s /bin/sh alice
+    '';
   };
 
   # nixpkgs' runAsRootExtraCommands (regression #34779, PR #40947).

@@ -30,8 +30,10 @@ then written inside the same fakeroot session (this program again, with
 root as ``/`` (see stowage.root.session): the whole build then runs as one
 session (this program again, with ``--session``; under fakeroot unless the
 build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
-first, the script runs after ``contents`` are copied, and the layer is the
-difference from the unpacked base (stowage.root.diff). ``rootShell`` is the
+first (its store paths that the build's store lacks into ``base-store``, seen
+beside the build's at the store directory: stowage.root.store_view), the
+script runs after ``contents`` are copied, and the layer is the difference
+from the unpacked base (stowage.root.diff). ``rootShell`` is the
 shell the scripts run with inside the root: a store shell and its PATH, or (in
 host mode) a static busybox that is put in the root for the script's time.
 
@@ -68,6 +70,9 @@ from stowage.cli.common import output_path, run
 PROGRAM = "root-layer"
 #: Where host mode's busybox sits in the root while a script runs.
 _TOOLS = ".stowage-tools"
+#: The date scripts that see the image root as / get when the build sets none:
+#: nixpkgs' stdenv's (1980-01-01), rather than the clock.
+_SOURCE_DATE_EPOCH = "315532800"
 VERSION = 2
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
@@ -236,12 +241,14 @@ def _script(what: str, text: str, d: dict[str, Any], root: str) -> root_session.
     # The build's environment (with fakeroot's), but paths of the build directory.
     env = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMPDIR", "TMP", "TEMP")}
     env.update(PATH=path, HOME="/root")
+    # Tools that write today's date (useradd's /etc/shadow) write this one instead.
+    env.setdefault("SOURCE_DATE_EPOCH", _SOURCE_DATE_EPOCH)
     return root_session.Script(what, [argv0, "-e", "-c", text], env)
 
 
-def _in_root(what: str, text: str, d: dict[str, Any], root: str) -> None:
+def _in_root(what: str, text: str, d: dict[str, Any], root: str, base_store: Optional[str]) -> None:
     try:
-        root_session.run(root, str(d["storeDir"]), _script(what, text, d, root))
+        root_session.run(root, str(d["storeDir"]), _script(what, text, d, root), base_store)
     finally:
         shutil.rmtree(os.path.join(root, _TOOLS), ignore_errors=True)
 
@@ -252,9 +259,14 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     os.mkdir(root, 0o755)
     skip = [_TOOLS, *root_session.mount_points(str(d["storeDir"]))]
     before: Optional[tree_diff.Snapshot] = None
+    base_store: Optional[str] = None  # the base's store paths that the build's store lacks
     if d["runAsRoot"] is not None:
         if d["fromImage"] is not None:
-            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root, str(d["storeDir"]))
+            copies = os.path.join(tmp, "base-store")
+            os.mkdir(copies, 0o755)
+            tag = optional_str(d["fromImageTag"])
+            if unpack.unpack(str(d["fromImage"]), tag, root, str(d["storeDir"]), copies):
+                base_store = copies
         before = tree_diff.snapshot(root, skip)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
@@ -263,7 +275,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     else:
         root_tree.merge_contents(contents, root)
     if d["runAsRoot"] is not None:
-        _in_root("runAsRoot", str(d["runAsRoot"]), d, root)
+        _in_root("runAsRoot", str(d["runAsRoot"]), d, root, base_store)
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
@@ -271,7 +283,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     _nix_db(d, graph, contents, root, tmp)
     if str(d["fakeRootCommands"]).strip():
         if d["chroot"]:
-            _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
+            _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root, base_store)
         else:
             _run_commands("fakeRootCommands", [shell, "-e", "-c", str(d["fakeRootCommands"])], path, root)
     after = None if before is None else tree_diff.snapshot(root, skip)
