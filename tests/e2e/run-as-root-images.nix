@@ -114,16 +114,24 @@ in
   onBaseOnlyStore = stowage.buildImage {
     name = "rar-on-base-only-store";
     tag = "latest";
-    fromImage = stowage.buildImage {
-      name = "rar-base-only-store";
-      tag = "latest";
-      copyToRoot = [ busybox ];
-      extraCommands = ''
-        mkdir -p nix/store/${baseOnly}/bin
-        printf '#!/bin/sh\necho "from the base store"\n' > nix/store/${baseOnly}/bin/greet
-        chmod 555 nix/store/${baseOnly}/bin/greet nix/store/${baseOnly}/bin nix/store/${baseOnly}
-      '';
-    };
+    # A base made elsewhere (another machine's Nix): its one layer holds a store
+    # path and a busybox (/bin/sh, /bin/cat). The library never writes into the store from the root
+    # layer, so the archive is written by hand.
+    fromImage = mode.script "rar-base-only-store.tar" ''
+      mkdir -p root/bin root/nix/store/${baseOnly}/bin
+      cp ${busybox}/bin/busybox root/bin/busybox
+      ln -s busybox root/bin/sh
+      ln -s busybox root/bin/cat
+      printf '#!/bin/sh\necho "from the base store"\n' > root/nix/store/${baseOnly}/bin/greet
+      chmod 555 root/nix/store/${baseOnly}/bin/greet
+      cd root
+      ${busybox}/bin/busybox tar -cf ../layer.tar bin nix
+      cd ..
+      diff_id=$(sha256sum layer.tar | cut -d' ' -f1)
+      printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diff_id" > config.json
+      printf '[{"Config":"config.json","RepoTags":["rar-base-only-store:latest"],"Layers":["layer.tar"]}]' > manifest.json
+      ${busybox}/bin/busybox tar -cf $out manifest.json config.json layer.tar
+    '';
     runAsRoot = "/nix/store/${baseOnly}/bin/greet > /greeting";
   };
 
