@@ -1,6 +1,9 @@
 # streamLayeredImage: an executable that writes the image to stdout.
 {
-  layered,
+  arguments,
+  layeredImage,
+  plan,
+  result,
   args,
   step,
   tools,
@@ -8,6 +11,7 @@
 }:
 let
   who = "streamLayeredImage";
+  spec = arguments.layered;
 
   # An executable that runs the stream program with `args` before its own.
   streamLauncher =
@@ -30,19 +34,20 @@ in
 override.overridable
   {
     inherit who;
-    names = builtins.attrNames layered.spec;
+    names = builtins.attrNames spec;
   }
   (
     userArgs:
     let
-      a = args.parse who layered.spec userArgs;
-      planned = layered.plan who a { };
+      a = args.parse who spec userArgs;
+      image = layeredImage a;
+      planned = plan who image;
       drv = streamLauncher "stream-${planned.baseName}" [
         "--plan"
         "${planned.conf}/plan.json"
       ];
     in
-    layered.finish a planned drv {
+    result image planned drv {
       isExe = true;
       inherit streamScript;
     }
