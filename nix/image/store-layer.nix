@@ -1,4 +1,4 @@
-# The derivation of one store layer's record (python/stowage/cli/store_layer.py):
+# The derivation of one store layer's record (python/stowage/cli/store_path_to_layer.py):
 # exactly `paths`, or the closure of `packages` minus the `lower` layers' paths.
 # Each is built once and shared by every image that holds the same paths.
 { step }:
@@ -34,7 +34,7 @@ in
     }:
     step.run {
       inherit name;
-      command = "store-layer";
+      command = "store-path-to-layer";
       request = {
         version = 1;
         inherit paths storeDir mtime owner;
