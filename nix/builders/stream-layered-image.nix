@@ -22,7 +22,7 @@ let
       request = {
         version = 1;
         inherit (tools) python;
-        source = "${step.source}";
+        source = "${step.sourceFor "stowage.cli.stream"}";
         module = "stowage.cli.stream";
         inherit args;
       };

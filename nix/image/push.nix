@@ -40,7 +40,7 @@ let
         version = 1;
         inherit (tools) python;
         inherit module args;
-        source = "${step.source}";
+        source = "${step.sourceFor module}";
       };
     };
 

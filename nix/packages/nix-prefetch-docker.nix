@@ -7,7 +7,7 @@ step.run {
   request = {
     version = 1;
     inherit (tools) python;
-    source = "${step.source}";
+    source = "${step.sourceFor "stowage.cli.nix_prefetch_docker"}";
     module = "stowage.cli.nix_prefetch_docker";
     args = [ ];
     bin = "nix-prefetch-docker";
