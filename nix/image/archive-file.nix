@@ -13,9 +13,8 @@ step.run {
   name = "${name}.tar${row.extension}";
   command = "build-layered-image";
   request = {
-    version = 1;
+    version = 2;
     plan = "${planned.conf}/plan.json";
-    inherit compressor;
-    zstd = row.program;
+    compressor = { inherit (row) name program level; };
   };
 }
