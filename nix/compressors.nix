@@ -59,6 +59,10 @@ in
 {
   inherit rows names;
 
+  # The programs of the rows that have one, by name: what a build step that reads
+  # archives needs to read those compressed so (a request's `compressors`).
+  programs = listToAttrs (map (row: { inherit (row) name; value = row.program; }) (filter (row: row.program != null) rows));
+
   # name -> row
   byName = listToAttrs (map (row: { inherit (row) name; value = row; }) rows);
 

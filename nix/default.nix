@@ -50,9 +50,9 @@ let
   pullImage = import ./builders/pull-image.nix {
     inherit args errors validate reference platform step system override tools;
   };
-  mergeImages = import ./builders/merge-images.nix { inherit validate errors step tools override; };
-  exportImage = import ./builders/export-image.nix { inherit args validate step tools override basePick; };
-  toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step tools; };
+  mergeImages = import ./builders/merge-images.nix { inherit validate errors step compressors override; };
+  exportImage = import ./builders/export-image.nix { inherit args validate step compressors override basePick; };
+  toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step compressors; };
   toOCIArchive = import ./builders/to-oci-archive.nix { inherit ociInput step toOCILayout; };
   # nixpkgs' prefetcher for pullImage, by its name: bin/nix-prefetch-docker.
   nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit step tools; };

@@ -4,7 +4,7 @@
   args,
   validate,
   step,
-  tools,
+  compressors,
   override,
   basePick,
 }:
@@ -54,10 +54,10 @@ override.overridable
       inherit name;
       command = "export-image";
       request = {
-        version = 1;
+        version = 2;
         fromImage = "${a.fromImage}";
         fromImageTag = basePick.pickTag who a;
-        inherit (tools) zstd;
+        compressors = compressors.programs;
       };
     }
   )

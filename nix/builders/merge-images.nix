@@ -4,7 +4,7 @@
   validate,
   errors,
   step,
-  tools,
+  compressors,
   override,
 }:
 let
@@ -20,9 +20,9 @@ let
         name = "merged-images.tar";
         command = "merge-images";
         request = {
-          version = 1;
+          version = 2;
           images = map (i: "${i}") images;
-          inherit (tools) zstd;
+          compressors = compressors.programs;
         };
       };
 in

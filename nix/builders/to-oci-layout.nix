@@ -1,5 +1,5 @@
 # toOCILayout: any docker-archive as an OCI image layout directory.
-{ ociInput, step, tools }:
+{ ociInput, step, compressors }:
 image:
 let
   valid = ociInput.checked "toOCILayout" image;
@@ -8,8 +8,8 @@ step.run {
   name = "${ociInput.stem valid}-oci";
   command = "oci-layout";
   request = {
-    version = 1;
+    version = 2;
     image = "${valid}";
-    inherit (tools) zstd;
+    compressors = compressors.programs;
   };
 }

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import errno
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Optional
+from typing import Any, BinaryIO, Iterator, Mapping, Optional
 
 from stowage.errors import UserError
 from stowage.output.pgzip import ParallelGzipWriter
@@ -42,6 +43,17 @@ COMPRESSORS: dict[str, Compressor] = {
         Compressor("zstd", ".zst", "application/vnd.oci.image.layer.v1.tar+zstd", True),
     )
 }
+
+
+#: The programs of the rows that need one, by row name: a request's "compressors".
+Programs = Mapping[str, str]
+
+
+def programs(doc: Any) -> Programs:
+    """A request's ``compressors``: an object of program paths by row name."""
+    if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in doc.items()):
+        raise UserError(f"compressors must be an object of program paths by compressor name; got {doc!r}")
+    return dict(doc)
 
 
 @dataclass(frozen=True)
@@ -112,3 +124,25 @@ def _program(compression: Compression, raw: BinaryIO) -> Iterator[Output]:
         status = process.wait()
     if status != 0 or stopped:
         raise UserError(f"{program} stopped reading the image (exit status {status})")
+
+
+@contextmanager
+def decompressed(name: str, path: str, what: str, known: Programs) -> Iterator[str]:
+    """A plain copy in $TMPDIR of ``path``, compressed as row ``name`` (one that
+    needs a program: the standard library reads the others)."""
+    program = known.get(name)
+    if program is None:
+        raise UserError(
+            f"{what} {path} is {name}-compressed; decompress it first "
+            f"({name} -d) or build it with compressor = \"gz\" or \"none\""
+        )
+    with tempfile.NamedTemporaryFile(prefix="image-", suffix=".tar") as plain:
+        try:
+            status = subprocess.run([program, "-dcq", path], stdout=plain).returncode
+        except OSError as error:
+            raise UserError(
+                f"{path} is {name}-compressed, and {program} cannot run ({error.strerror}); install {name}"
+            ) from None
+        if status != 0:
+            raise UserError(f"{program} could not decompress {path} (exit status {status})")
+        yield plain.name

@@ -14,6 +14,7 @@ import shutil
 import tarfile
 from typing import Optional
 
+from stowage.output.compression import Programs
 from stowage.archive import docker_archive
 from stowage.formats import export as flatten
 from stowage.errors import UserError
@@ -53,10 +54,10 @@ def _finish_dirs(root: str, paths: list[str], visible: dict[str, flatten.Entry])
             os.utime(target, (member.mtime, member.mtime))
 
 
-def unpack(archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, zstd: Optional[str] = None) -> None:
+def unpack(archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, programs: Optional[Programs] = None) -> None:
     """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``,
     but what is inside ``store_dir``: the build's store is mounted there while scripts run."""
-    with docker_archive.open_archive(archive_path, "fromImage", zstd) as archive:
+    with docker_archive.open_archive(archive_path, "fromImage", programs) as archive:
         layers = flatten.open_layers(archive, repo_tag)
         visible = flatten.visible_entries(layers, archive.label)
         inside = store_dir.strip("/") + "/"
