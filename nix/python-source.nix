@@ -3,11 +3,13 @@
 # plus the packages' __init__.py files. A build step's builder is only that
 # subset of python/, so a derivation's hash changes only when code it runs
 # changes: a fix to the registry client leaves every layer's derivation as it is.
+# Only the first line of an import is read: a module imported on a continuation
+# line of a parenthesised import is missed (tests/eval/test_python_source.py runs
+# every program from its part, and fails then).
 let
   inherit (builtins)
     attrNames
     concatLists
-    concatStringsSep
     elemAt
     filter
     genericClosure
@@ -111,11 +113,10 @@ let
       filter =
         path: type:
         let
-          rel = substring (stringLength rootText + 1) (-1) path;
+          rel = substring (stringLength rootText + 1) (stringLength path) path;
         in
         if type == "directory" then dirs ? ${rel} else keep ? ${rel};
     };
-
 in
 {
   # python/ as bin/<command> needs it: the entry point and the modules it imports.
@@ -128,7 +129,4 @@ in
 
   # python/ as a launcher of `module` needs it (see cli/write_launcher.py).
   forModule = module: subset "stowage-python" (filesOf [ module ]);
-
-  # The modules a module imports, directly or not (for tests).
-  modulesOf = modules: concatStringsSep " " (attrNames (filesOf modules));
 }
