@@ -30,19 +30,19 @@ let
     inherit errors platform pipeline names step layers system;
   };
   push = import ./image/push.nix { inherit errors step tools; };
-  result = import ./image/result.nix { inherit push; };
+  finish = import ./image/finish.nix { inherit push; };
   archiveFile = import ./image/archive-file.nix { inherit step compressors; };
   ociInput = import ./image/oci-input.nix { inherit validate errors; };
   helpers = import ./packages/helpers.nix { inherit step tools; };
 
   streamLayeredImage = import ./builders/stream-layered-image.nix {
-    inherit arguments layeredImage plan result args step tools override;
+    inherit arguments layeredImage plan finish args step tools override;
   };
   buildLayeredImage = import ./builders/build-layered-image.nix {
-    inherit arguments layeredImage plan result archiveFile compressors args override streamLayeredImage;
+    inherit arguments layeredImage plan finish archiveFile compressors args override streamLayeredImage;
   };
   buildImage = import ./builders/build-image.nix {
-    inherit arguments plan result rootLayer archiveFile compressors basePick args validate errors override;
+    inherit arguments plan finish rootLayer archiveFile compressors basePick args validate errors override;
   };
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
     inherit args errors reference step push;

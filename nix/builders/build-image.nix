@@ -3,7 +3,7 @@
 {
   arguments,
   plan,
-  result,
+  finish,
   rootLayer,
   archiveFile,
   compressors,
@@ -127,7 +127,7 @@ override.overridable
         inherit (a) compressor;
       };
     in
-    result image planned drv {
+    finish image planned drv {
       layer = planned.customisationLayer;
       buildArgs = userArgs;
     }

@@ -3,7 +3,7 @@
   arguments,
   layeredImage,
   plan,
-  result,
+  finish,
   archiveFile,
   compressors,
   args,
@@ -34,7 +34,7 @@ override.overridable
         inherit (a) compressor;
       };
     in
-    result image planned drv {
+    finish image planned drv {
       # The same image as a stream (the same plan, so the same tag), as nixpkgs' passthru.stream.
       stream = streamLayeredImage (removeAttrs userArgs [ "compressor" ]);
     }

@@ -3,7 +3,7 @@
   arguments,
   layeredImage,
   plan,
-  result,
+  finish,
   args,
   step,
   tools,
@@ -47,7 +47,7 @@ override.overridable
         "${planned.conf}/plan.json"
       ];
     in
-    result image planned drv {
+    finish image planned drv {
       isExe = true;
       inherit streamScript;
     }

@@ -1,5 +1,5 @@
 # Getting an image out: copyToRegistry (push), copyToDockerDaemon and copyToPodman,
-# the executables every image carries (see result.nix).
+# the executables every image carries (see finish.nix).
 #
 # A push needs each layer's compressed digest. Those are recorded at build time by
 # compressed-layer derivations that only copyToRegistry depends on: an image that
