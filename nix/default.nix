@@ -17,6 +17,7 @@ let
   tools = import ./tools.nix { inherit pkgs; };
   step = import ./build-step.nix { inherit tools localSystem; };
   compressors = import ./compressors.nix { inherit errors tools; };
+  launch = import ./launcher.nix { inherit step tools; };
 
   names = import ./image/names.nix;
   arguments = import ./image/arguments.nix {
@@ -29,14 +30,14 @@ let
   plan = import ./image/plan.nix {
     inherit errors platform pipeline names step layers system;
   };
-  push = import ./image/push.nix { inherit errors step tools; };
+  push = import ./image/push.nix { inherit errors step launch; };
   finish = import ./image/finish.nix { inherit push; };
   archiveFile = import ./image/archive-file.nix { inherit step compressors; };
   ociInput = import ./image/oci-input.nix { inherit validate errors; };
   helpers = import ./packages/helpers.nix { inherit step tools; };
 
   streamLayeredImage = import ./builders/stream-layered-image.nix {
-    inherit arguments layeredImage plan finish args step tools override;
+    inherit arguments layeredImage plan finish args launch override;
   };
   buildLayeredImage = import ./builders/build-layered-image.nix {
     inherit arguments layeredImage plan finish archiveFile compressors args override streamLayeredImage;
@@ -55,7 +56,7 @@ let
   toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step compressors; };
   toOCIArchive = import ./builders/to-oci-archive.nix { inherit ociInput step toOCILayout; };
   # nixpkgs' prefetcher for pullImage, by its name: bin/nix-prefetch-docker.
-  nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit step tools; };
+  nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit launch; };
 
   withNixDb = build: userArgs: build ((if builtins.isAttrs userArgs then userArgs else { }) // { includeNixDB = true; });
 in

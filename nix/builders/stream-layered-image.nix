@@ -5,8 +5,7 @@
   plan,
   finish,
   args,
-  step,
-  tools,
+  launch,
   override,
 }:
 let
@@ -16,16 +15,9 @@ let
   # An executable that runs the stream program with `args` before its own.
   streamLauncher =
     name: args:
-    step.run {
-      inherit name;
-      command = "write-launcher";
-      request = {
-        version = 1;
-        inherit (tools) python;
-        source = "${step.sourceFor "stowage.cli.stream"}";
-        module = "stowage.cli.stream";
-        inherit args;
-      };
+    launch {
+      inherit name args;
+      module = "stowage.cli.stream";
     };
 
   # The stream program itself, as nixpkgs' passthru.streamScript: `streamScript conf`.
