@@ -22,15 +22,14 @@ import gzip
 import json
 import posixpath
 import re
-import subprocess
 import tarfile
-import tempfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Literal, Optional
 
 from stowage.errors import UserError
+from stowage.output.compression import Programs, decompressed
 from stowage.contract.plan import Base, BlobLayer
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -252,38 +251,18 @@ def _compression(path: str) -> str:
     return ""
 
 
-@contextmanager
-def _zstd_decompressed(path: str, zstd: str) -> Iterator[str]:
-    """A plain copy of a zstd archive in $TMPDIR (tarfile cannot read zstd)."""
-    with tempfile.NamedTemporaryFile(prefix="image-", suffix=".tar") as plain:
-        try:
-            status = subprocess.run([zstd, "-dcq", path], stdout=plain).returncode
-        except OSError as error:
-            raise UserError(
-                f"{path} is zstd-compressed, and {zstd} cannot run ({error.strerror}); install zstd"
-            ) from None
-        if status != 0:
-            raise UserError(f"{zstd} could not decompress {path} (exit status {status})")
-        yield plain.name
-
-
 #: What a damaged or truncated archive raises while it is read.
 DAMAGE = (EOFError, tarfile.TarError, zlib.error, gzip.BadGzipFile)
 
 
 @contextmanager
-def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None) -> Iterator[Archive]:
-    """Open a docker-archive (plain, gzip, bzip2 or xz; zstd when ``zstd`` names
-    the program to decompress it) for random access. ``what`` names the
+def open_archive(path: str, what: str = "fromImage", programs: Optional[Programs] = None) -> Iterator[Archive]:
+    """Open a docker-archive (plain, gzip, bzip2 or xz; zstd when ``programs``
+    names the program to decompress it) for random access. ``what`` names the
     archive's role in error messages."""
     compression = _compression(path)
-    if compression == "zstd":
-        if zstd is None:
-            raise UserError(
-                f"{what} {path} is zstd-compressed; decompress it first "
-                "(zstd -d) or build it with compressor = \"gz\" or \"none\""
-            )
-        with _zstd_decompressed(path, zstd) as plain, open_archive(plain, what) as archive:
+    if compression not in _READ_MODES:
+        with decompressed(compression, path, what, programs or {}) as plain, open_archive(plain, what) as archive:
             archive.label = f"{what} {path}"
             yield archive
         return
@@ -303,9 +282,9 @@ def brief(error: BaseException) -> str:
     return " ".join(line.strip() for line in str(error).splitlines())
 
 
-def read_base(path: str, repo_tag: Optional[str] = None, zstd: Optional[str] = None) -> BaseImage:
+def read_base(path: str, repo_tag: Optional[str] = None, programs: Optional[Programs] = None) -> BaseImage:
     """Return the layers, history and configuration of the image in ``path``."""
-    with open_archive(path, "fromImage", zstd) as archive:
+    with open_archive(path, "fromImage", programs) as archive:
         image = archive.pick(repo_tag)
     layers = tuple(BlobLayer(layer.member, layer.diff_id, layer.size) for layer in image.layers)
     return BaseImage(Base(path, layers, image.history), image.config, image.repo_tags)

@@ -1,8 +1,10 @@
 """OCI image layouts from docker-archives.
 
-``oci-layout``: as a build step, structured attribute ``stowage`` (version 1)::
+``oci-layout``: as a build step, structured attribute ``stowage`` (version 2)::
 
-    {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program}
+    {"version": 2, "image": path of a docker-archive, "compressors": {"zstd": path, ...}}
+
+(``compressors``: the programs of nix/compressors.nix, to read archives compressed so)
 
 writes the layout directory to $out; by hand, ``oci-layout ARCHIVE DIR``.
 
@@ -18,10 +20,12 @@ from typing import Optional
 from stowage.formats import oci_archive, oci_layout
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.output.compression import Programs, programs
 from stowage.output.sink import HashingSink, fd_output
 from stowage.cli.common import output_path, progress_printer, run
 
 VERSION = 1
+LAYOUT_VERSION = 2
 
 
 def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
@@ -34,15 +38,15 @@ def layout_main(argv: Optional[list[str]] = None) -> int:
     program = "oci-layout"
 
     def body() -> int:
-        zstd: Optional[str] = None
+        known: Optional[Programs] = None
         if argv:
             image, out = _arguments(program, argv, "ARCHIVE DIR")
         else:
             attrs = read_attrs()
-            d = fields(versioned(attrs["stowage"], "the OCI layout request", VERSION), "the OCI layout request",
-                       {"version", "image", "zstd"})
-            image, out, zstd = str(d["image"]), output_path(attrs), str(d["zstd"])
-        oci_layout.write_layout(image, out, progress_printer(program), zstd)
+            d = fields(versioned(attrs["stowage"], "the OCI layout request", LAYOUT_VERSION), "the OCI layout request",
+                       {"version", "image", "compressors"})
+            image, out, known = str(d["image"]), output_path(attrs), programs(d["compressors"])
+        oci_layout.write_layout(image, out, progress_printer(program), known)
         return 0
 
     return run(program, body)

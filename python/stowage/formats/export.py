@@ -24,6 +24,7 @@ import tarfile
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from stowage.output.compression import Programs
 from stowage.archive import base_layer, docker_archive
 from stowage.tar import headers as tarformat
 from stowage.errors import UserError
@@ -220,9 +221,9 @@ def open_layers(archive: docker_archive.Archive, repo_tag: Optional[str]) -> lis
     return layers
 
 
-def export(path: str, repo_tag: Optional[str], sink: HashingSink, zstd: str, progress: Progress) -> None:
+def export(path: str, repo_tag: Optional[str], sink: HashingSink, programs: Programs, progress: Progress) -> None:
     """Write the flattened root file system of the image in archive ``path``."""
-    with docker_archive.open_archive(path, "fromImage", zstd) as archive:
+    with docker_archive.open_archive(path, "fromImage", programs) as archive:
         layers = open_layers(archive, repo_tag)
         visible = visible_entries(layers, archive.label)
         visible.setdefault("", Entry(-1, None))

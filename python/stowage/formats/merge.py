@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
+from stowage.output.compression import Programs
 from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json
 from stowage.tar import headers as tarformat
@@ -31,8 +32,8 @@ def _write_layer(sink: HashingSink, name: str, archive: docker_archive.Archive, 
     sink.zeros(tarformat.padding(layer.size))
 
 
-def _merge_one(path: str, sink: HashingSink, written: set[str], manifest: list[dict[str, Any]], zstd: str) -> None:
-    with docker_archive.open_archive(path, "mergeImages input", zstd) as archive:
+def _merge_one(path: str, sink: HashingSink, written: set[str], manifest: list[dict[str, Any]], programs: Programs) -> None:
+    with docker_archive.open_archive(path, "mergeImages input", programs) as archive:
         for image in archive.images():
             # Names come from checked digests only (sha256:<64 hex>), never from
             # the archive's own member names.
@@ -52,13 +53,13 @@ def _merge_one(path: str, sink: HashingSink, written: set[str], manifest: list[d
             manifest.append({"Config": config_name, "RepoTags": list(image.repo_tags), "Layers": names})
 
 
-def merge(inputs: list[str], sink: HashingSink, progress: Progress, zstd: str) -> None:
+def merge(inputs: list[str], sink: HashingSink, progress: Progress, programs: Programs) -> None:
     """Write one docker-archive holding every image of ``inputs``."""
     written: set[str] = set()
     manifest: list[dict[str, Any]] = []
     for path in inputs:
         before = len(manifest)
-        _merge_one(path, sink, written, manifest, zstd)
+        _merge_one(path, sink, written, manifest, programs)
         tags = [t for entry in manifest[before:] for t in entry["RepoTags"]]
         progress(f"{path}: {len(manifest) - before} image(s) {' '.join(tags)}")
     data = canonical_json.dumps(manifest)

@@ -23,6 +23,7 @@ import os
 import shutil
 from typing import Any, Callable, Optional
 
+from stowage.output.compression import Programs
 from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json
 
@@ -97,20 +98,20 @@ def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: 
     ]
 
 
-def write_layout(path: str, root: str, progress: Progress, zstd: Optional[str] = None) -> None:
+def write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs] = None) -> None:
     """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``."""
     os.makedirs(root)
     try:
-        _write_layout(path, root, progress, zstd)
+        _write_layout(path, root, progress, programs)
     except BaseException:
         shutil.rmtree(root)  # no half-written layout is left behind
         raise
 
 
-def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str]) -> None:
+def _write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs]) -> None:
     blobs = Blobs(root)
     entries: list[dict[str, Any]] = []
-    with docker_archive.open_archive(path, "image", zstd) as archive:
+    with docker_archive.open_archive(path, "image", programs) as archive:
         for image in archive.images():
             entries.extend(_image(archive, image, blobs, progress))
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}

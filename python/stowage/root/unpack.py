@@ -18,6 +18,7 @@ import tarfile
 from dataclasses import dataclass
 from typing import Optional
 
+from stowage.output.compression import Programs
 from stowage.archive import docker_archive
 from stowage.formats import export as flatten
 from stowage.errors import UserError
@@ -83,12 +84,12 @@ def _missing(visible: dict[str, flatten.Entry], store: str, store_dir: str) -> f
 
 
 def unpack(
-    archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, store_copy: str, zstd: Optional[str] = None
+    archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, store_copy: str, programs: Optional[Programs] = None
 ) -> list[str]:
     """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``,
     and its store paths that ``store_dir`` lacks into the existing directory
     ``store_copy``; return the names of those store paths, sorted."""
-    with docker_archive.open_archive(archive_path, "fromImage", zstd) as archive:
+    with docker_archive.open_archive(archive_path, "fromImage", programs) as archive:
         layers = flatten.open_layers(archive, repo_tag)
         try:
             visible = flatten.visible_entries(layers, archive.label)

@@ -1,5 +1,5 @@
 # Getting an image out: copyToRegistry (push), copyToDockerDaemon and copyToPodman,
-# the executables every image carries (see layered-plan.nix's finish).
+# the executables every image carries (see finish.nix).
 #
 # A push needs each layer's compressed digest. Those are recorded at build time by
 # compressed-layer derivations that only copyToRegistry depends on: an image that
@@ -8,7 +8,7 @@
 # derivation, the base archive), so a layer shared by images is compressed once.
 # The blobs themselves are not stored: the push compresses again, and checks it
 # gets exactly the recorded bytes.
-{ errors, step, tools }:
+{ errors, step, launch }:
 let
   inherit (builtins) storeDir;
 
@@ -31,18 +31,7 @@ let
       } // source;
     };
 
-  launcher =
-    name: module: args:
-    step.run {
-      inherit name;
-      command = "write-launcher";
-      request = {
-        version = 1;
-        inherit (tools) python;
-        inherit module args;
-        source = "${step.source}";
-      };
-    };
+  launcher = name: module: args: launch { inherit name module args; };
 
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
