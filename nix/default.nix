@@ -53,6 +53,13 @@ rec {
   buildImage = import ./builders/build-image.nix {
     inherit layered args step validate errors archives override;
   };
+  inherit
+    (import ./builders/nix-shell-image.nix {
+      inherit args errors validate step tools layered helpers streamLayeredImage;
+    })
+    streamNixShellImage
+    buildNixShellImage
+    ;
   # nixpkgs' prefetcher for pullImage, by its name: bin/nix-prefetch-docker.
   nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit step tools; };
 }

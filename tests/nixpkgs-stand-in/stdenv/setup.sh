@@ -51,7 +51,8 @@ unpackPhase() {
     fi
     if [ -d "$src" ]; then
         sourceRoot=${sourceRoot:-$(stripHash "$src")}
-        cp -r --no-preserve=mode "$src" "$sourceRoot"
+        cp -r "$src" "$sourceRoot"
+        chmod -R u+w "$sourceRoot"
     else
         tar -xf "$src"
         sourceRoot=${sourceRoot:-$(tar -tf "$src" | head -n 1 | cut -d / -f 1)}
