@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,9 +54,15 @@ def load(engine: str, attr: str) -> str:
 
 def docker_run(docker: str, attr: str, *command: str, tty: bool = False) -> str:
     """The container's output; with ``tty``, a terminal (as `docker run -t`), whose
-    line ends are made plain again."""
-    flags = ["-t"] if tty else []
-    out = run([docker, "run", "--rm", "--network", "none", *flags, load(docker, attr), *command], timeout=300).stdout
+    line ends are made plain again. An interactive shell that does not exit (a
+    failure) would wait on its terminal forever: after a while it is removed."""
+    name = f"stowage-nix-shell-test-{uuid.uuid4().hex[:12]}"
+    flags = ["--name", name, *(["-t"] if tty else [])]
+    try:
+        out = run([docker, "run", "--rm", "--network", "none", *flags, load(docker, attr), *command], timeout=120).stdout
+    except subprocess.TimeoutExpired:
+        run([docker, "rm", "-f", name], check=False)
+        raise
     return out.replace("\r\n", "\n")
 
 
@@ -171,8 +178,13 @@ def test_podman_runs_the_shell(podman: str) -> None:
     ref = load(podman, "builtUncompressed")
     assert run([*PODMAN_RUN, ref], timeout=300).stdout == "Hello, world!\n"
     interactive = load(podman, "command")
-    out = run([*PODMAN_RUN, "-t", interactive], timeout=300).stdout.replace("\r\n", "\n")
-    assert out == "This shell is interactive\n"
+    name = f"stowage-nix-shell-test-{uuid.uuid4().hex[:12]}"
+    try:
+        out = run([*PODMAN_RUN, "--name", name, "-t", interactive], timeout=120).stdout
+    except subprocess.TimeoutExpired:
+        run([podman, "rm", "-f", name], check=False)
+        raise
+    assert out.replace("\r\n", "\n") == "This shell is interactive\n"
 
 
 @host_mode_only("host mode's refusal")
