@@ -222,7 +222,18 @@ let
       config = {
         User = "${uid}:${gid}";
         # bash --rcfile rc: an interactive shell (command); bash rc: a script (run).
-        Cmd = if a.run == null then [ a.shell "--rcfile" "${files}/rc" ] else [ a.shell "${files}/rc" ];
+        Cmd =
+          if a.run == null then
+            [
+              a.shell
+              "--rcfile"
+              "${files}/rc"
+            ]
+          else
+            [
+              a.shell
+              "${files}/rc"
+            ];
         WorkingDir = buildDir;
         Env = map (n: "${n}=${env.${n}}") (attrNames env);
       };
