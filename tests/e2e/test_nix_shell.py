@@ -139,7 +139,9 @@ def _derivation_env(drv_expr: str) -> dict[str, str]:
     for command in (["nix", "derivation", "show"], ["nix", "show-derivation"]):
         result = run([*command, *NIX_OPTIONS, drv_path], check=False)
         if result.returncode == 0:
-            return next(iter(json.loads(result.stdout).values()))["env"]
+            shown = json.loads(result.stdout)
+            # {drv: {...}}; newer Nix puts that under "derivations", with a "version".
+            return next(iter(shown.get("derivations", shown).values()))["env"]
     raise AssertionError(f"nix cannot show {drv_path}: {result.stderr}")
 
 
