@@ -25,6 +25,7 @@ let
     isString
     listToAttrs
     removeAttrs
+    split
     storeDir
     substring
     unsafeDiscardStringContext
@@ -148,7 +149,13 @@ let
     in
     listToAttrs (map entry (filter (n: n != "args") (attrNames attrs)) ++ outputs);
 
-  passAsFileNames = drv: filter (n: drv.drvAttrs ? ${n}) (drv.drvAttrs.passAsFile or [ ]);
+  # As Nix reads passAsFile: its string, split at white space; names of no attribute are ignored.
+  passAsFileNames =
+    drv:
+    let
+      words = split "[[:space:]]+" (unsafeDiscardStringContext (valueToString (drv.drvAttrs.passAsFile or [ ])));
+    in
+    filter (n: isString n && n != "" && drv.drvAttrs ? ${n}) words;
 
   # The rcfile, bin/buildDerivation and the passAsFile files (python/stowage/cli/nix_shell_env.py).
   shellFiles =

@@ -33,6 +33,10 @@ def test_the_environment_is_the_derivations_as_nix_sets_it() -> None:
     assert "args" not in env and "str" not in env and "absentPath" not in env
     assert env["strPath"].endswith("-app-1.0-env-nix-shell-files/pass-as-file/str")
     assert env["passAsFile"] == "str absent" and env["HOME"] == "/build" and env["PWD"] == "/build"
+    # passAsFile as a string: Nix splits it at white space.
+    spaced_drv = DRV.replace('[ "str" "absent" ]', '" str  absent\\n"')
+    spaced = _env(f"{LIB}.streamNixShellImage {{ drv = {spaced_drv}; }}")
+    assert "str" not in spaced and spaced["strPath"] == env["strPath"]
     request = nix_eval(f"({image}).customisationLayer.drvAttrs.stowage.fakeRootCommands")
     assert "chown -R 1000:1000 ./nix ./etc/nix ./build" in request
 
