@@ -55,6 +55,9 @@ let
   exportImage = import ./builders/export-image.nix { inherit args validate step compressors override basePick; };
   toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step compressors; };
   toOCIArchive = import ./builders/to-oci-archive.nix { inherit ociInput step toOCILayout; };
+  nixShellImages = import ./builders/nix-shell-image.nix {
+    inherit args errors validate step tools arguments names helpers archiveFile compressors streamLayeredImage;
+  };
   # nixpkgs' prefetcher for pullImage, by its name: bin/nix-prefetch-docker.
   nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit launch; };
 
@@ -73,6 +76,7 @@ in
     toOCIArchive
     nix-prefetch-docker
     ;
+  inherit (nixShellImages) streamNixShellImage buildNixShellImage;
 
   buildImageWithNixDb = withNixDb buildImage;
   buildLayeredImageWithNixDb = withNixDb buildLayeredImage;

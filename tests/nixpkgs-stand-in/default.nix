@@ -185,11 +185,30 @@ let
       && !elem path (map (n: "/usr/lib/${pythonVersion}/${n}") [ "test" "idlelib" "tkinter" "turtledemo" "ensurepip" "lib2to3" ]);
   };
 
-  pkgs = {
-    stdenv = {
+  # stdenv (its setup, mkDerivation) and mkShell: see stdenv.nix.
+  stdenvParts = import ./stdenv.nix {
+    inherit system;
+    inherit (pkgs) bash coreutils;
+    initialPath = [
+      pkgs.coreutils
+      pkgs.findutils
+      pkgs.diffutils
+      pkgs.gnused
+      pkgs.gnugrep
+      pkgs.gawk
+      pkgs.gnutar
+      pkgs.gzip
+      pkgs.xz
+      pkgs.bash
+    ];
+    platforms = {
       hostPlatform = { inherit system; };
       buildPlatform = { inherit system; };
     };
+  };
+
+  pkgs = {
+    inherit (stdenvParts) stdenv mkShell;
     buildPackages = pkgs;
 
     glibc = package "glibc" {
