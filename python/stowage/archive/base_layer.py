@@ -15,6 +15,7 @@ import hashlib
 import zlib
 from typing import IO, Iterator, Optional
 
+from stowage import digest
 from stowage.archive.docker_archive import Archive, Layer
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink
@@ -45,7 +46,7 @@ class _Gunzipped:
     def finish(self) -> str:
         if not self._inflate.eof:
             raise zlib.error("the gzip stream is truncated")
-        return "sha256:" + self.hash.hexdigest()
+        return digest.of_hash(self.hash)
 
 
 class _Check:
@@ -98,7 +99,7 @@ def chunks(archive: Archive, layer: Layer) -> Iterator[bytes]:
         check.update(chunk, plain_hash=plain)
         yield chunk
         chunk = handle.read(_CHUNK)
-    check.finish("sha256:" + plain.hexdigest())
+    check.finish(digest.of_hash(plain))
 
 
 def is_gzip(archive: Archive, layer: Layer) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import gzip
 import json
 import posixpath
-import re
 import subprocess
 import tarfile
 import tempfile
@@ -30,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Literal, Optional
 
+from stowage.digest import PREFIX, is_digest
 from stowage.errors import UserError
 from stowage.contract.plan import Base, BlobLayer
 
@@ -38,7 +38,6 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: are a few KiB (a 125-layer config with history is under 100 KiB); the cap
 #: keeps a hostile archive from costing gigabytes of memory.
 JSON_LIMIT = 16 << 20
-DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _LINK_HOPS = 16
 
 
@@ -206,9 +205,9 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
 
 def _diff_id(value: Any, what: str) -> str:
     """A checked ``sha256:<hex>`` digest; a bare hex digest gets its ``sha256:``."""
-    if isinstance(value, str) and not value.startswith("sha256:"):
-        value = "sha256:" + value
-    if not isinstance(value, str) or not DIGEST.fullmatch(value):
+    if isinstance(value, str) and not value.startswith(PREFIX):
+        value = PREFIX + value
+    if not isinstance(value, str) or not is_digest(value):
         raise UserError(f"{what}: a diff_id is not a sha256 digest (sha256: and 64 hex digits); got {_short(value)}")
     return value
 

@@ -60,7 +60,7 @@ def export_main(argv: Optional[list[str]] = None) -> int:
         _write_to(
             output_path(attrs),
             lambda sink: flatten.export(
-                str(d["fromImage"]), optional_str(d["fromImageTag"]), sink, str(d["zstd"]), progress
+                str(d["fromImage"]), optional_str(d["fromImageTag"]), sink, zstd=str(d["zstd"]), progress=progress
             ),
         )
         return 0

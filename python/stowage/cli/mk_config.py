@@ -30,13 +30,13 @@ nixpkgs, ``maxLayers`` is not consulted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+from stowage import digest
 from stowage.store import closure
 from stowage.archive import docker_archive
 from stowage.image import config as image_config, metadata as image_metadata
@@ -183,7 +183,7 @@ def write_outputs(plan: ImagePlan, out: str) -> None:
     files = {
         "config.json": config,
         "manifest.json": image_metadata.manifest_bytes(plan, config, plan.repo_tag),
-        "image-id": ("sha256:" + hashlib.sha256(config).hexdigest()).encode(),
+        "image-id": digest.sha256(config).encode(),
     }
     for name, data in files.items():
         with open(os.path.join(out, name), "wb") as handle:

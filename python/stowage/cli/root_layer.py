@@ -175,7 +175,7 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
         closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+        root_tree.copy_contents(contents, root, keep_dirlinks=bool(d["keepDirlinks"]), store_dir=str(d["storeDir"]), closure=closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     shell, path = str(d["shell"]), str(d["path"])
@@ -216,7 +216,7 @@ def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: 
         registered = _store_paths(graph, contents, set())
     else:  # the layered builders: the image's whole closure
         registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-    nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
+    nixdb.register(root, graph, registered, nix_store=str(d["nixStore"]), seconds=_stamp(d).mtime, scratch=tmp)
     nixdb.gc_roots(root, contents)
 
 
@@ -259,7 +259,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
         closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+        root_tree.copy_contents(contents, root, keep_dirlinks=bool(d["keepDirlinks"]), store_dir=str(d["storeDir"]), closure=closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     if d["runAsRoot"] is not None:

@@ -18,7 +18,7 @@ from typing import Callable, Optional
 from stowage.archive import base_layer, docker_archive
 from stowage.image import metadata as image_metadata
 from stowage.layers import tarball as layer
-from stowage.tar import headers as tarformat
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.errors import UserError
 from stowage.contract.plan import Base, ImagePlan, StoreLayer
 from stowage.output.sink import HashingSink
@@ -33,10 +33,6 @@ Progress = Callable[[str], None]
 class _Written:
     names: list[str]  # the plan's member names, by position
     diff_ids: list[str]
-
-
-def _member(sink: HashingSink, name: str, size: int, stamp: Stamp) -> None:
-    sink.write(tarformat.header(name.encode(), tarformat.REGTYPE, 0o444, stamp, size=size))
 
 
 def _mb(size: int) -> str:
@@ -56,9 +52,8 @@ def _write_base(base: Base, sink: HashingSink, stamp: Stamp, out: _Written, prog
         for index, layer_ref in enumerate(base.layers):
             name = out.names[index]
             if name not in written:
-                _member(sink, name, layer_ref.size, stamp)
-                base_layer.copy(archive, docker_archive.Layer(layer_ref.source, layer_ref.diff_id, layer_ref.size), sink)
-                sink.zeros(tarformat.padding(layer_ref.size))
+                with tar_member.regular(sink, name.encode(), layer_ref.size, stamp):
+                    base_layer.copy(archive, docker_archive.Layer(layer_ref.source, layer_ref.diff_id, layer_ref.size), sink)
                 written.add(name)
             out.diff_ids.append(layer_ref.diff_id)
             progress(f"layer {len(out.diff_ids)}: {_mb(layer_ref.size)} from the base image")
@@ -80,7 +75,7 @@ def _write_store_layer(
             f"{store_layer.size}: the record does not match the store (rebuild the image)"
         )
     name = out.names[len(out.diff_ids)]
-    _member(sink, name, size, outer)
+    sink.write(tarformat.header(name.encode(), tarformat.REGTYPE, tar_member.FILE_MODE, outer, size=size))
     hashing = store_layer.diff_id is None or verify
     if hashing:
         sink.begin_digest()
@@ -97,7 +92,7 @@ def _write_store_layer(
             )
         diff_id = digest
     assert diff_id is not None
-    sink.zeros(tarformat.padding(size))
+    tar_member.end(sink, size)
     out.diff_ids.append(diff_id)
     recorded = "" if store_layer.diff_id is None else " (recorded)"
     return f"{_mb(size)}, {len(paths)} store paths{recorded}: {_describe(paths)}"
@@ -126,15 +121,12 @@ def write_image(
         summary = _write_store_layer(plan, store_layer, sink, (outer, inner), out, verify)
         progress(f"layer {len(out.diff_ids)}: {summary}")
     custom = plan.customisation_layer
-    _member(sink, out.names[len(out.diff_ids)], custom.size, outer)
-    sink.file(os.fsencode(custom.source), custom.size)
-    sink.zeros(tarformat.padding(custom.size))
+    with tar_member.regular(sink, out.names[len(out.diff_ids)].encode(), custom.size, outer):
+        sink.file(os.fsencode(custom.source), custom.size)
     out.diff_ids.append(custom.diff_id)
     progress(f"layer {len(out.diff_ids)}: {_mb(custom.size)}, the customisation layer")
     config = image_metadata.config_bytes(plan, created, out.diff_ids)
     manifest = image_metadata.manifest_bytes(plan, config, repo_tag or plan.repo_tag)
     for name, data in ((image_metadata.config_name(config), config), ("manifest.json", manifest)):
-        _member(sink, name, len(data), outer)
-        sink.write(data)
-        sink.zeros(tarformat.padding(len(data)))
+        tar_member.add_bytes(sink, name.encode(), data, outer)
     sink.write(tarformat.END_OF_ARCHIVE)

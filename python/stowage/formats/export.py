@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from stowage.archive import base_layer, docker_archive
-from stowage.tar import headers as tarformat
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import BLOCK, Stamp
@@ -193,14 +193,13 @@ def _write_entry(sink: HashingSink, path: str, layer: Optional[tarfile.TarFile],
         assert layer is not None
         handle = layer.extractfile(source)
         assert handle is not None  # a regular member
-        sink.write(tarformat.header(name, tarformat.REGTYPE, mode, stamp, size=source.size))
-        copied = 0
-        while chunk := handle.read(min(_CHUNK, source.size - copied)):
-            sink.write(chunk)
-            copied += len(chunk)
-        if copied != source.size:
-            raise UserError(f"the layer member {member.name!r} is truncated")
-        sink.zeros(tarformat.padding(source.size))
+        with tar_member.regular(sink, name, source.size, stamp, mode=mode):
+            copied = 0
+            while chunk := handle.read(min(_CHUNK, source.size - copied)):
+                sink.write(chunk)
+                copied += len(chunk)
+            if copied != source.size:
+                raise UserError(f"the layer member {member.name!r} is truncated")
 
 
 def sort_key(path: str) -> list[bytes]:
@@ -220,7 +219,7 @@ def open_layers(archive: docker_archive.Archive, repo_tag: Optional[str]) -> lis
     return layers
 
 
-def export(path: str, repo_tag: Optional[str], sink: HashingSink, zstd: str, progress: Progress) -> None:
+def export(path: str, repo_tag: Optional[str], sink: HashingSink, *, zstd: str, progress: Progress) -> None:
     """Write the flattened root file system of the image in archive ``path``."""
     with docker_archive.open_archive(path, "fromImage", zstd) as archive:
         layers = open_layers(archive, repo_tag)

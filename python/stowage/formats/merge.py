@@ -7,12 +7,12 @@ checked digests.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Callable
 
 from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json
-from stowage.tar import headers as tarformat
+from stowage.digest import Digest
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
 
@@ -21,14 +21,9 @@ Progress = Callable[[str], None]
 STAMP = Stamp(1, 0, 0, b"", b"")
 
 
-def _member(sink: HashingSink, name: str, size: int) -> None:
-    sink.write(tarformat.header(name.encode(), tarformat.REGTYPE, 0o444, STAMP, size=size))
-
-
 def _write_layer(sink: HashingSink, name: str, archive: docker_archive.Archive, layer: docker_archive.Layer) -> None:
-    _member(sink, name, layer.size)
-    base_layer.copy(archive, layer, sink)
-    sink.zeros(tarformat.padding(layer.size))
+    with tar_member.regular(sink, name.encode(), layer.size, STAMP):
+        base_layer.copy(archive, layer, sink)
 
 
 def _merge_one(path: str, sink: HashingSink, written: set[str], manifest: list[dict[str, Any]], zstd: str) -> None:
@@ -36,15 +31,13 @@ def _merge_one(path: str, sink: HashingSink, written: set[str], manifest: list[d
         for image in archive.images():
             # Names come from checked digests only (sha256:<64 hex>), never from
             # the archive's own member names.
-            config_name = hashlib.sha256(image.config_bytes).hexdigest() + ".json"
+            config_name = Digest.of_bytes(image.config_bytes).hex + ".json"
             if config_name not in written:
-                _member(sink, config_name, len(image.config_bytes))
-                sink.write(image.config_bytes)
-                sink.zeros(tarformat.padding(len(image.config_bytes)))
+                tar_member.add_bytes(sink, config_name.encode(), image.config_bytes, STAMP)
                 written.add(config_name)
             names = []
             for layer in image.layers:
-                name = layer.diff_id.removeprefix("sha256:") + "/layer.tar"
+                name = Digest.parse(layer.diff_id, "diff_id").hex + "/layer.tar"
                 if name not in written:
                     _write_layer(sink, name, archive, layer)
                     written.add(name)
@@ -61,8 +54,5 @@ def merge(inputs: list[str], sink: HashingSink, progress: Progress, zstd: str) -
         _merge_one(path, sink, written, manifest, zstd)
         tags = [t for entry in manifest[before:] for t in entry["RepoTags"]]
         progress(f"{path}: {len(manifest) - before} image(s) {' '.join(tags)}")
-    data = canonical_json.dumps(manifest)
-    _member(sink, "manifest.json", len(data))
-    sink.write(data)
-    sink.zeros(tarformat.padding(len(data)))
+    tar_member.add_bytes(sink, b"manifest.json", canonical_json.dumps(manifest), STAMP)
     sink.write(tarformat.END_OF_ARCHIVE)

@@ -24,14 +24,15 @@ import shutil
 from typing import Any, Callable, Optional
 
 from stowage.archive import base_layer, docker_archive
-from stowage import canonical_json
+from stowage import canonical_json, media_types
+from stowage.digest import Digest
 
 Progress = Callable[[str], None]
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
-LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+OCI_MANIFEST = media_types.OCI_MANIFEST
+OCI_INDEX = media_types.OCI_INDEX
+OCI_CONFIG = media_types.OCI_CONFIG
+LAYER_TAR = media_types.OCI_LAYER_TAR
+LAYER_GZIP = media_types.OCI_LAYER_GZIP
 
 
 def descriptor(media_type: str, digest: str, size: int) -> dict[str, Any]:
@@ -46,13 +47,13 @@ class Blobs:
         os.makedirs(self.directory, exist_ok=True)
 
     def add_bytes(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        path = os.path.join(self.directory, digest)
+        digest = Digest.of_bytes(data)
+        path = os.path.join(self.directory, digest.hex)
         if not os.path.exists(path):
             with open(path + ".part", "wb") as handle:
                 handle.write(data)
             os.replace(path + ".part", path)
-        return "sha256:" + digest
+        return str(digest)
 
     def add_layer(self, archive: docker_archive.Archive, layer: docker_archive.Layer) -> tuple[str, bool]:
         """Copy a layer member, hashing it (and checking its diff_id); return its
@@ -64,8 +65,9 @@ class Blobs:
             for chunk in base_layer.chunks(archive, layer):
                 hasher.update(chunk)
                 out.write(chunk)
-        os.replace(partial, os.path.join(self.directory, hasher.hexdigest()))
-        return "sha256:" + hasher.hexdigest(), gzipped
+        digest = Digest.of_hash(hasher)
+        os.replace(partial, os.path.join(self.directory, digest.hex))
+        return str(digest), gzipped
 
 
 def _platform(config: dict[str, Any]) -> dict[str, str]:

@@ -6,9 +6,9 @@ one the stream writes, byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Optional
 
+from stowage.digest import Digest
 from stowage import canonical_json
 from stowage.archive import docker_archive
 from stowage.image import config as image_config
@@ -70,7 +70,7 @@ def config_bytes(plan: ImagePlan, created: str, diff_ids: list[str]) -> bytes:
 
 
 def config_name(config: bytes) -> str:
-    return hashlib.sha256(config).hexdigest() + ".json"
+    return Digest.of_bytes(config).hex + ".json"
 
 
 def manifest_bytes(plan: ImagePlan, config: bytes, repo_tag: str) -> bytes:

@@ -10,11 +10,11 @@ every layer against the configuration's ``diff_id``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Mapping
 
+from stowage.digest import sha256 as digest_of
 from stowage import canonical_json
 from stowage.archive import docker_archive
 from stowage.errors import UserError
@@ -47,7 +47,7 @@ class PullRequest:
 
 def _verified_manifest(client: RegistryClient, digest: str, what: str) -> tuple[bytes, str]:
     data, content_type = client.manifest(digest, manifests.ACCEPT)
-    got = "sha256:" + hashlib.sha256(data).hexdigest()
+    got = digest_of(data)
     if got != digest:
         raise UserError(f"{what}: the registry sent a manifest with digest {got}")
     return data, content_type

@@ -19,6 +19,7 @@ import http.client
 import urllib.parse
 from typing import Callable
 
+from stowage.digest import of_hash
 from stowage.errors import UserError
 from stowage.layers.blob import Data, Forward
 from stowage.registry.client import RegistryClient, error_detail
@@ -48,7 +49,7 @@ class _Body:
         self._connection.send(data)
 
     def finish(self) -> None:
-        got = "sha256:" + self._hash.hexdigest()
+        got = of_hash(self._hash)
         if self.sent != self._size or got != self._digest:
             raise UserError(
                 f"{self._what} came out as {got} ({self.sent} bytes), but its record says "
