@@ -16,8 +16,9 @@ import zlib
 from typing import IO, Iterator, Optional
 
 from stowage import digest
-from stowage.archive.docker_archive import Archive, Layer
+from stowage.archive.docker_archive import Archive, member_of
 from stowage.errors import UserError
+from stowage.image.model import Layer
 from stowage.output.sink import HashingSink
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -80,13 +81,13 @@ class _Check:
 
     def _damaged(self, what: str) -> UserError:
         return UserError(
-            f"{self.archive.label}: layer {self.layer.member}: {what}; the archive is damaged "
+            f"{self.archive.label}: layer {member_of(self.layer)}: {what}; the archive is damaged "
             "or its configuration does not describe it (build or fetch it again)"
         )
 
 
 def _open(archive: Archive, layer: Layer) -> IO[bytes]:
-    return archive.open(archive.member(layer.member))
+    return archive.open(archive.member(member_of(layer)))
 
 
 def chunks(archive: Archive, layer: Layer) -> Iterator[bytes]:

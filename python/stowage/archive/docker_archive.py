@@ -32,6 +32,7 @@ from typing import IO, Any, Iterator, Literal, Optional
 from stowage.digest import PREFIX, is_digest
 from stowage.errors import UserError
 from stowage.contract.plan import Base, BlobLayer
+from stowage.image.model import ArchiveMember, Image, Layer
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: The largest manifest.json or configuration read from an archive. Real ones
@@ -39,27 +40,6 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: keeps a hostile archive from costing gigabytes of memory.
 JSON_LIMIT = 16 << 20
 _LINK_HOPS = 16
-
-
-@dataclass(frozen=True)
-class Layer:
-    """A layer of an image in the archive: its (resolved) member and diff_id."""
-
-    member: str
-    diff_id: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Image:
-    """One image of an archive, every field checked."""
-
-    config_member: str
-    config_bytes: bytes
-    config: dict[str, Any]
-    layers: tuple[Layer, ...]
-    repo_tags: tuple[str, ...]
-    history: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -85,9 +65,10 @@ def clean_name(name: str) -> Optional[str]:
 class Archive:
     """An open docker-archive: members by normalised name, checked documents."""
 
-    def __init__(self, tar: tarfile.TarFile, label: str) -> None:
+    def __init__(self, tar: tarfile.TarFile, label: str, path: str) -> None:
         self.tar = tar
         self.label = label
+        self.path = path  # what the images' layers name as their archive
         self._members: dict[str, tarfile.TarInfo] = {}
         for member in tar.getmembers():  # the last of equal names wins, as in tar
             name = clean_name(member.name)
@@ -142,7 +123,8 @@ class Archive:
         return parse_json(self.read(name)[1], f"{self.label}: {name}")
 
     def images(self) -> list[Image]:
-        """Every image that ``manifest.json`` lists, each checked."""
+        """Every image that ``manifest.json`` lists, each checked: its layers are
+        members of this archive (``ArchiveMember`` of ``path``)."""
         manifest = self.json("manifest.json")
         if not isinstance(manifest, list) or not manifest:
             raise UserError(f"{self.label}: manifest.json lists no image")
@@ -156,9 +138,9 @@ class Archive:
             )
         names = _strings(entry.get("Layers"), f"{self.label}: \"Layers\" of manifest.json")
         tags = _strings(entry.get("RepoTags"), f"{self.label}: \"RepoTags\" of manifest.json")
-        config_member, data = self.read(entry["Config"])
+        data = self.read(entry["Config"])[1]
         config = parse_json(data, f"{self.label}: {entry['Config']}")
-        diff_ids, history = _check_config(config, f"{self.label}: {entry['Config']}")
+        diff_ids = _check_config(config, f"{self.label}: {entry['Config']}")[0]
         if len(names) != len(diff_ids):
             raise UserError(
                 f"{self.label}: manifest.json lists {len(names)} layers "
@@ -167,8 +149,9 @@ class Archive:
         layers = []
         for name, diff_id in zip(names, diff_ids):
             member = self.member(name)
-            layers.append(Layer(clean_name(member.name) or member.name, diff_id, member.size))
-        return Image(config_member, data, config, tuple(layers), tags, history)
+            origin = ArchiveMember(self.path, clean_name(member.name) or member.name)
+            layers.append(Layer(origin, diff_id, member.size))
+        return Image(tuple(layers), tags, data)
 
     def pick(self, repo_tag: Optional[str]) -> Image:
         """The image tagged ``repo_tag``, or the first one."""
@@ -180,6 +163,12 @@ class Archive:
                 return image
         present = sorted(t for image in images for t in image.repo_tags)
         raise UserError(f"{self.label} has no image tagged {repo_tag}; it has {present}")
+
+
+def config_of(image: Image) -> dict[str, Any]:
+    """The parsed configuration of an image this reader returned (checked when read)."""
+    config: dict[str, Any] = json.loads(image.config)
+    return config
 
 
 def parse_json(data: bytes, what: str) -> Any:
@@ -283,7 +272,7 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
                 "(zstd -d) or build it with compressor = \"gz\" or \"none\""
             )
         with _zstd_decompressed(path, zstd) as plain, open_archive(plain, what) as archive:
-            archive.label = f"{what} {path}"
+            archive.label, archive.path = f"{what} {path}", path
             yield archive
         return
     try:
@@ -292,7 +281,7 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
         raise UserError(f"{what} {path} is not a readable docker-archive: {brief(error)}") from None
     with tar:
         try:
-            yield Archive(tar, f"{what} {path}")
+            yield Archive(tar, f"{what} {path}", path)
         except DAMAGE as error:
             raise UserError(f"{what} {path} is damaged or truncated: {brief(error)}") from None
 
@@ -306,10 +295,13 @@ def read_base(path: str, repo_tag: Optional[str] = None, zstd: Optional[str] = N
     """Return the layers, history and configuration of the image in ``path``."""
     with open_archive(path, "fromImage", zstd) as archive:
         image = archive.pick(repo_tag)
-    layers = tuple(BlobLayer(layer.member, layer.diff_id, layer.size) for layer in image.layers)
-    return BaseImage(Base(path, layers, image.history), image.config, image.repo_tags)
+    config = config_of(image)
+    layers = tuple(BlobLayer(member_of(layer), str(layer.diff_id), int(layer.size or 0)) for layer in image.layers)
+    return BaseImage(Base(path, layers, tuple(config.get("history") or ())), config, image.repo_tags)
 
 
-def manifest(config_name: str, repo_tags: list[str], layer_names: list[str]) -> list[dict[str, Any]]:
-    """Return the ``manifest.json`` document of a one-image archive."""
-    return [{"Config": config_name, "RepoTags": repo_tags, "Layers": layer_names}]
+def member_of(layer: Layer) -> str:
+    """The member name of a layer read from an archive."""
+    if not isinstance(layer.origin, ArchiveMember):
+        raise ValueError(f"member_of: the layer is not an archive member; got {layer.origin!r}")
+    return layer.origin.member

@@ -94,7 +94,7 @@ def _base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) -
     store = store_dir.strip("/")
     with docker_archive.open_archive(path) as archive:
         for layer_ref in archive.pick(tag).layers:
-            with tarfile.open(fileobj=archive.open(archive.member(layer_ref.member))) as layer_tar:
+            with tarfile.open(fileobj=archive.open(archive.member(docker_archive.member_of(layer_ref)))) as layer_tar:
                 for name in layer_tar.getnames():
                     relative = posixpath.normpath("/" + name).lstrip("/")
                     parent, _, base = relative.rpartition("/")

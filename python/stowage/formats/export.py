@@ -213,9 +213,10 @@ def open_layers(archive: docker_archive.Archive, repo_tag: Optional[str]) -> lis
     for layer in archive.pick(repo_tag).layers:
         base_layer.verify(archive, layer)
         try:
-            layers.append(tarfile.open(fileobj=archive.open(archive.member(layer.member))))
+            layers.append(tarfile.open(fileobj=archive.open(archive.member(docker_archive.member_of(layer)))))
         except tarfile.TarError as error:
-            raise UserError(f"{archive.label}: layer {layer.member} is not a tar archive ({docker_archive.brief(error)})") from None
+            member = docker_archive.member_of(layer)
+            raise UserError(f"{archive.label}: layer {member} is not a tar archive ({docker_archive.brief(error)})") from None
     return layers
 
 

@@ -87,7 +87,7 @@ def put_manifest(client: RegistryClient, reference: str, content: Content) -> No
 def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: Stats, progress: Progress) -> None:
     """Push the blobs of ``push`` that the registry lacks, then its manifest as ``reference``."""
     with open(push.plan, encoding="utf-8") as handle:
-        sources = layer_source.of_plan(image_plan.parse(json.load(handle)))
+        sources = layer_source.of_image(layer_source.image_to_push(image_plan.parse(json.load(handle))))
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
