@@ -48,7 +48,6 @@ import posixpath
 import shutil
 import subprocess
 import sys
-import tarfile
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -58,6 +57,7 @@ from stowage.archive import docker_archive
 from stowage.layers import tarball as layer
 from stowage.root import perms, session as root_session, tree as root_tree, diff as tree_diff, unpack
 from stowage.errors import UserError
+from stowage.formats import export as flatten
 from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
 from stowage.layers.tarball import Entry
 from stowage.output.sink import HashingSink, fd_output
@@ -93,8 +93,8 @@ def _base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) -
     found: set[str] = set()
     store = store_dir.strip("/")
     with docker_archive.open_archive(path) as archive:
-        for layer_ref in archive.pick(tag).layers:
-            with tarfile.open(fileobj=archive.open(archive.member(docker_archive.member_of(layer_ref)))) as layer_tar:
+        for layer_tar in flatten.open_layers(archive, tag):  # each checked against its diff_id
+            with layer_tar:
                 for name in layer_tar.getnames():
                     relative = posixpath.normpath("/" + name).lstrip("/")
                     parent, _, base = relative.rpartition("/")
@@ -182,7 +182,7 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
     _check_root(d, contents, root)
-    _nix_db(d, graph, contents, root, tmp)
+    _nix_db(d, graph, contents, root=root, tmp=tmp)
     commands = str(d["fakeRootCommands"])
     if not commands.strip():
         pack(d, graph, out, root, own_owners=False)
@@ -208,7 +208,7 @@ def _check_root(d: dict[str, Any], contents: list[str], root: str) -> None:
         )
 
 
-def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: str) -> None:
+def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], *, root: str, tmp: str) -> None:
     """With ``nixDb``: the Nix database of what the image holds, and its GC roots."""
     if not d["nixDb"]:
         return
@@ -254,7 +254,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     before: Optional[tree_diff.Snapshot] = None
     if d["runAsRoot"] is not None:
         if d["fromImage"] is not None:
-            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root, str(d["storeDir"]))
+            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root, store_dir=str(d["storeDir"]))
         before = tree_diff.snapshot(root, skip)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
@@ -268,7 +268,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
     _check_root(d, contents, root)
-    _nix_db(d, graph, contents, root, tmp)
+    _nix_db(d, graph, contents, root=root, tmp=tmp)
     if str(d["fakeRootCommands"]).strip():
         if d["chroot"]:
             _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
@@ -280,7 +280,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
 
 
 def pack(
-    d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool, entries: Optional[list[Entry]] = None
+    d: dict[str, Any], graph: Any, out: str, root: str, *, own_owners: bool, entries: Optional[list[Entry]] = None
 ) -> None:
     """Write the layer of ``root`` (or ``entries`` of it), and the store closure if asked, to ``out``."""
     stamp = _stamp(d)

@@ -53,7 +53,7 @@ def _finish_dirs(root: str, paths: list[str], visible: dict[str, flatten.Entry])
             os.utime(target, (member.mtime, member.mtime))
 
 
-def unpack(archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, zstd: Optional[str] = None) -> None:
+def unpack(archive_path: str, repo_tag: Optional[str], root: str, *, store_dir: str, zstd: Optional[str] = None) -> None:
     """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``,
     but what is inside ``store_dir``: the build's store is mounted there while scripts run."""
     with docker_archive.open_archive(archive_path, "fromImage", zstd) as archive:
