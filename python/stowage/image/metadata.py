@@ -1,15 +1,15 @@
-"""An image's metadata from its plan: member names, history, the configuration
-and manifest.json. The stream and mk-config both use these, so the configuration
-that mk-config records at build time (when every layer digest is known) is the
-one the stream writes, byte for byte.
+"""An image's metadata: the history and configuration template of a plan, the
+docker-archive member names of layers, and the archive's ``manifest.json``.
+``image.model`` builds every image from these, so the configuration that
+mk-config records at build time (when every layer digest is known) is the one
+the stream writes, byte for byte.
 """
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Optional, Sequence
+from typing import Any, Hashable, Sequence
 
 from stowage.digest import Digest
-from stowage import canonical_json
 from stowage.image import config as image_config
 from stowage.contract.plan import Base, ImagePlan
 
@@ -41,20 +41,8 @@ def member_names(keys: Sequence[Hashable]) -> list[str]:
     return names
 
 
-def layer_names(plan: ImagePlan) -> list[str]:
-    """Archive member names of the plan's layers, bottom first."""
-    base: list[Hashable] = [b.source for b in plan.base.layers] if plan.base is not None else []
-    return member_names(base + list(range(len(base), len(base) + len(plan.store_layers) + 1)))
 
 
-def recorded_diff_ids(plan: ImagePlan) -> Optional[list[str]]:
-    """All layer digests when the plan records every one, else None."""
-    ids = [layer.diff_id for layer in plan.base.layers] if plan.base is not None else []
-    for store_layer in plan.store_layers:
-        if store_layer.diff_id is None:
-            return None
-        ids.append(store_layer.diff_id)
-    return ids + [plan.customisation_layer.diff_id]
 
 
 def config_template(plan: ImagePlan, created: str) -> image_config.ConfigTemplate:
@@ -64,18 +52,12 @@ def config_template(plan: ImagePlan, created: str) -> image_config.ConfigTemplat
     )
 
 
-def config_bytes(plan: ImagePlan, created: str, diff_ids: list[str]) -> bytes:
-    """The image configuration, exactly as written into the archive."""
-    return config_template(plan, created).render(diff_ids)
 
 
 def config_name(config: bytes) -> str:
     return Digest.of_bytes(config).hex + ".json"
 
 
-def manifest_bytes(plan: ImagePlan, config: bytes, repo_tag: str) -> bytes:
-    """``manifest.json`` of the one-image archive."""
-    return canonical_json.dumps(archive_manifest(config_name(config), [repo_tag], layer_names(plan)))
 
 
 def archive_manifest(config_member: str, repo_tags: list[str], layer_members: list[str]) -> list[dict[str, Any]]:
