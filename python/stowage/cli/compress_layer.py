@@ -25,6 +25,7 @@ from stowage.archive import docker_archive
 from stowage.layers import blob as layer_blob, record as layer_record, source as layer_source
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, versioned
+from stowage.image import model
 from stowage.image.model import Layer
 from stowage.cli.common import run_builder
 
@@ -34,7 +35,7 @@ VERSION = 1
 
 def _store(directory: str, store_dir: str, level: int) -> list[layer_blob.Blob]:
     record = layer_record.read(directory)
-    entry_stamp = layer_source.stamp(record.mtime, record.owner)
+    entry_stamp = model.owner_stamp(record.mtime, record.owner)
     source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
     blob = layer_blob.record(None, source, level)
     if blob.diff_id != record.layer.diff_id:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from stowage.archive import base_layer, docker_archive
-from stowage.contract.plan import ImagePlan, Owner
+from stowage.contract.plan import ImagePlan
 from stowage.errors import UserError
 from stowage.image import model
 from stowage.layers import tarball as layer
@@ -24,11 +24,6 @@ from stowage.tar.headers import Stamp
 from stowage.timestamps import NOW
 
 Source = Callable[[HashingSink], None]
-
-
-def stamp(mtime: int, owner: Owner) -> Stamp:
-    """The stamp of a store layer's entries (as the stream's)."""
-    return model.owner_stamp(mtime, owner)
 
 
 def store_layer(store_dir: str, paths: tuple[str, ...], entry_stamp: Stamp) -> Source:
