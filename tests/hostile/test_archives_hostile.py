@@ -65,7 +65,7 @@ def merge_one(path: Path, out: Path) -> None:
 
 
 def export(path: Path, out: Path) -> None:
-    _sink_into(out, lambda sink: flatten.export(str(path), None, sink, {"zstd": "zstd"}, lambda line: None))
+    _sink_into(out, lambda sink: flatten.export(str(path), None, sink, programs={"zstd": "zstd"}, progress=lambda line: None))
 
 
 def oci(path: Path, out: Path) -> None:

@@ -66,7 +66,7 @@ def test_only_the_store_paths_the_build_lacks_are_unpacked_beside_the_root(tmp_p
     root, copies = tmp_path / "root", tmp_path / "copies"
     root.mkdir()
     copies.mkdir()
-    assert unpack.unpack(archive, "base:1", str(root), STORE, str(copies)) == [ABSENT, ABSENT_LINK]
+    assert unpack.unpack(archive, "base:1", str(root), store_dir=STORE, store_copy=str(copies)) == [ABSENT, ABSENT_LINK]
     assert (root / "etc" / "hostname").read_text() == "base\n"
     assert os.listdir(root / "nix" / "store") == []
     assert sorted(os.listdir(copies)) == [ABSENT, ABSENT_LINK]

@@ -63,7 +63,7 @@ def export_main(argv: Optional[list[str]] = None) -> int:
         _write_to(
             output_path(attrs),
             lambda sink: flatten.export(
-                str(d["fromImage"]), optional_str(d["fromImageTag"]), sink, programs(d["compressors"]), progress
+                str(d["fromImage"]), optional_str(d["fromImageTag"]), sink, programs=programs(d["compressors"]), progress=progress
             ),
         )
         return 0

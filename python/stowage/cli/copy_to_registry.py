@@ -74,12 +74,12 @@ def main(argv: Optional[list[str]] = None) -> int:
             stats = registry_push.Stats()
             if multi is not None:
                 for image in multi.images:
-                    registry_push.push_image(client, image, image.manifest.digest, stats, progress)
+                    registry_push.push_image(client, image, image.manifest.digest, stats=stats, progress=progress)
                 registry_push.put_manifest(client, tag, multi.index)
                 digest = multi.index.digest
             else:
                 assert single is not None
-                registry_push.push_image(client, single, tag, stats, progress)
+                registry_push.push_image(client, single, tag, stats=stats, progress=progress)
                 digest = single.manifest.digest
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None

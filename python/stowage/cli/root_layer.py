@@ -50,7 +50,6 @@ import posixpath
 import shutil
 import subprocess
 import sys
-import tarfile
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -60,6 +59,7 @@ from stowage.archive import docker_archive
 from stowage.layers import tarball as layer
 from stowage.root import perms, session as root_session, tree as root_tree, diff as tree_diff, unpack
 from stowage.errors import UserError
+from stowage.formats import export as flatten
 from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
 from stowage.layers.tarball import Entry
 from stowage.output.sink import HashingSink, fd_output
@@ -98,8 +98,8 @@ def _base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) -
     found: set[str] = set()
     store = store_dir.strip("/")
     with docker_archive.open_archive(path) as archive:
-        for layer_ref in archive.pick(tag).layers:
-            with tarfile.open(fileobj=archive.open(archive.member(layer_ref.member))) as layer_tar:
+        for layer_tar in flatten.open_layers(archive, tag):  # each checked against its diff_id
+            with layer_tar:
                 for name in layer_tar.getnames():
                     relative = posixpath.normpath("/" + name).lstrip("/")
                     parent, _, base = relative.rpartition("/")
@@ -180,14 +180,14 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
         closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+        root_tree.copy_contents(contents, root, keep_dirlinks=bool(d["keepDirlinks"]), store_dir=str(d["storeDir"]), closure=closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
     _check_root(d, contents, root)
-    _nix_db(d, graph, contents, root, tmp)
+    _nix_db(d, graph, contents, root=root, tmp=tmp)
     commands = str(d["fakeRootCommands"])
     if not commands.strip():
         pack(d, graph, out, root, own_owners=False)
@@ -213,7 +213,7 @@ def _check_root(d: dict[str, Any], contents: list[str], root: str) -> None:
         )
 
 
-def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: str) -> None:
+def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], *, root: str, tmp: str) -> None:
     """With ``nixDb``: the Nix database of what the image holds, and its GC roots."""
     if not d["nixDb"]:
         return
@@ -221,7 +221,7 @@ def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: 
         registered = _store_paths(graph, contents, set())
     else:  # the layered builders: the image's whole closure
         registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-    nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
+    nixdb.register(root, graph, registered, nix_store=str(d["nixStore"]), seconds=_stamp(d).mtime, scratch=tmp)
     nixdb.gc_roots(root, contents)
 
 
@@ -265,13 +265,13 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
             copies = os.path.join(tmp, "base-store")
             os.mkdir(copies, 0o755)
             tag = optional_str(d["fromImageTag"])
-            if unpack.unpack(str(d["fromImage"]), tag, root, str(d["storeDir"]), copies):
+            if unpack.unpack(str(d["fromImage"]), tag, root, store_dir=str(d["storeDir"]), store_copy=copies):
                 base_store = copies
         before = tree_diff.snapshot(root, skip)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
         closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+        root_tree.copy_contents(contents, root, keep_dirlinks=bool(d["keepDirlinks"]), store_dir=str(d["storeDir"]), closure=closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     if d["runAsRoot"] is not None:
@@ -280,7 +280,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
     _check_root(d, contents, root)
-    _nix_db(d, graph, contents, root, tmp)
+    _nix_db(d, graph, contents, root=root, tmp=tmp)
     if str(d["fakeRootCommands"]).strip():
         if d["chroot"]:
             _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root, base_store)
@@ -292,7 +292,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
 
 
 def pack(
-    d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool, entries: Optional[list[Entry]] = None
+    d: dict[str, Any], graph: Any, out: str, root: str, *, own_owners: bool, entries: Optional[list[Entry]] = None
 ) -> None:
     """Write the layer of ``root`` (or ``entries`` of it), and the store closure if asked, to ``out``."""
     stamp = _stamp(d)

@@ -22,6 +22,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Optional, Union, cast
 
+from stowage import digest, media_types
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
 from stowage.layers.source import Source
@@ -31,7 +32,7 @@ from stowage.output.sink import HashingSink
 VERSION = 1
 FILE = "blobs.json"
 #: Media type of a gzipped layer in an OCI manifest.
-GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+GZIP_LAYER = media_types.OCI_LAYER_GZIP
 
 Data = Union[bytes, memoryview]
 Forward = Callable[[Data], object]
@@ -61,7 +62,7 @@ class _Counter:
         return len(data)
 
     def digest(self) -> str:
-        return "sha256:" + self._hash.hexdigest()
+        return digest.of_hash(self._hash)
 
 
 def _discard(data: Data) -> None:

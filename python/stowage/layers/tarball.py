@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
-from stowage.tar import headers as tarformat
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
@@ -165,9 +165,7 @@ def length(entries: Iterable[Entry], stamp: Stamp) -> int:
     total = len(tarformat.END_OF_ARCHIVE)
     for e in entries:
         own = _stamp_for(stamp, e.owner)
-        total += tarformat.member_length(
-            e.name, e.linkname, e.size, own.uname, own.gname, own.uid, own.gid
-        )
+        total += tarformat.member_length(e.name, e.linkname, e.size, own)
     return total
 
 
@@ -179,6 +177,5 @@ def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
         sink.write(header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname))
         if e.typeflag == regular:
             sink.file(e.root + e.name, e.size)
-            if e.size % tarformat.BLOCK:
-                sink.zeros(tarformat.padding(e.size))
+            tar_member.end(sink, e.size)
     sink.write(tarformat.END_OF_ARCHIVE)

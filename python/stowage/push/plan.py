@@ -18,22 +18,22 @@ registry read it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from stowage import canonical_json
+from stowage import canonical_json, media_types
+from stowage.digest import sha256
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
 from stowage.layers.blob import GZIP_LAYER, Blob
 
 VERSION = 1
 FILE = "push.json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = media_types.OCI_MANIFEST
+OCI_CONFIG = media_types.OCI_CONFIG
+OCI_INDEX = media_types.OCI_INDEX
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Content:
 
     @property
     def digest(self) -> str:
-        return "sha256:" + hashlib.sha256(self.data).hexdigest()
+        return sha256(self.data)
 
     def descriptor(self) -> dict[str, Any]:
         return {"mediaType": self.media_type, "digest": self.digest, "size": len(self.data)}

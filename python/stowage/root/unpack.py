@@ -84,7 +84,7 @@ def _missing(visible: dict[str, flatten.Entry], store: str, store_dir: str) -> f
 
 
 def unpack(
-    archive_path: str, repo_tag: Optional[str], root: str, store_dir: str, store_copy: str, programs: Optional[Programs] = None
+    archive_path: str, repo_tag: Optional[str], root: str, *, store_dir: str, store_copy: str, programs: Optional[Programs] = None
 ) -> list[str]:
     """Unpack the image ``repo_tag`` of the archive into the existing directory ``root``,
     and its store paths that ``store_dir`` lacks into the existing directory
