@@ -14,8 +14,9 @@ let
   tools = import ./tools.nix { inherit pkgs; };
   step = import ./build-step.nix { inherit tools localSystem; };
   push = import ./builders/push.nix { inherit errors step tools; };
+  sbom = import ./image/sbom.nix { inherit errors step; };
   layered = import ./builders/layered-plan.nix {
-    inherit args errors validate reference platform step tools system push;
+    inherit args errors validate reference platform step tools system push sbom;
   };
   helpers = import ./packages/helpers.nix { inherit step tools; };
   archives = import ./builders/archives.nix {

@@ -10,6 +10,7 @@
   tools,
   system,
   push,
+  sbom,
 }:
 let
   inherit (builtins)
@@ -410,6 +411,7 @@ rec {
           };
         }
         // push.attrs a planned
+        // sbom.attrs a planned
         // extra
         // a.passthru;
     in
