@@ -15,8 +15,9 @@ let
   step = import ./build-step.nix { inherit tools localSystem; };
   push = import ./builders/push.nix { inherit errors step tools; };
   sbom = import ./image/sbom.nix { inherit errors step; };
+  annotations = import ./image/annotations.nix { inherit errors; };
   layered = import ./builders/layered-plan.nix {
-    inherit args errors validate reference platform step tools system push sbom;
+    inherit args errors validate reference platform step tools system push sbom annotations;
   };
   helpers = import ./packages/helpers.nix { inherit step tools; };
   archives = import ./builders/archives.nix {
@@ -45,7 +46,7 @@ rec {
     inherit layered args step override streamLayeredImage;
   };
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
-    inherit args errors reference step push;
+    inherit args errors reference step push annotations;
   };
   inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {

@@ -11,6 +11,7 @@
   system,
   push,
   sbom,
+  annotations,
 }:
 let
   inherit (builtins)
@@ -262,6 +263,8 @@ rec {
       default = { };
       check = validate.attrs;
     };
+    # OCI annotations of the pushed manifest and of toOCILayout's (nix/image/annotations.nix).
+    annotations = annotations.spec;
     meta = {
       default = { };
       check = validate.attrs;
@@ -401,17 +404,24 @@ rec {
   finish =
     a: planned: drv: extra:
     let
+      imageAnnotations = annotations.forImage a.created a.annotations;
+      documents = sbom.attrs a planned;
+      pushArgs = a // {
+        annotations = imageAnnotations;
+        attachments = sbom.attachments documents;
+      };
       passthru =
         {
           inherit (planned) imageName imageTag layerPlan customisationLayer configFile storeLayers;
+          annotations = imageAnnotations;
           # As nixpkgs' conf: the image's description, carrying the image's tag.
           conf = planned.conf // {
             inherit (planned) imageTag;
             passthru = { inherit (planned) imageTag; };
           };
         }
-        // push.attrs a planned
-        // sbom.attrs a planned
+        // push.attrs pushArgs planned
+        // documents
         // extra
         // a.passthru;
     in

@@ -8,6 +8,7 @@
   reference,
   step,
   push,
+  annotations,
 }:
 let
   inherit (builtins) all baseNameOf isAttrs isList;
@@ -33,6 +34,8 @@ let
         else
           errors.problem "must be a non-empty list of images of this library, one per platform" "For example images = [ ((import stowage { system = \"x86_64-linux\"; }).buildLayeredImage args) ((import stowage { system = \"aarch64-linux\"; }).buildLayeredImage args) ]";
     };
+    # The index's annotations (each image's manifest has its own).
+    annotations = annotations.spec;
   };
 in
 userArgs:
@@ -46,12 +49,12 @@ let
       version = 1;
       repoTag = "${a.name}:${a.tag}";
       images = map (image: "${image.pushPlan}") a.images;
-    };
+    } // (if a.annotations == { } then { } else { inherit (a) annotations; });
   };
   passthru = {
     imageName = a.name;
     imageTag = a.tag;
-    inherit (a) images;
+    inherit (a) images annotations;
     copyToRegistry = push.launcher "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" [
       "--multi-arch"
       "${drv}"

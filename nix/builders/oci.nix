@@ -42,7 +42,9 @@ let
         version = 1;
         image = "${valid}";
         inherit (tools) zstd;
-      };
+      }
+      # An image of this library: its manifest's annotations (none for other archives).
+      // (if (valid.annotations or { }) == { } then { } else { inherit (valid) annotations; });
     };
 
   toOCIArchive =

@@ -27,4 +27,10 @@ in
     sbom = document a planned "spdx" ".spdx.json";
     sbomCycloneDX = document a planned "cyclonedx" ".cdx.json";
   };
+
+  # What copyToRegistry attaches to the pushed image (its --attach arguments), of `attrs`.
+  attachments = documents: [
+    "application/spdx+json=${documents.sbom}"
+    "application/vnd.cyclonedx+json=${documents.sbomCycloneDX}"
+  ];
 }

@@ -2,21 +2,30 @@
 to a registry; the executable behind every image's ``copyToRegistry``.
 
     copy-to-registry (--push DIR | --multi-arch DIR) [--tls-verify=false] [--quiet]
+                     [--attach MEDIA-TYPE=FILE ...] [--no-sbom]
                      [docker://]HOST[:PORT]/NAME[:TAG]
 
 Without a destination the image's own name and tag; without a tag the image's.
 Progress (per blob: "exists" or the bytes sent) goes to stderr; stdout gets the
 pushed reference with its digest, ``HOST/NAME@sha256:...``.
+
+Each ``--attach`` (the image's SBOMs, as its launcher passes them) is pushed after
+the image as an OCI 1.1 artifact whose subject is the image's manifest (see
+``stowage.push.attach``); ``--no-sbom`` pushes the image alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Optional
 
 from stowage.push import multi_arch
+from stowage.push.attach import attach
+from stowage.supply.annotations import CREATED
+from stowage.supply.referrers import Attachment
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
 from stowage.push import send as registry_push
@@ -45,7 +54,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-verify", type=_bool, default=True, metavar="BOOL",
                         help="false: accept an unverified certificate or plain HTTP (loopback test registries)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument("--attach", action="append", default=[], metavar="MEDIA-TYPE=FILE",
+                        help="a document to push as an artifact about the image (repeatable)")
+    parser.add_argument("--no-sbom", action="store_true", help="push no attached documents (SBOM, provenance)")
     return parser
+
+
+def _attachments(values: list[str]) -> list[Attachment]:
+    """The documents of the --attach arguments, read now."""
+    found = []
+    for value in values:
+        media_type, separator, path = value.partition("=")
+        if not separator or not media_type or not path:
+            raise UserError(f"--attach takes MEDIA-TYPE=FILE; got {value!r}")
+        try:
+            with open(path, "rb") as handle:
+                found.append(Attachment(media_type, handle.read()))
+        except OSError as error:
+            raise UserError(f"cannot read the attached document {path}: {error.strerror}") from None
+    return found
+
+
+def _created(manifest: bytes) -> dict[str, str]:
+    """The image manifest's creation annotation, which its attachments repeat."""
+    value = json.loads(manifest).get("annotations", {}).get(CREATED)
+    return {CREATED: value} if isinstance(value, str) else {}
 
 
 def _destination(value: Optional[str], own: str) -> tuple[str, str]:
@@ -64,6 +97,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         multi = multi_arch.read(args.multi_arch) if args.multi_arch else None
         single = push_plan.read(args.push) if args.push else None
+        attachments = [] if args.no_sbom or multi is not None else _attachments(args.attach)
         own = multi.repo_tag if multi is not None else single.repo_tag if single is not None else ""
         name, tag = _destination(args.destination, own)
         try:
@@ -81,6 +115,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 assert single is not None
                 registry_push.push_image(client, single, tag, stats, progress)
                 digest = single.manifest.digest
+                attach(client, single.manifest, attachments, _created(single.manifest.data), progress)
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None
         progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed")

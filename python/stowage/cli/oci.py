@@ -2,7 +2,8 @@
 
 ``oci-layout``: as a build step, structured attribute ``stowage`` (version 1)::
 
-    {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program}
+    {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program,
+     "annotations": {name: value} of each image manifest (optional)}
 
 writes the layout directory to $out; by hand, ``oci-layout ARCHIVE DIR``.
 
@@ -18,6 +19,7 @@ from typing import Optional
 from stowage.formats import oci_archive, oci_layout
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.supply.annotations import parse as parse_annotations
 from stowage.output.sink import HashingSink, fd_output
 from stowage.cli.common import output_path, progress_printer, run
 
@@ -35,14 +37,16 @@ def layout_main(argv: Optional[list[str]] = None) -> int:
 
     def body() -> int:
         zstd: Optional[str] = None
+        annotations: dict[str, str] = {}
         if argv:
             image, out = _arguments(program, argv, "ARCHIVE DIR")
         else:
             attrs = read_attrs()
             d = fields(versioned(attrs["stowage"], "the OCI layout request", VERSION), "the OCI layout request",
-                       {"version", "image", "zstd"})
+                       {"version", "image", "zstd"}, frozenset({"annotations"}))
             image, out, zstd = str(d["image"]), output_path(attrs), str(d["zstd"])
-        oci_layout.write_layout(image, out, progress_printer(program), zstd)
+            annotations = parse_annotations(d.get("annotations", {}), "annotations of the OCI layout request")
+        oci_layout.write_layout(image, out, progress_printer(program), zstd, annotations)
         return 0
 
     return run(program, body)

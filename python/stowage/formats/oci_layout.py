@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional
 
 from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json
+from stowage.supply.annotations import with_annotations
 
 Progress = Callable[[str], None]
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -75,7 +76,8 @@ def _platform(config: dict[str, Any]) -> dict[str, str]:
     return platform
 
 
-def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: Blobs, progress: Progress) -> list[dict[str, Any]]:
+def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: Blobs, progress: Progress,
+           annotations: dict[str, str]) -> list[dict[str, Any]]:
     """Store one image of the archive; return its index entries."""
     layers = []
     for number, layer in enumerate(image.layers, start=1):
@@ -84,9 +86,9 @@ def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: 
         progress(f"layer {number}: {layer.size / 1e6:.1f} MB")
     config_bytes, config = image.config_bytes, image.config
     config_descriptor = descriptor(OCI_CONFIG, blobs.add_bytes(config_bytes), len(config_bytes))
-    manifest = canonical_json.dumps(
-        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}
-    )
+    manifest = canonical_json.dumps(with_annotations(
+        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}, annotations
+    ))
     target = {**descriptor(OCI_MANIFEST, blobs.add_bytes(manifest), len(manifest)), "platform": _platform(config)}
     tags = list(image.repo_tags)
     if not tags:
@@ -97,22 +99,24 @@ def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: 
     ]
 
 
-def write_layout(path: str, root: str, progress: Progress, zstd: Optional[str] = None) -> None:
-    """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``."""
+def write_layout(path: str, root: str, progress: Progress, zstd: Optional[str] = None,
+                 annotations: Optional[dict[str, str]] = None) -> None:
+    """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``;
+    each image manifest carries ``annotations``."""
     os.makedirs(root)
     try:
-        _write_layout(path, root, progress, zstd)
+        _write_layout(path, root, progress, zstd, annotations or {})
     except BaseException:
         shutil.rmtree(root)  # no half-written layout is left behind
         raise
 
 
-def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str]) -> None:
+def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str], annotations: dict[str, str]) -> None:
     blobs = Blobs(root)
     entries: list[dict[str, Any]] = []
     with docker_archive.open_archive(path, "image", zstd) as archive:
         for image in archive.images():
-            entries.extend(_image(archive, image, blobs, progress))
+            entries.extend(_image(archive, image, blobs, progress, annotations))
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
     with open(os.path.join(root, "index.json"), "wb") as handle:
         handle.write(canonical_json.dumps(index))

@@ -1,0 +1,86 @@
+"""Annotations and attached SBOMs, read back by tools we did not write: skopeo
+(`inspect --raw`) and Debian's docker-registry (distribution 2.8, which has no
+referrers API: the attachments are found through the referrers tag schema)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import mode_expr, nix_build, require, run  # noqa: E402
+from registry_server import Registry, _request, start_registry  # noqa: E402
+
+ANNOTATED = mode_expr(
+    'stowage.buildLayeredImage { name = "supply/app"; tag = "1"; compressor = "none"; '
+    "contents = [ packages.busybox ]; "
+    'annotations = { "org.opencontainers.image.source" = "https://example.org/app"; '
+    '"org.opencontainers.image.revision" = "0123abc"; "org.opencontainers.image.version" = "1.0"; }; '
+    'config.Labels.owner = "team"; }'
+)
+EXPECTED = {
+    "org.opencontainers.image.created": "1970-01-01T00:00:01Z",
+    "org.opencontainers.image.source": "https://example.org/app",
+    "org.opencontainers.image.revision": "0123abc",
+    "org.opencontainers.image.version": "1.0",
+}
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    server = start_registry(tmp_path_factory.mktemp("registry-supply"), secure=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _raw(reference: str) -> dict:
+    require("skopeo")
+    return json.loads(run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{reference}"]).stdout)
+
+
+def _push(registry: Registry, destination: str, *flags: str) -> str:
+    """Push the annotated image; return the manifest digest it printed."""
+    out = run([str(nix_build(f"({ANNOTATED}).copyToRegistry")), "--tls-verify=false", *flags,
+               f"{registry.host}/{destination}"]).stdout.strip()
+    return out.rpartition("@")[2]
+
+
+def test_annotations_are_in_the_pushed_manifest(registry: Registry) -> None:
+    digest = _push(registry, "supply/app:1", "--no-sbom")
+    manifest = _raw(f"{registry.host}/supply/app:1")
+    assert manifest["annotations"] == EXPECTED
+    config = json.loads(run(["skopeo", "inspect", "--config", "--tls-verify=false",
+                             f"docker://{registry.host}/supply/app@{digest}"]).stdout)
+    assert config["config"]["Labels"] == {"owner": "team"}  # labels stay the user's
+
+
+def test_sboms_are_found_through_the_referrers_tag(registry: Registry) -> None:
+    digest = _push(registry, "supply/attached:1")
+    _push(registry, "supply/attached:1")  # again: no attachment listed twice
+    index = _raw(f"{registry.host}/supply/attached:{digest.replace(':', '-')}")
+    assert index["mediaType"] == "application/vnd.oci.image.index.v1+json"
+    kinds = sorted(m["artifactType"] for m in index["manifests"])
+    assert kinds == ["application/spdx+json", "application/vnd.cyclonedx+json"]
+    documents = {"application/spdx+json": nix_build(f"({ANNOTATED}).sbom"),
+                 "application/vnd.cyclonedx+json": nix_build(f"({ANNOTATED}).sbomCycloneDX")}
+    for entry in index["manifests"]:
+        artifact = _raw(f"{registry.host}/supply/attached@{entry['digest']}")
+        assert artifact["subject"]["digest"] == digest
+        assert artifact["artifactType"] == entry["artifactType"]
+        assert artifact["config"]["mediaType"] == "application/vnd.oci.empty.v1+json"
+        layer = artifact["layers"][0]
+        body, _ = _request(registry, "GET", f"/v2/supply/attached/blobs/{layer['digest']}")
+        assert body == documents[entry["artifactType"]].read_bytes()
+
+
+def test_no_sbom_pushes_the_image_alone(registry: Registry) -> None:
+    digest = _push(registry, "supply/bare:1", "--no-sbom")
+    result = run(["skopeo", "inspect", "--raw", "--tls-verify=false",
+                  f"docker://{registry.host}/supply/bare:{digest.replace(':', '-')}"], check=False)
+    assert result.returncode != 0 and "manifest unknown" in result.stderr
