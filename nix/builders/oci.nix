@@ -43,8 +43,20 @@ let
         image = "${valid}";
         inherit (tools) zstd;
       }
-      # An image of this library: its manifest's annotations (none for other archives).
-      // (if (valid.annotations or { }) == { } then { } else { inherit (valid) annotations; });
+      # An image of this library: its manifest's annotations and its SBOMs (none for
+      # other archives); see python/stowage/formats/oci_referrers.py.
+      // (if (valid.annotations or { }) == { } then { } else { inherit (valid) annotations; })
+      // (
+        if valid ? sbom && valid ? sbomCycloneDX && (valid.annotations or { }) ? "org.opencontainers.image.created" then
+          {
+            attachments = [
+              { mediaType = "application/spdx+json"; file = "${valid.sbom}"; }
+              { mediaType = "application/vnd.cyclonedx+json"; file = "${valid.sbomCycloneDX}"; }
+            ];
+          }
+        else
+          { }
+      );
     };
 
   toOCIArchive =

@@ -12,16 +12,10 @@ from typing import Iterator
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import mode_expr, nix_build, require, run  # noqa: E402
+from conftest import REPO, nix_build, require, run  # noqa: E402
 from registry_server import Registry, _request, start_registry  # noqa: E402
 
-ANNOTATED = mode_expr(
-    'stowage.buildLayeredImage { name = "supply/app"; tag = "1"; compressor = "none"; '
-    "contents = [ packages.busybox ]; "
-    'annotations = { "org.opencontainers.image.source" = "https://example.org/app"; '
-    '"org.opencontainers.image.revision" = "0123abc"; "org.opencontainers.image.version" = "1.0"; }; '
-    'config.Labels.owner = "team"; }'
-)
+ANNOTATED = f"(import {REPO}/tests/e2e/supply-images.nix {{ }}).annotated"
 EXPECTED = {
     "org.opencontainers.image.created": "1970-01-01T00:00:01Z",
     "org.opencontainers.image.source": "https://example.org/app",

@@ -3,7 +3,9 @@
 ``oci-layout``: as a build step, structured attribute ``stowage`` (version 1)::
 
     {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program,
-     "annotations": {name: value} of each image manifest (optional)}
+     "annotations": {name: value} of each image manifest (optional),
+     "attachments": [{"mediaType": str, "file": path}] (optional: documents about the image,
+                     see ``stowage.formats.oci_referrers``)}
 
 writes the layout directory to $out; by hand, ``oci-layout ARCHIVE DIR``.
 
@@ -18,7 +20,8 @@ from typing import Optional
 
 from stowage.formats import oci_archive, oci_layout
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.contract.jsondoc import fields, read_attrs, string, versioned
+from stowage.supply.referrers import Attachment
 from stowage.supply.annotations import parse as parse_annotations
 from stowage.output.sink import HashingSink, fd_output
 from stowage.cli.common import output_path, progress_printer, run
@@ -32,21 +35,30 @@ def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
     return argv[0], argv[1]
 
 
+def _attachment(doc: object) -> Attachment:
+    what = "an attachment of the OCI layout request"
+    d = fields(doc, what, {"mediaType", "file"})
+    with open(string(d["file"], f"file of {what}"), "rb") as handle:
+        return Attachment(string(d["mediaType"], f"mediaType of {what}"), handle.read())
+
+
 def layout_main(argv: Optional[list[str]] = None) -> int:
     program = "oci-layout"
 
     def body() -> int:
         zstd: Optional[str] = None
         annotations: dict[str, str] = {}
+        attachments: list[Attachment] = []
         if argv:
             image, out = _arguments(program, argv, "ARCHIVE DIR")
         else:
             attrs = read_attrs()
             d = fields(versioned(attrs["stowage"], "the OCI layout request", VERSION), "the OCI layout request",
-                       {"version", "image", "zstd"}, frozenset({"annotations"}))
+                       {"version", "image", "zstd"}, frozenset({"annotations", "attachments"}))
             image, out, zstd = str(d["image"]), output_path(attrs), str(d["zstd"])
             annotations = parse_annotations(d.get("annotations", {}), "annotations of the OCI layout request")
-        oci_layout.write_layout(image, out, progress_printer(program), zstd, annotations)
+            attachments = [_attachment(a) for a in d.get("attachments", [])]
+        oci_layout.write_layout(image, out, progress_printer(program), zstd, annotations, attachments)
         return 0
 
     return run(program, body)

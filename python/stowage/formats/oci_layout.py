@@ -25,7 +25,9 @@ from typing import Any, Callable, Optional
 
 from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json
-from stowage.supply.annotations import with_annotations
+from stowage.formats import oci_referrers
+from stowage.supply.annotations import CREATED, with_annotations
+from stowage.supply.referrers import Attachment
 
 Progress = Callable[[str], None]
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -100,23 +102,26 @@ def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: 
 
 
 def write_layout(path: str, root: str, progress: Progress, zstd: Optional[str] = None,
-                 annotations: Optional[dict[str, str]] = None) -> None:
+                 annotations: Optional[dict[str, str]] = None, attachments: Optional[list[Attachment]] = None) -> None:
     """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``;
-    each image manifest carries ``annotations``."""
+    each image manifest carries ``annotations``, and has ``attachments`` (see ``oci_referrers``)."""
     os.makedirs(root)
     try:
-        _write_layout(path, root, progress, zstd, annotations or {})
+        _write_layout(path, root, progress, zstd, annotations or {}, attachments or [])
     except BaseException:
         shutil.rmtree(root)  # no half-written layout is left behind
         raise
 
 
-def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str], annotations: dict[str, str]) -> None:
+def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str], annotations: dict[str, str],
+                  attachments: list[Attachment]) -> None:
     blobs = Blobs(root)
     entries: list[dict[str, Any]] = []
     with docker_archive.open_archive(path, "image", zstd) as archive:
         for image in archive.images():
             entries.extend(_image(archive, image, blobs, progress, annotations))
+    created = {k: v for k, v in annotations.items() if k == CREATED}
+    entries = oci_referrers.attach(blobs, entries, attachments, created)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
     with open(os.path.join(root, "index.json"), "wb") as handle:
         handle.write(canonical_json.dumps(index))
