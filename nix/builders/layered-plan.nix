@@ -405,11 +405,9 @@ rec {
     a: planned: drv: extra:
     let
       imageAnnotations = annotations.forImage a.created a.annotations;
-      documents = sbom.attrs a planned;
-      pushArgs = a // {
-        annotations = imageAnnotations;
-        attachments = sbom.attachments documents;
-      };
+      annotated = a // { annotations = imageAnnotations; };
+      pushAttrs = push.attrs (annotated // { attachments = sbom.attachments documents; }) planned;
+      documents = sbom.attrs annotated planned drv pushAttrs.pushPlan;
       passthru =
         {
           inherit (planned) imageName imageTag layerPlan customisationLayer configFile storeLayers;
@@ -420,7 +418,7 @@ rec {
             passthru = { inherit (planned) imageTag; };
           };
         }
-        // push.attrs pushArgs planned
+        // pushAttrs
         // documents
         // extra
         // a.passthru;

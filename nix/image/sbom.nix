@@ -1,12 +1,15 @@
-# An image's software bill of materials: `sbom` (SPDX 2.3 JSON) and
-# `sbomCycloneDX` (CycloneDX 1.5 JSON), each a file listing the store paths of the
-# image's layers and its base image's layers (see python/stowage/supply). Both are
-# built from the image plan and Nix's references graph of it, which gives every
-# path's NAR hash and references: nothing is built that the image does not build.
+# An image's supply-chain documents (see python/stowage/supply): `sbom` (SPDX 2.3
+# JSON) and `sbomCycloneDX` (CycloneDX 1.5 JSON), each a file listing the store
+# paths of the image's layers and its base image's layers, and `provenance` (an
+# in-toto statement with a SLSA provenance predicate about the pushed manifest).
+# All are built from the image plan and Nix's references graph of it, which gives
+# every path's NAR hash and references: nothing is built that the image does not.
 { errors, step }:
 let
+  inherit (builtins) unsafeDiscardStringContext;
+
   document =
-    a: planned: format: suffix:
+    a: planned: suffix: request:
     if a.created == "now" then
       errors.fail "sbom" "needs an image whose creation time is fixed; got created = \"now\". Set created to a time such as \"1970-01-01T00:00:01Z\" (the default)"
     else
@@ -15,22 +18,30 @@ let
         command = "sbom";
         request = {
           version = 1;
-          inherit format;
           plan = "${planned.conf}/plan.json";
-        };
+        } // request;
         extraAttrs.exportReferencesGraph.closure = [ planned.conf ];
       };
 in
 {
-  # The attributes finish adds to every image.
-  attrs = a: planned: {
-    sbom = document a planned "spdx" ".spdx.json";
-    sbomCycloneDX = document a planned "cyclonedx" ".cdx.json";
+  # The attributes finish adds to every image: `a` has the image's final annotations,
+  # `drv` is the image's derivation and `pushPlan` its push plan (the manifest).
+  attrs = a: planned: drv: pushPlan: {
+    sbom = document a planned ".spdx.json" { format = "spdx"; };
+    sbomCycloneDX = document a planned ".cdx.json" { format = "cyclonedx"; };
+    provenance = document a planned ".provenance.json" {
+      format = "provenance";
+      pushPlan = "${pushPlan}";
+      # A name, not a dependency: the statement says which derivation made the image.
+      derivation = unsafeDiscardStringContext drv.drvPath;
+      inherit (a) annotations;
+    };
   };
 
   # What copyToRegistry attaches to the pushed image (its --attach arguments), of `attrs`.
   attachments = documents: [
     "application/spdx+json=${documents.sbom}"
     "application/vnd.cyclonedx+json=${documents.sbomCycloneDX}"
+    "application/vnd.in-toto+json=${documents.provenance}"
   ];
 }

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import REPO, nix_build, require, run  # noqa: E402
+from conftest import NIX_OPTIONS, REPO, nix_build, require, run  # noqa: E402
 from registry_server import Registry, _request, start_registry  # noqa: E402
 
 ANNOTATED = f"(import {REPO}/tests/e2e/supply-images.nix {{ }}).annotated"
@@ -60,9 +60,10 @@ def test_sboms_are_found_through_the_referrers_tag(registry: Registry) -> None:
     index = _raw(f"{registry.host}/supply/attached:{digest.replace(':', '-')}")
     assert index["mediaType"] == "application/vnd.oci.image.index.v1+json"
     kinds = sorted(m["artifactType"] for m in index["manifests"])
-    assert kinds == ["application/spdx+json", "application/vnd.cyclonedx+json"]
+    assert kinds == ["application/spdx+json", "application/vnd.cyclonedx+json", "application/vnd.in-toto+json"]
     documents = {"application/spdx+json": nix_build(f"({ANNOTATED}).sbom"),
-                 "application/vnd.cyclonedx+json": nix_build(f"({ANNOTATED}).sbomCycloneDX")}
+                 "application/vnd.cyclonedx+json": nix_build(f"({ANNOTATED}).sbomCycloneDX"),
+                 "application/vnd.in-toto+json": nix_build(f"({ANNOTATED}).provenance")}
     for entry in index["manifests"]:
         artifact = _raw(f"{registry.host}/supply/attached@{entry['digest']}")
         assert artifact["subject"]["digest"] == digest
@@ -73,8 +74,30 @@ def test_sboms_are_found_through_the_referrers_tag(registry: Registry) -> None:
         assert body == documents[entry["artifactType"]].read_bytes()
 
 
+def test_no_provenance_attaches_the_sboms_only(registry: Registry) -> None:
+    digest = _push(registry, "supply/sboms-only:1", "--no-provenance")
+    index = _raw(f"{registry.host}/supply/sboms-only:{digest.replace(':', '-')}")
+    assert sorted(m["artifactType"] for m in index["manifests"]) == ["application/spdx+json", "application/vnd.cyclonedx+json"]
+
+
 def test_no_sbom_pushes_the_image_alone(registry: Registry) -> None:
     digest = _push(registry, "supply/bare:1", "--no-sbom")
     result = run(["skopeo", "inspect", "--raw", "--tls-verify=false",
                   f"docker://{registry.host}/supply/bare:{digest.replace(':', '-')}"], check=False)
     assert result.returncode != 0 and "manifest unknown" in result.stderr
+
+
+def test_provenance_is_about_the_pushed_manifest(registry: Registry) -> None:
+    digest = _push(registry, "supply/provenance:1")
+    statement = json.loads(nix_build(f"({ANNOTATED}).provenance").read_text())
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    assert statement["subject"] == [{"name": "supply/app", "digest": {"sha256": digest.removeprefix("sha256:")}}]
+    definition = statement["predicate"]["buildDefinition"]
+    drv = json.loads(run(["nix-instantiate", "--eval", "--json", *NIX_OPTIONS, "-E", f"({ANNOTATED}).drvPath"]).stdout)
+    assert definition["externalParameters"]["derivation"] == drv
+    source, *paths = definition["resolvedDependencies"]
+    assert source == {"uri": "https://example.org/app", "name": "source", "annotations": {"revision": "0123abc"}}
+    sbom = json.loads(nix_build(f"({ANNOTATED}).sbom").read_text())
+    listed = {r["referenceLocator"] for p in sbom["packages"] for r in p.get("externalRefs", [])}
+    assert {p["uri"] for p in paths} == listed and listed

@@ -2,7 +2,7 @@
 to a registry; the executable behind every image's ``copyToRegistry``.
 
     copy-to-registry (--push DIR | --multi-arch DIR) [--tls-verify=false] [--quiet]
-                     [--attach MEDIA-TYPE=FILE ...] [--no-sbom]
+                     [--attach MEDIA-TYPE=FILE ...] [--no-sbom] [--no-provenance]
                      [docker://]HOST[:PORT]/NAME[:TAG]
 
 Without a destination the image's own name and tag; without a tag the image's.
@@ -11,7 +11,8 @@ pushed reference with its digest, ``HOST/NAME@sha256:...``.
 
 Each ``--attach`` (the image's SBOMs, as its launcher passes them) is pushed after
 the image as an OCI 1.1 artifact whose subject is the image's manifest (see
-``stowage.push.attach``); ``--no-sbom`` pushes the image alone.
+``stowage.push.attach``); ``--no-sbom`` pushes the image alone, ``--no-provenance``
+leaves out the in-toto statement.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Optional
 from stowage.push import multi_arch
 from stowage.push.attach import attach
 from stowage.supply.annotations import CREATED
-from stowage.supply.referrers import Attachment
+from stowage.supply.referrers import IN_TOTO, Attachment
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
 from stowage.push import send as registry_push
@@ -56,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
     parser.add_argument("--attach", action="append", default=[], metavar="MEDIA-TYPE=FILE",
                         help="a document to push as an artifact about the image (repeatable)")
-    parser.add_argument("--no-sbom", action="store_true", help="push no attached documents (SBOM, provenance)")
+    parser.add_argument("--no-sbom", action="store_true", help="push no attached documents (SBOMs, provenance)")
+    parser.add_argument("--no-provenance", action="store_true", help="attach the SBOMs but not the provenance")
     return parser
 
 
@@ -98,6 +100,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         multi = multi_arch.read(args.multi_arch) if args.multi_arch else None
         single = push_plan.read(args.push) if args.push else None
         attachments = [] if args.no_sbom or multi is not None else _attachments(args.attach)
+        if args.no_provenance:
+            attachments = [a for a in attachments if a.media_type != IN_TOTO]
         own = multi.repo_tag if multi is not None else single.repo_tag if single is not None else ""
         name, tag = _destination(args.destination, own)
         try:
