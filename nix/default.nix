@@ -46,7 +46,7 @@ rec {
     inherit layered args step override streamLayeredImage;
   };
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
-    inherit args errors reference step push annotations;
+    inherit args errors reference step push annotations sbom;
   };
   inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {

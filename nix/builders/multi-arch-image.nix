@@ -9,6 +9,7 @@
   step,
   push,
   annotations,
+  sbom,
 }:
 let
   inherit (builtins) all baseNameOf isAttrs isList;
@@ -55,10 +56,23 @@ let
     imageName = a.name;
     imageTag = a.tag;
     inherit (a) images annotations;
-    copyToRegistry = push.launcher "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" [
-      "--multi-arch"
-      "${drv}"
-    ];
+    copyToRegistry = push.launcher "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" (
+      [
+        "--multi-arch"
+        "${drv}"
+      ]
+      # Each image's SBOMs and provenance, attached to its own manifest: "<n>:<type>=<file>",
+      # n counting the images from 1.
+      ++ builtins.concatLists (
+        builtins.genList (
+          i:
+          builtins.concatMap (file: [
+            "--attach"
+            "${toString (i + 1)}:${file}"
+          ]) (sbom.attachments (builtins.elemAt a.images i))
+        ) (builtins.length a.images)
+      )
+    );
   };
 in
 drv // passthru // { inherit passthru; }

@@ -101,3 +101,17 @@ def test_provenance_is_about_the_pushed_manifest(registry: Registry) -> None:
     sbom = json.loads(nix_build(f"({ANNOTATED}).sbom").read_text())
     listed = {r["referenceLocator"] for p in sbom["packages"] for r in p.get("externalRefs", [])}
     assert {p["uri"] for p in paths} == listed and listed
+
+
+def test_multi_arch_images_have_their_own_attachments(registry: Registry) -> None:
+    launcher = nix_build(f"(import {REPO}/tests/e2e/push-images.nix {{ }}).multi.copyToRegistry")
+    run([str(launcher), "--tls-verify=false", "--no-provenance", f"{registry.host}/supply/multi:1"])
+    index = _raw(f"{registry.host}/supply/multi:1")
+    assert len(index["manifests"]) == 2
+    subjects = set()
+    for entry in index["manifests"]:
+        listed = _raw(f"{registry.host}/supply/multi:{entry['digest'].replace(':', '-')}")
+        assert sorted(m["artifactType"] for m in listed["manifests"]) == ["application/spdx+json", "application/vnd.cyclonedx+json"]
+        for artifact in listed["manifests"]:
+            subjects.add(_raw(f"{registry.host}/supply/multi@{artifact['digest']}")["subject"]["digest"])
+    assert subjects == {entry["digest"] for entry in index["manifests"]}
