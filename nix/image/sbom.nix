@@ -9,9 +9,9 @@ let
   inherit (builtins) unsafeDiscardStringContext;
 
   document =
-    a: planned: suffix: request:
+    who: a: planned: suffix: request:
     if a.created == "now" then
-      errors.fail "sbom" "needs an image whose creation time is fixed; got created = \"now\". Set created to a time such as \"1970-01-01T00:00:01Z\" (the default)"
+      errors.fail who "needs an image whose creation time is fixed; got created = \"now\". Set created to a time such as \"1970-01-01T00:00:01Z\" (the default)"
     else
       step.run {
         name = "${planned.baseName}${suffix}";
@@ -27,9 +27,9 @@ in
   # The attributes finish adds to every image: `a` has the image's final annotations,
   # `drv` is the image's derivation and `pushPlan` its push plan (the manifest).
   attrs = a: planned: drv: pushPlan: {
-    sbom = document a planned ".spdx.json" { format = "spdx"; };
-    sbomCycloneDX = document a planned ".cdx.json" { format = "cyclonedx"; };
-    provenance = document a planned ".provenance.json" {
+    sbom = document "sbom" a planned ".spdx.json" { format = "spdx"; };
+    sbomCycloneDX = document "sbomCycloneDX" a planned ".cdx.json" { format = "cyclonedx"; };
+    provenance = document "provenance" a planned ".provenance.json" {
       format = "provenance";
       pushPlan = "${pushPlan}";
       # A name, not a dependency: the statement says which derivation made the image.

@@ -83,3 +83,19 @@ def test_referrers_index_keeps_what_it_had_and_adds_once() -> None:
     assert referrers.tag_of(subject["digest"]) == "sha256-" + "1" * 64
     with pytest.raises(UserError, match="other than an image index"):
         referrers.merged_index({"layers": []}, [descriptor])
+
+
+def test_attach_arguments(tmp_path: Path) -> None:
+    from stowage.cli.copy_to_registry import _attachments
+
+    document = tmp_path / "sbom.json"
+    document.write_bytes(b"{}")
+    found = _attachments([f"application/spdx+json={document}", f"2:application/vnd.in-toto+json={document}"],
+                         frozenset())
+    assert {n: [a.media_type for a in found[n]] for n in found} == {1: ["application/spdx+json"], 2: ["application/vnd.in-toto+json"]}
+    assert _attachments([f"2:application/vnd.in-toto+json={document}"], frozenset({referrers.IN_TOTO})) == {}
+    for bad in ("application/spdx+json", f"x:application/spdx+json={document}", f"=={document}"):
+        with pytest.raises(UserError, match="--attach takes"):
+            _attachments([bad], frozenset())
+    with pytest.raises(UserError, match="cannot read the attached document"):
+        _attachments([f"application/spdx+json={tmp_path / 'missing'}"], frozenset())
