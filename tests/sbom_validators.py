@@ -1,5 +1,5 @@
-"""Reading SBOM documents back with validators we did not write: the `spdx-tools`
-and `cyclonedx-python-lib` packages of PyPI (pinned in tests/validators.txt,
+"""Reading SBOM and provenance documents back with validators we did not write: the
+`spdx-tools`, `cyclonedx-python-lib` and `in-toto-attestation` packages of PyPI (pinned in tests/validators.txt,
 installed by scripts/validators.sh into their own directory). They run in a
 separate `/usr/bin/python3 -S`, with only that directory added to its path."""
 
@@ -39,6 +39,29 @@ print(json.dumps({"problems": [] if error is None else [str(error)], "components
 """
 
 
+_PROVENANCE = """
+import json, sys
+from google.protobuf import json_format
+from in_toto_attestation.v1 import statement, statement_pb2
+from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
+from in_toto_attestation.predicates.provenance.v1 import provenance_pb2
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+problems = []
+try:
+    # Strict: a field the schemas do not have is an error.
+    parsed = json_format.ParseDict(doc, statement_pb2.Statement())
+    statement.Statement.copy_from_pb(parsed).validate()
+    predicate = json_format.ParseDict(doc["predicate"], provenance_pb2.Provenance())
+    for dependency in predicate.build_definition.resolved_dependencies:
+        ResourceDescriptor.copy_from_pb(dependency).validate()
+    if not predicate.build_definition.build_type or not predicate.run_details.builder.id:
+        problems.append("buildType and builder.id are required")
+except Exception as error:  # the library's own errors: ParseError, ValueError, KeyError
+    problems.append(f"{type(error).__name__}: {error}")
+print(json.dumps({"problems": problems}))
+"""
+
+
 def _directory() -> Path:
     """Where scripts/validators.sh installs them (as tests/run exports it)."""
     given = os.environ.get("STOWAGE_VALIDATORS")
@@ -67,6 +90,12 @@ def _run(script: str, document: Path) -> dict:
 def spdx(document: Path) -> dict:
     """spdx-tools' verdict on an SPDX JSON file: problems, packages, relationships."""
     return _run(_SPDX, document)
+
+
+def provenance(document: Path) -> dict:
+    """in-toto-attestation's verdict on an in-toto Statement v1 with a SLSA
+    Provenance v1 predicate (both parsed strictly by their protobuf schemas)."""
+    return _run(_PROVENANCE, document)
 
 
 def cyclonedx(document: Path) -> dict:

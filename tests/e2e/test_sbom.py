@@ -8,6 +8,8 @@ import json
 import tarfile
 from pathlib import Path
 
+import pytest
+
 import sbom_validators
 from conftest import NIX_OPTIONS, REPO, mode_expr, nix_build, require, run
 
@@ -94,6 +96,13 @@ def test_documents_validate_and_list_exactly_the_layers_store_paths() -> None:
     assert spdx["creationInfo"]["created"] == cdx["metadata"]["timestamp"] == "1970-01-01T00:00:01Z"
     names = {(p["name"], p.get("versionInfo")) for p in spdx["packages"]}
     assert ("lib-a", None) in names and ("e2e-dag", json.loads(tag)) in names
+
+
+@pytest.mark.parametrize("attr", ["dagCached", "explicitLayers", "helloLayered"])
+def test_recorded_and_explicit_layers_are_listed_too(attr: str) -> None:
+    """Layers built by their own derivations (cachedLayers, layers) are in the plan
+    as records: their paths are listed like grouped ones."""
+    _check_image(f"{IMAGES}.{attr}")
 
 
 def test_a_base_image_is_described_by_its_layers() -> None:

@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import NIX_OPTIONS, REPO, nix_build, require, run  # noqa: E402
 from registry_server import Registry, _request, start_registry  # noqa: E402
+import sbom_validators  # noqa: E402
 
 ANNOTATED = f"(import {REPO}/tests/e2e/supply-images.nix {{ }}).annotated"
 EXPECTED = {
@@ -89,7 +90,9 @@ def test_no_sbom_pushes_the_image_alone(registry: Registry) -> None:
 
 def test_provenance_is_about_the_pushed_manifest(registry: Registry) -> None:
     digest = _push(registry, "supply/provenance:1")
-    statement = json.loads(nix_build(f"({ANNOTATED}).provenance").read_text())
+    document = nix_build(f"({ANNOTATED}).provenance")
+    assert sbom_validators.provenance(document)["problems"] == []
+    statement = json.loads(document.read_text())
     assert statement["_type"] == "https://in-toto.io/Statement/v1"
     assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
     assert statement["subject"] == [{"name": "supply/app", "digest": {"sha256": digest.removeprefix("sha256:")}}]
@@ -115,3 +118,15 @@ def test_multi_arch_images_have_their_own_attachments(registry: Registry) -> Non
         for artifact in listed["manifests"]:
             subjects.add(_raw(f"{registry.host}/supply/multi@{artifact['digest']}")["subject"]["digest"])
     assert subjects == {entry["digest"] for entry in index["manifests"]}
+
+
+def test_the_provenance_validator_refuses_a_broken_statement(tmp_path: Path) -> None:
+    statement = json.loads(nix_build(f"({ANNOTATED}).provenance").read_text())
+    statement["predicate"]["buildDefinition"]["resolvedDependency"] = []  # a field SLSA does not have
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(statement))
+    assert sbom_validators.provenance(broken)["problems"]
+    del statement["predicate"]["buildDefinition"]["resolvedDependency"]
+    statement["subject"][0]["digest"] = {}
+    broken.write_text(json.dumps(statement))
+    assert sbom_validators.provenance(broken)["problems"]
