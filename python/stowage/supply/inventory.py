@@ -60,9 +60,8 @@ def _graph(nodes: Any) -> dict[str, tuple[str, tuple[str, ...]]]:
         # Nix versions add keys of their own (narSize, closureSize, ...): only these are read.
         if not isinstance(node, dict) or not {"path", "narHash", "references"} <= node.keys():
             raise UserError(f"a node of the references graph lacks path, narHash or references; got {node!r}")
-        d = node
-        path = string(d["path"], "path of the references graph")
-        graph[path] = (string(d["narHash"], f"narHash of {path}"), strings(d["references"], f"references of {path}"))
+        path = string(node["path"], "path of the references graph")
+        graph[path] = (string(node["narHash"], f"narHash of {path}"), strings(node["references"], f"references of {path}"))
     return graph
 
 
