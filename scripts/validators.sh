@@ -17,7 +17,7 @@ stowage_install_validators() {
     fi
     echo "setup: installing the SBOM validators into $dir" >&2
     rm -rf "$dir" "$dir.part"
-    /usr/bin/python3 -m pip install --quiet --disable-pip-version-check --no-input --no-warn-script-location \
+    /usr/bin/python3 -m pip install --quiet --disable-pip-version-check --no-input --no-warn-script-location --root-user-action=ignore \
       --target "$dir.part" -r "$list" >&2 || return 1
     touch "$dir.part/.complete"
     mv "$dir.part" "$dir"
