@@ -130,3 +130,16 @@ def test_the_provenance_validator_refuses_a_broken_statement(tmp_path: Path) -> 
     statement["subject"][0]["digest"] = {}
     broken.write_text(json.dumps(statement))
     assert sbom_validators.provenance(broken)["problems"]
+
+
+def test_multi_arch_index_annotations(registry: Registry) -> None:
+    multi = (f"(import {REPO}/tests/e2e/mode.nix {{ }}).stowage.buildMultiArchImage {{ name = \"supply/annotated-multi\"; "
+             f"images = (import {REPO}/tests/e2e/push-images.nix {{ }}).multi.images; "
+             'annotations."org.opencontainers.image.source" = "https://example.org/multi"; }')
+    run([str(nix_build(f"({multi}).copyToRegistry")), "--tls-verify=false", "--no-sbom",
+         f"{registry.host}/supply/annotated-multi:1"])
+    index = _raw(f"{registry.host}/supply/annotated-multi:1")
+    assert index["annotations"] == {"org.opencontainers.image.source": "https://example.org/multi"}
+    for entry in index["manifests"]:  # each image's own manifest keeps its own annotations
+        image = _raw(f"{registry.host}/supply/annotated-multi@{entry['digest']}")
+        assert image["annotations"]["org.opencontainers.image.created"] == "1970-01-01T00:00:01Z"
