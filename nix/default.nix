@@ -48,7 +48,7 @@ rec {
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
     inherit args errors reference step push annotations sbom;
   };
-  inherit (import ./builders/oci.nix { inherit validate errors step tools; }) toOCILayout toOCIArchive;
+  inherit (import ./builders/oci.nix { inherit validate errors step tools sbom; }) toOCILayout toOCIArchive;
   pullImage = import ./builders/pull-image.nix {
     inherit args errors validate reference platform step system override tools;
   };

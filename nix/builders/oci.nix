@@ -6,6 +6,7 @@
   errors,
   step,
   tools,
+  sbom,
 }:
 let
   inherit (builtins) baseNameOf head match;
@@ -46,17 +47,7 @@ let
       # An image of this library: its manifest's annotations and its SBOMs (none for
       # other archives); see python/stowage/formats/oci_referrers.py.
       // (if (valid.annotations or { }) == { } then { } else { inherit (valid) annotations; })
-      // (
-        if valid ? sbom && valid ? sbomCycloneDX && (valid.annotations or { }) ? "org.opencontainers.image.created" then
-          {
-            attachments = [
-              { mediaType = "application/spdx+json"; file = "${valid.sbom}"; }
-              { mediaType = "application/vnd.cyclonedx+json"; file = "${valid.sbomCycloneDX}"; }
-            ];
-          }
-        else
-          { }
-      );
+      // (if sbom.layoutAttachments valid == [ ] then { } else { attachments = sbom.layoutAttachments valid; });
     };
 
   toOCIArchive =

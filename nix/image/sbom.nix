@@ -8,6 +8,12 @@
 let
   inherit (builtins) unsafeDiscardStringContext;
 
+  inToto = "application/vnd.in-toto+json";
+  sboms = documents: [
+    { mediaType = "application/spdx+json"; file = "${documents.sbom}"; }
+    { mediaType = "application/vnd.cyclonedx+json"; file = "${documents.sbomCycloneDX}"; }
+  ];
+
   document =
     who: a: planned: suffix: request:
     if a.created == "now" then
@@ -39,9 +45,16 @@ in
   };
 
   # What copyToRegistry attaches to the pushed image (its --attach arguments), of `attrs`.
-  attachments = documents: [
-    "application/spdx+json=${documents.sbom}"
-    "application/vnd.cyclonedx+json=${documents.sbomCycloneDX}"
-    "application/vnd.in-toto+json=${documents.provenance}"
-  ];
+  attachments =
+    documents: map (d: "${d.mediaType}=${d.file}") (sboms documents ++ [ { mediaType = inToto; file = "${documents.provenance}"; } ]);
+
+  # What toOCILayout stores with an image (python/stowage/formats/oci_referrers.py): its
+  # SBOMs, when it is an image of this library whose creation time is fixed. (Not the
+  # provenance: it is about the pushed manifest, not the layout's.)
+  layoutAttachments =
+    image:
+    if image ? sbom && image ? sbomCycloneDX && (image.annotations or { }) ? "org.opencontainers.image.created" then
+      sboms image
+    else
+      [ ];
 }
