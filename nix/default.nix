@@ -20,8 +20,10 @@ let
   launch = import ./launcher.nix { inherit step tools; };
 
   names = import ./image/names.nix;
+  sbom = import ./image/sbom.nix { inherit errors step; };
+  annotations = import ./image/annotations.nix { inherit errors; };
   arguments = import ./image/arguments.nix {
-    inherit errors validate reference platform pipeline names;
+    inherit errors validate reference platform pipeline names annotations;
   };
   basePick = import ./image/base-pick.nix { inherit validate; };
   layers = import ./image/store-layer.nix { inherit step; };
@@ -31,7 +33,7 @@ let
     inherit errors platform pipeline names step layers system;
   };
   push = import ./image/push.nix { inherit errors step launch; };
-  finish = import ./image/finish.nix { inherit push; };
+  finish = import ./image/finish.nix { inherit push sbom annotations; };
   archiveFile = import ./image/archive-file.nix { inherit step compressors; };
   ociInput = import ./image/oci-input.nix { inherit validate errors; };
   helpers = import ./packages/helpers.nix { inherit step tools; };
@@ -46,14 +48,14 @@ let
     inherit arguments plan finish rootLayer archiveFile compressors basePick args validate errors override;
   };
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
-    inherit args errors reference step push;
+    inherit args errors reference step push annotations sbom;
   };
   pullImage = import ./builders/pull-image.nix {
     inherit args errors validate reference platform step system override tools;
   };
   mergeImages = import ./builders/merge-images.nix { inherit validate errors step compressors override; };
   exportImage = import ./builders/export-image.nix { inherit args validate step compressors override basePick; };
-  toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step compressors; };
+  toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step compressors sbom; };
   toOCIArchive = import ./builders/to-oci-archive.nix { inherit ociInput step toOCILayout; };
   nixShellImages = import ./builders/nix-shell-image.nix {
     inherit args errors validate step tools arguments names helpers archiveFile compressors streamLayeredImage;

@@ -83,6 +83,7 @@ override.overridable
         inherit (a)
           name
           tag
+          annotations
           fromImage
           config
           architecture

@@ -8,11 +8,14 @@
   platform,
   pipeline,
   names,
+  annotations,
 }:
 let
   inherit (builtins) all concatLists isInt isList isString;
 
   image = {
+    # OCI annotations of the pushed manifest and of toOCILayout's (annotations.nix).
+    annotations = annotations.spec;
     name = {
       required = true;
       check = v: reference.checkName (if isString v then names.toLower v else v);

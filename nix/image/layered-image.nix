@@ -10,6 +10,7 @@ a:
   inherit (a)
     name
     tag
+    annotations
     fromImage
     config
     architecture

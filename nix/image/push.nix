@@ -46,6 +46,7 @@ let
         baseBlobs = if a.fromImage == null then null else "${compressed "base-layers" { archive = "${a.fromImage}"; }}";
         storeBlobs = map (l: "${compressed l.name { store = "${l}"; }}") planned.storeLayers;
         customisationBlob = "${compressed planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        inherit (a) annotations;
       };
     };
 
@@ -69,10 +70,14 @@ in
     in
     {
       pushPlan = push;
-      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" [
-        "--push"
-        "${push}"
-      ]);
+      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
+        [
+          "--push"
+          "${push}"
+        ]
+        # The image's SBOMs, pushed as artifacts about it (see nix/image/sbom.nix).
+        ++ builtins.concatMap (file: [ "--attach" file ]) (a.attachments or [ ])
+      ));
       copyToDockerDaemon = launcher "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan

@@ -8,7 +8,8 @@ Structured attribute ``stowage`` (version 1)::
     {"version": 1, "plan": path of plan.json, "level": int,
      "baseBlobs": compressed-layer directory of the base archive, or null,
      "storeBlobs": [compressed-layer directories of recorded store layers],
-     "customisationBlob": compressed-layer directory of the customisation layer}
+     "customisationBlob": compressed-layer directory of the customisation layer,
+     "annotations": {name: value} of the manifest (optional)}
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from stowage.image import model
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
 from stowage.push import plan as push_plan
+from stowage.supply import annotations as supply_annotations
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, versioned
 from stowage.layers.blob import Blob
@@ -70,7 +72,8 @@ def diff_ids(image: model.Image, blobs: list[Blob]) -> list[str]:
 def build(doc: Any, out: str) -> None:
     what = "the push plan request"
     d = fields(versioned(doc, what, VERSION), what,
-               {"version", "plan", "level", "baseBlobs", "storeBlobs", "customisationBlob"})
+               {"version", "plan", "level", "baseBlobs", "storeBlobs", "customisationBlob"}, frozenset({"annotations"}))
+    annotations = supply_annotations.parse(d.get("annotations", {}), f"annotations of {what}")
     level = integer(d["level"], f"level of {what}")
     with open(str(d["plan"]), encoding="utf-8") as handle:
         plan = image_plan.parse(json.load(handle))
@@ -83,7 +86,7 @@ def build(doc: Any, out: str) -> None:
     push_plan.write(out, push_plan.PushPlan(
         directory=out, plan=str(d["plan"]), level=level, repo_tag=plan.repo_tag,
         platform={"os": "linux", "architecture": plan.architecture, "variant": plan.variant},
-        layers=tuple(blobs), config=config, manifest=push_plan.manifest(config, blobs),
+        layers=tuple(blobs), config=config, manifest=push_plan.manifest(config, blobs, annotations),
     ))
 
 

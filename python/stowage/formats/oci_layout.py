@@ -28,6 +28,9 @@ from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json, media_types
 from stowage.digest import Digest
 from stowage.image import model
+from stowage.formats import oci_referrers
+from stowage.supply.annotations import CREATED, with_annotations
+from stowage.supply.referrers import Attachment
 
 Progress = Callable[[str], None]
 OCI_MANIFEST = media_types.OCI_MANIFEST
@@ -79,7 +82,8 @@ def _platform(config: dict[str, Any]) -> dict[str, str]:
     return platform
 
 
-def _image(archive: docker_archive.Archive, image: model.Image, blobs: Blobs, progress: Progress) -> list[dict[str, Any]]:
+def _image(archive: docker_archive.Archive, image: model.Image, blobs: Blobs, progress: Progress,
+           annotations: dict[str, str]) -> list[dict[str, Any]]:
     """Store one image of the archive; return its index entries."""
     stored = []
     for number, layer in enumerate(image.layers, start=1):
@@ -88,9 +92,9 @@ def _image(archive: docker_archive.Archive, image: model.Image, blobs: Blobs, pr
     layers = [descriptor(b.media_type, b.digest, b.size) for b in stored]
     config_bytes, config = image.config, docker_archive.config_of(image)
     config_descriptor = descriptor(OCI_CONFIG, blobs.add_bytes(config_bytes), len(config_bytes))
-    manifest = canonical_json.dumps(
-        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}
-    )
+    manifest = canonical_json.dumps(with_annotations(
+        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}, annotations
+    ))
     target = {**descriptor(OCI_MANIFEST, blobs.add_bytes(manifest), len(manifest)), "platform": _platform(config)}
     tags = list(image.repo_tags)
     if not tags:
@@ -101,22 +105,27 @@ def _image(archive: docker_archive.Archive, image: model.Image, blobs: Blobs, pr
     ]
 
 
-def write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs] = None) -> None:
-    """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``."""
+def write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs] = None,
+                 annotations: Optional[dict[str, str]] = None, attachments: Optional[list[Attachment]] = None) -> None:
+    """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``;
+    each image manifest carries ``annotations``, and has ``attachments`` (see ``oci_referrers``)."""
     os.makedirs(root)
     try:
-        _write_layout(path, root, progress, programs)
+        _write_layout(path, root, progress, programs, annotations or {}, attachments or [])
     except BaseException:
         shutil.rmtree(root)  # no half-written layout is left behind
         raise
 
 
-def _write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs]) -> None:
+def _write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs], annotations: dict[str, str],
+                  attachments: list[Attachment]) -> None:
     blobs = Blobs(root)
     entries: list[dict[str, Any]] = []
     with docker_archive.open_archive(path, "image", programs) as archive:
         for image in archive.images():
-            entries.extend(_image(archive, image, blobs, progress))
+            entries.extend(_image(archive, image, blobs, progress, annotations))
+    created = {k: v for k, v in annotations.items() if k == CREATED}
+    entries = oci_referrers.attach(blobs, entries, attachments, created)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
     with open(os.path.join(root, "index.json"), "wb") as handle:
         handle.write(canonical_json.dumps(index))

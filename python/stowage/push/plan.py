@@ -28,6 +28,7 @@ from stowage.digest import sha256
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
 from stowage.layers.blob import GZIP_LAYER, Blob
+from stowage.supply.annotations import with_annotations
 
 VERSION = 1
 FILE = "push.json"
@@ -63,7 +64,7 @@ class PushPlan:
     manifest: Content
 
 
-def manifest(config: Content, layers: list[Blob]) -> Content:
+def manifest(config: Content, layers: list[Blob], annotations: Optional[dict[str, str]] = None) -> Content:
     """The OCI image manifest of ``config`` and the gzipped ``layers``."""
     doc = {
         "schemaVersion": 2,
@@ -71,7 +72,7 @@ def manifest(config: Content, layers: list[Blob]) -> Content:
         "config": config.descriptor(),
         "layers": [{"mediaType": GZIP_LAYER, "digest": b.digest, "size": b.size} for b in layers],
     }
-    return Content(canonical_json.dumps(doc), OCI_MANIFEST)
+    return Content(canonical_json.dumps(with_annotations(doc, annotations or {})), OCI_MANIFEST)
 
 
 def _blob_doc(b: Blob) -> dict[str, Any]:
