@@ -33,7 +33,7 @@ def _blob(client: RegistryClient, data: bytes, label: str, progress: Progress) -
     def produce(forward: Forward) -> None:
         forward(data)
 
-    upload(client, digest, len(data), produce, f"{label} (blob {digest})")
+    upload(client, digest, len(data), produce, what=f"{label} (blob {digest})")
     progress(f"{label} {digest[7:19]}: {len(data)} bytes sent")
 
 
