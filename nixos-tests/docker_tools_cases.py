@@ -546,9 +546,11 @@ def _no_store_in_export(step: NoStoreInExport, machine: Machine, engine: Engine,
     name = "docker-tools-export"
     machine.succeed(f"{engine.name} create --name {name} {shlex.quote(x(step.ref))}")
     try:
-        machine.fail(f"{engine.name} export {name} | tar -t | grep nix/store/")
+        names = machine.succeed(f"{engine.name} export {name} | tar -t").splitlines()
     finally:
         machine.succeed(f"{engine.name} rm --force {name}")
+    stored = [n for n in names if "nix/store/" in n]
+    assert names and not stored, f"{x(step.ref)}: the container's file system has {stored[:5]}"
 
 
 def _remove(step: Remove, machine: Machine, engine: Engine, x: "_Expander") -> None:
