@@ -42,7 +42,7 @@ let
   casesDir = builtins.path {
     name = "docker-tools-cases";
     path = ./.;
-    filter = path: type: baseNameOf path == "docker_tools_cases.py";
+    filter = path: type: builtins.match "docker_tools_.*[.]py" (baseNameOf path) != null;
   };
 in
 pkgs.testers.runNixOSTest {
@@ -60,7 +60,7 @@ pkgs.testers.runNixOSTest {
       pkgs.zstd
     ];
   };
-  # The script imports docker_tools_cases, which the type checker cannot see.
+  # The script imports docker_tools_*.py, which the type checker cannot see.
   skipTypeCheck = true;
   testScript = ''
     import json
@@ -68,6 +68,7 @@ pkgs.testers.runNixOSTest {
 
     sys.path.insert(0, "${casesDir}")
     import docker_tools_cases as cases
+    import docker_tools_run as runner
 
     # Case number -> why it cannot pass here.
     DESELECTED = {
@@ -75,8 +76,8 @@ pkgs.testers.runNixOSTest {
         10: "its base is that pullImage",
     }
     ENGINES = (
-        cases.Engine("docker", "docker run --rm", "docker load --input={file}", publish=True),
-        cases.Engine("podman", "podman run --rm", "podman load --input={file}", publish=True),
+        runner.Engine("docker", "docker run --rm", "docker load --input={file}", publish=True),
+        runner.Engine("podman", "podman run --rm", "podman load --input={file}", publish=True),
     )
 
     with open("${valuesFile}") as values_file:
@@ -89,8 +90,8 @@ pkgs.testers.runNixOSTest {
                 print(f"deselected: {case.number} {case.name}: {DESELECTED[case.number]}")
                 continue
             with subtest(f"{engine.name}: {case.number} {case.name}"):
-                cases.run_case(case, machine, engine, values)
-                for ref in cases.image_refs(case, values):
+                runner.run_case(case, machine, engine, values)
+                for ref in runner.image_refs(case, values):
                     machine.execute(f"{engine.name} rmi --force {ref}")
   '';
 }

@@ -22,6 +22,7 @@ from conftest import NIX_OPTIONS, PODMAN_RUN, REPO, run
 
 sys.path.insert(0, str(REPO / "nixos-tests"))
 import docker_tools_cases as cases  # noqa: E402
+import docker_tools_run as runner  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -42,14 +43,14 @@ DOCKER_LOAD = (
     "then zstd -dc {file} | docker load; else docker load --input {file}; fi"
 )
 ENGINES = {
-    "docker": cases.Engine("docker", "docker run --rm --network none", DOCKER_LOAD, publish=False),
-    "podman": cases.Engine("podman", " ".join(PODMAN_RUN), "zstd -dcf {file} | podman load", publish=False),
+    "docker": runner.Engine("docker", "docker run --rm --network none", DOCKER_LOAD, publish=False),
+    "podman": runner.Engine("podman", " ".join(PODMAN_RUN), "zstd -dcf {file} | podman load", publish=False),
 }
 COMMAND_TIMEOUT = 600
 
 
 class HostMachine:
-    """The NixOS test driver's machine interface, on this host (bash, pipefail)."""
+    """The NixOS test driver's machine interface (docker_tools_run.Machine), on this host (bash, pipefail)."""
 
     def _run(self, command: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["bash", "-euo", "pipefail", "-c", command], capture_output=True,
@@ -106,16 +107,16 @@ def values(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture(params=sorted(ENGINES))
-def engine(request: pytest.FixtureRequest) -> cases.Engine:
+def engine(request: pytest.FixtureRequest) -> runner.Engine:
     request.getfixturevalue(request.param)  # conftest's docker / podman: the engine is there
     return ENGINES[request.param]
 
 
 @pytest.mark.parametrize("case", [_param(case) for case in cases.CASES])
-def test_docker_tools_case(case: cases.Case, engine: cases.Engine, values: dict[str, Any]) -> None:
+def test_docker_tools_case(case: cases.Case, engine: runner.Engine, values: dict[str, Any]) -> None:
     machine = HostMachine()
     try:
-        cases.run_case(case, machine, engine, values)
+        runner.run_case(case, machine, engine, values)
     finally:
-        for ref in cases.image_refs(case, values):
+        for ref in runner.image_refs(case, values):
             subprocess.run([engine.name, "rmi", "--force", ref], capture_output=True, timeout=COMMAND_TIMEOUT)
