@@ -3,9 +3,9 @@
 # wrote them (`pkgs.dockerTools.buildImage` is `dockerTools.buildImage` here).
 #
 #   pkgs         a nixpkgs package set, or the stand-in of
-#                tests/nixpkgs-stand-in/extra.nix (no redis, nginx, emacs, vim,
-#                nano, mkShell, pkgsCross or NixOS modules: the examples that
-#                need those are only evaluated when asked for)
+#                tests/nixpkgs-stand-in/extra.nix (small stand-ins for redis and
+#                nginx; no emacs, vim, nano, mkShell, pkgsCross or NixOS modules:
+#                the examples that need those are only evaluated when asked for)
 #   dockerTools  this library: `import ./.. { inherit pkgs; }`, or host mode
 #   dockerToolsFor  pkgs -> the library for that package set (only `cross` uses it)
 {
