@@ -1,27 +1,23 @@
 # streamLayeredImage: an executable that writes the image to stdout.
 {
-  layered,
+  arguments,
+  layeredImage,
+  plan,
+  finish,
   args,
-  step,
-  tools,
+  launch,
   override,
 }:
 let
   who = "streamLayeredImage";
+  spec = arguments.layered;
 
   # An executable that runs the stream program with `args` before its own.
   streamLauncher =
     name: args:
-    step.run {
-      inherit name;
-      command = "write-launcher";
-      request = {
-        version = 1;
-        inherit (tools) python;
-        source = "${step.source}";
-        module = "stowage.cli.stream";
-        inherit args;
-      };
+    launch {
+      inherit name args;
+      module = "stowage.cli.stream";
     };
 
   # The stream program itself, as nixpkgs' passthru.streamScript: `streamScript conf`.
@@ -30,19 +26,20 @@ in
 override.overridable
   {
     inherit who;
-    names = builtins.attrNames layered.spec;
+    names = builtins.attrNames spec;
   }
   (
     userArgs:
     let
-      a = args.parse who layered.spec userArgs;
-      planned = layered.plan who a { };
+      a = args.parse who spec userArgs;
+      image = layeredImage a;
+      planned = plan who image;
       drv = streamLauncher "stream-${planned.baseName}" [
         "--plan"
         "${planned.conf}/plan.json"
       ];
     in
-    layered.finish a planned drv {
+    finish image planned drv {
       isExe = true;
       inherit streamScript;
     }

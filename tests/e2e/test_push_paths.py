@@ -39,7 +39,7 @@ def test_mount_from_another_repository(logged: tuple[Registry, Path]) -> None:
     registry, log = logged
     push("v1", f"{registry.host}/team/base:v1", "--tls-verify=false")
     uploads = Uploads(log)
-    out, err, _ = push("v1", f"{registry.host}/team/app:v1", "--tls-verify=false",
+    out, err, _ = push("v1", f"{registry.host}/team/app:v1", "--tls-verify=false", "--no-sbom",
                        "--mount-from", f"{registry.host}/team/base")
     assert uploads.count("team/app") == 0, err
     assert err.count("mounted from team/base") == 4, err
@@ -51,7 +51,7 @@ def test_mount_from_another_repository(logged: tuple[Registry, Path]) -> None:
 def test_mount_from_a_repository_without_the_blobs_uploads(logged: tuple[Registry, Path]) -> None:
     registry, log = logged
     uploads = Uploads(log)
-    _, err, _ = push("v2", f"{registry.host}/other/app:v2", "--tls-verify=false",
+    _, err, _ = push("v2", f"{registry.host}/other/app:v2", "--tls-verify=false", "--no-sbom",
                      "--mount-from", f"{registry.host}/nothing/here")
     assert uploads.count("other/app") == 4 and "mounted" not in err, err
 

@@ -28,7 +28,8 @@ from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, versioned
 from stowage.layers import compression
 from stowage.layers.compression import KEYS, Compression
-from stowage.contract.plan import BlobLayer
+from stowage.image import model
+from stowage.image.model import Layer
 from stowage.cli.common import run_builder
 
 PROGRAM = "compress-layer"
@@ -37,7 +38,7 @@ VERSION = 2
 
 def _store(directory: str, store_dir: str, how: Compression, keep: Optional[str]) -> list[layer_blob.Blob]:
     record = layer_record.read(directory)
-    entry_stamp = layer_source.stamp(record.mtime, record.owner)
+    entry_stamp = model.owner_stamp(record.mtime, record.owner)
     source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
     blob = layer_blob.record(None, source, how, keep_in=keep)
     if blob.diff_id != record.layer.diff_id:
@@ -57,15 +58,15 @@ def _tar(directory: str, how: Compression, keep: Optional[str]) -> list[layer_bl
 
 def _archive(path: str, how: Compression, keep: Optional[str]) -> list[layer_blob.Blob]:
     """Every distinct layer member of every image in the archive."""
-    layers: dict[str, BlobLayer] = {}
+    layers: dict[str, Layer] = {}
     with docker_archive.open_archive(path) as archive:
         for image in archive.images():
             for layer in image.layers:
-                layers.setdefault(layer.member, BlobLayer(layer.member, layer.diff_id, layer.size))
+                layers.setdefault(docker_archive.member_of(layer), layer)
     blobs = []
-    for member, layer_ref in layers.items():
-        source = layer_source.archive_member(path, layer_ref)
-        gzipped = layer_source.member_is_gzip(path, layer_ref)
+    for member, layer in layers.items():
+        source = layer_source.archive_member(layer)
+        gzipped = layer_source.member_is_gzip(layer)
         blobs.append(layer_blob.record(member, source, how, gzipped, keep_in=keep))
     return blobs
 

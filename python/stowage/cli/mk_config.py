@@ -30,7 +30,6 @@ nixpkgs, ``maxLayers`` is not consulted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -39,12 +38,13 @@ from typing import Any, Optional
 
 from stowage.store import closure
 from stowage.archive import docker_archive
-from stowage.image import config as image_config, metadata as image_metadata
+from stowage.formats import docker_archive as docker_archive_format
+from stowage.image import config as image_config, model
 from stowage.layers import record as layer_record, grouping as layering, pipeline
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
 from stowage.contract.plan import BlobLayer, ImagePlan, Owner, StoreLayer
-from stowage.timestamps import NOW, epoch_seconds, rfc3339
+from stowage.timestamps import NOW, epoch_seconds
 from stowage.cli.common import output_path, run
 
 PROGRAM = "mk-config"
@@ -175,16 +175,11 @@ def write_outputs(plan: ImagePlan, out: str) -> None:
     os.mkdir(out)
     with open(os.path.join(out, "plan.json"), "wb") as handle:
         handle.write(plan.to_json())
-    diff_ids = image_metadata.recorded_diff_ids(plan)
-    if diff_ids is None or plan.created == NOW:
+    image = model.of_plan(plan, datetime.now(timezone.utc))
+    if image.config_bytes is None or plan.created == NOW:
         return
-    created = rfc3339(plan.created, "created", datetime.now(timezone.utc))
-    config = image_metadata.config_bytes(plan, created, diff_ids)
-    files = {
-        "config.json": config,
-        "manifest.json": image_metadata.manifest_bytes(plan, config, plan.repo_tag),
-        "image-id": ("sha256:" + hashlib.sha256(config).hexdigest()).encode(),
-    }
+    (_, config), (_, manifest) = docker_archive_format.trailer(image, model.layer_names(image))
+    files = {"config.json": config, "manifest.json": manifest, "image-id": str(image.config_digest).encode()}
     for name, data in files.items():
         with open(os.path.join(out, name), "wb") as handle:
             handle.write(data)

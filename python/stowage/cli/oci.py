@@ -1,8 +1,13 @@
 """OCI image layouts from docker-archives.
 
-``oci-layout``: as a build step, structured attribute ``stowage`` (version 1)::
+``oci-layout``: as a build step, structured attribute ``stowage`` (version 2)::
 
-    {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program}
+    {"version": 2, "image": path of a docker-archive, "compressors": {"zstd": path, ...},
+     "annotations": {name: value} of each image manifest (optional),
+     "attachments": [{"mediaType": str, "file": path}] (optional: documents about the image,
+                     see ``stowage.formats.oci_referrers``)}
+
+(``compressors``: the programs of nix/compressors.nix, to read archives compressed so)
 
 writes the layout directory to $out; by hand, ``oci-layout ARCHIVE DIR``.
 
@@ -17,11 +22,15 @@ from typing import Optional
 
 from stowage.formats import oci_archive, oci_layout
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.contract.jsondoc import fields, read_attrs, string, versioned
+from stowage.output.compression import Programs, programs
+from stowage.supply.referrers import Attachment
+from stowage.supply.annotations import parse as parse_annotations
 from stowage.output.sink import HashingSink, fd_output
 from stowage.cli.common import output_path, progress_printer, run
 
 VERSION = 1
+LAYOUT_VERSION = 2
 
 
 def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
@@ -30,19 +39,30 @@ def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
     return argv[0], argv[1]
 
 
+def _attachment(doc: object) -> Attachment:
+    what = "an attachment of the OCI layout request"
+    d = fields(doc, what, {"mediaType", "file"})
+    with open(string(d["file"], f"file of {what}"), "rb") as handle:
+        return Attachment(string(d["mediaType"], f"mediaType of {what}"), handle.read())
+
+
 def layout_main(argv: Optional[list[str]] = None) -> int:
     program = "oci-layout"
 
     def body() -> int:
-        zstd: Optional[str] = None
+        known: Optional[Programs] = None
+        annotations: dict[str, str] = {}
+        attachments: list[Attachment] = []
         if argv:
             image, out = _arguments(program, argv, "ARCHIVE DIR")
         else:
             attrs = read_attrs()
-            d = fields(versioned(attrs["stowage"], "the OCI layout request", VERSION), "the OCI layout request",
-                       {"version", "image", "zstd"})
-            image, out, zstd = str(d["image"]), output_path(attrs), str(d["zstd"])
-        oci_layout.write_layout(image, out, progress_printer(program), zstd)
+            d = fields(versioned(attrs["stowage"], "the OCI layout request", LAYOUT_VERSION), "the OCI layout request",
+                       {"version", "image", "compressors"}, frozenset({"annotations", "attachments"}))
+            image, out, known = str(d["image"]), output_path(attrs), programs(d["compressors"])
+            annotations = parse_annotations(d.get("annotations", {}), "annotations of the OCI layout request")
+            attachments = [_attachment(a) for a in d.get("attachments", [])]
+        oci_layout.write_layout(image, out, progress_printer(program), known, annotations, attachments)
         return 0
 
     return run(program, body)

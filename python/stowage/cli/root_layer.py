@@ -30,8 +30,10 @@ then written inside the same fakeroot session (this program again, with
 root as ``/`` (see stowage.root.session): the whole build then runs as one
 session (this program again, with ``--session``; under fakeroot unless the
 build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
-first, the script runs after ``contents`` are copied, and the layer is the
-difference from the unpacked base (stowage.root.diff). ``rootShell`` is the
+first (its store paths that the build's store lacks into ``base-store``, seen
+beside the build's at the store directory: stowage.root.store_view), the
+script runs after ``contents`` are copied, and the layer is the difference
+from the unpacked base (stowage.root.diff). ``rootShell`` is the
 shell the scripts run with inside the root: a store shell and its PATH, or (in
 host mode) a static busybox that is put in the root for the script's time.
 
@@ -48,7 +50,6 @@ import posixpath
 import shutil
 import subprocess
 import sys
-import tarfile
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -58,6 +59,7 @@ from stowage.archive import docker_archive
 from stowage.layers import tarball as layer
 from stowage.root import perms, session as root_session, tree as root_tree, diff as tree_diff, unpack
 from stowage.errors import UserError
+from stowage.formats import export as flatten
 from stowage.contract.jsondoc import fields, optional_str, read_attrs, versioned
 from stowage.layers.tarball import Entry
 from stowage.output.sink import HashingSink, fd_output
@@ -68,6 +70,9 @@ from stowage.cli.common import output_path, run
 PROGRAM = "root-layer"
 #: Where host mode's busybox sits in the root while a script runs.
 _TOOLS = ".stowage-tools"
+#: The date scripts that see the image root as / get when the build sets none:
+#: nixpkgs' stdenv's (1980-01-01), rather than the clock.
+_SOURCE_DATE_EPOCH = "315532800"
 VERSION = 2
 _KEYS = {
     "version", "contents", "merge", "keepDirlinks", "extraCommands", "shell", "path", "mtime",
@@ -93,8 +98,8 @@ def _base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) -
     found: set[str] = set()
     store = store_dir.strip("/")
     with docker_archive.open_archive(path) as archive:
-        for layer_ref in archive.pick(tag).layers:
-            with tarfile.open(fileobj=archive.open(archive.member(layer_ref.member))) as layer_tar:
+        for layer_tar in flatten.open_layers(archive, tag):  # each checked against its diff_id
+            with layer_tar:
                 for name in layer_tar.getnames():
                     relative = posixpath.normpath("/" + name).lstrip("/")
                     parent, _, base = relative.rpartition("/")
@@ -175,14 +180,14 @@ def build(doc: Any, graph: Any, out: str, tmp: str) -> int:
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
         closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+        root_tree.copy_contents(contents, root, keep_dirlinks=bool(d["keepDirlinks"]), store_dir=str(d["storeDir"]), closure=closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
     _check_root(d, contents, root)
-    _nix_db(d, graph, contents, root, tmp)
+    _nix_db(d, graph, contents, root=root, tmp=tmp)
     commands = str(d["fakeRootCommands"])
     if not commands.strip():
         pack(d, graph, out, root, own_owners=False)
@@ -208,7 +213,7 @@ def _check_root(d: dict[str, Any], contents: list[str], root: str) -> None:
         )
 
 
-def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: str) -> None:
+def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], *, root: str, tmp: str) -> None:
     """With ``nixDb``: the Nix database of what the image holds, and its GC roots."""
     if not d["nixDb"]:
         return
@@ -216,7 +221,7 @@ def _nix_db(d: dict[str, Any], graph: Any, contents: list[str], root: str, tmp: 
         registered = _store_paths(graph, contents, set())
     else:  # the layered builders: the image's whole closure
         registered = sorted({str(n["path"]) for n in graph} - set(d["nixDbExclude"]))
-    nixdb.register(root, graph, registered, str(d["nixStore"]), _stamp(d).mtime, tmp)
+    nixdb.register(root, graph, registered, nix_store=str(d["nixStore"]), seconds=_stamp(d).mtime, scratch=tmp)
     nixdb.gc_roots(root, contents)
 
 
@@ -236,12 +241,14 @@ def _script(what: str, text: str, d: dict[str, Any], root: str) -> root_session.
     # The build's environment (with fakeroot's), but paths of the build directory.
     env = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMPDIR", "TMP", "TEMP")}
     env.update(PATH=path, HOME="/root")
+    # Tools that write today's date (useradd's /etc/shadow) write this one instead.
+    env.setdefault("SOURCE_DATE_EPOCH", _SOURCE_DATE_EPOCH)
     return root_session.Script(what, [argv0, "-e", "-c", text], env)
 
 
-def _in_root(what: str, text: str, d: dict[str, Any], root: str) -> None:
+def _in_root(what: str, text: str, d: dict[str, Any], root: str, base_store: Optional[str]) -> None:
     try:
-        root_session.run(root, str(d["storeDir"]), _script(what, text, d, root))
+        root_session.run(root, str(d["storeDir"]), _script(what, text, d, root), base_store)
     finally:
         shutil.rmtree(os.path.join(root, _TOOLS), ignore_errors=True)
 
@@ -252,26 +259,31 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
     os.mkdir(root, 0o755)
     skip = [_TOOLS, *root_session.mount_points(str(d["storeDir"]))]
     before: Optional[tree_diff.Snapshot] = None
+    base_store: Optional[str] = None  # the base's store paths that the build's store lacks
     if d["runAsRoot"] is not None:
         if d["fromImage"] is not None:
-            unpack.unpack(str(d["fromImage"]), optional_str(d["fromImageTag"]), root, str(d["storeDir"]))
+            copies = os.path.join(tmp, "base-store")
+            os.mkdir(copies, 0o755)
+            tag = optional_str(d["fromImageTag"])
+            if unpack.unpack(str(d["fromImage"]), tag, root, store_dir=str(d["storeDir"]), store_copy=copies):
+                base_store = copies
         before = tree_diff.snapshot(root, skip)
     contents = [str(c) for c in d["contents"]]
     if d["merge"] == "copy":
         closure_paths = {str(node["path"]) for node in graph}  # what the items refer to
-        root_tree.copy_contents(contents, root, bool(d["keepDirlinks"]), str(d["storeDir"]), closure_paths)
+        root_tree.copy_contents(contents, root, keep_dirlinks=bool(d["keepDirlinks"]), store_dir=str(d["storeDir"]), closure=closure_paths)
     else:
         root_tree.merge_contents(contents, root)
     if d["runAsRoot"] is not None:
-        _in_root("runAsRoot", str(d["runAsRoot"]), d, root)
+        _in_root("runAsRoot", str(d["runAsRoot"]), d, root, base_store)
     shell, path = str(d["shell"]), str(d["path"])
     if str(d["extraCommands"]).strip():
         _run_commands("extraCommands", [shell, "-e", "-c", str(d["extraCommands"])], path, root)
     _check_root(d, contents, root)
-    _nix_db(d, graph, contents, root, tmp)
+    _nix_db(d, graph, contents, root=root, tmp=tmp)
     if str(d["fakeRootCommands"]).strip():
         if d["chroot"]:
-            _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root)
+            _in_root("fakeRootCommands", str(d["fakeRootCommands"]), d, root, base_store)
         else:
             _run_commands("fakeRootCommands", [shell, "-e", "-c", str(d["fakeRootCommands"])], path, root)
     after = None if before is None else tree_diff.snapshot(root, skip)
@@ -280,7 +292,7 @@ def session(d: dict[str, Any], graph: Any, out: str, tmp: str) -> None:
 
 
 def pack(
-    d: dict[str, Any], graph: Any, out: str, root: str, own_owners: bool, entries: Optional[list[Entry]] = None
+    d: dict[str, Any], graph: Any, out: str, root: str, *, own_owners: bool, entries: Optional[list[Entry]] = None
 ) -> None:
     """Write the layer of ``root`` (or ``entries`` of it), and the store closure if asked, to ``out``."""
     stamp = _stamp(d)
@@ -294,6 +306,13 @@ def pack(
             f"/{os.fsdecode(hiding.name.rstrip(b'/'))} in the image root is named like a whiteout, "
             "which would make Docker hide files of the layers below; extraCommands, runAsRoot or "
             "fakeRootCommands made it: rename or remove it"
+        )
+    in_store = layer.first_in_store(entries, str(d["storeDir"]))
+    if in_store is not None:
+        raise UserError(
+            f"/{os.fsdecode(in_store.name.rstrip(b'/'))} in the image root is inside the store, where it "
+            "would replace what the image's store paths hold; contents, copyToRoot, extraCommands, "
+            "fakeRootCommands or runAsRoot put it there: store paths reach an image only through its closure"
         )
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
         entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]

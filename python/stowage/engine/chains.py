@@ -5,8 +5,9 @@ of moby): the first layer's chain is its diff_id; each next one is the sha256 of
 
 from __future__ import annotations
 
-import hashlib
 from typing import Iterable
+
+from stowage.digest import sha256
 
 
 def chain_ids(diff_ids: Iterable[str]) -> list[str]:
@@ -17,7 +18,7 @@ def chain_ids(diff_ids: Iterable[str]) -> list[str]:
             chains.append(diff_id)
         else:
             text = f"{chains[-1]} {diff_id}".encode()
-            chains.append("sha256:" + hashlib.sha256(text).hexdigest())
+            chains.append(sha256(text))
     return chains
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from stowage.contract.plan import ImagePlan, StoreLayer
-from stowage.layers import source
+from stowage.image import model
 from stowage.layers import tarball as layer
 from stowage.output.sink import HashingSink
 from stowage.timestamps import NOW, epoch_seconds
@@ -29,7 +29,7 @@ def _hash_store_layer(plan: ImagePlan, store_layer: StoreLayer) -> StoreLayer:
     entries = layer.store_entries(plan.store_dir, store_layer.paths)
     with HashingSink(lambda data: None) as sink:
         sink.begin_digest()
-        layer.write(entries, source.stamp(mtime, plan.owner), sink)
+        layer.write(entries, model.owner_stamp(mtime, plan.owner), sink)
         diff_id, size = sink.end_digest()
     return replace(store_layer, diff_id=diff_id, size=size)
 

@@ -26,6 +26,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Optional, Union, cast
 
+from stowage import digest
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
 from stowage.layers import zstd_blob
@@ -71,7 +72,7 @@ class _Counter:
         return len(data)
 
     def digest(self) -> str:
-        return "sha256:" + self._hash.hexdigest()
+        return digest.of_hash(self._hash)
 
 
 def _discard(data: Data) -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from stowage import media_types
 from stowage.errors import UserError
 
-GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
-ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
+GZIP_LAYER = media_types.OCI_LAYER_GZIP
+ZSTD_LAYER = media_types.OCI_LAYER_ZSTD
 MEDIA_TYPES = {"gzip": GZIP_LAYER, "zstd": ZSTD_LAYER}
 MAX_LEVEL = {"gzip": 9, "zstd": 19}
 

@@ -16,6 +16,7 @@ import subprocess
 import threading
 from typing import Callable, Optional, Union
 
+from stowage import digest
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink, fd_output
 
@@ -78,4 +79,4 @@ def compress(source: Source, level: int, program: str, forward: Forward) -> tupl
         raise reader.error
     if status != 0 or not diff_id:
         raise UserError(f"{program} failed (exit status {status})")
-    return diff_id, "sha256:" + reader.hash.hexdigest(), reader.size
+    return diff_id, digest.of_hash(reader.hash), reader.size

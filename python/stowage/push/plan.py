@@ -20,24 +20,25 @@ registry read it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from stowage import canonical_json
+from stowage import canonical_json, media_types
+from stowage.digest import sha256
 from stowage.errors import UserError
 from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
 from stowage.layers import compression as layer_compression
 from stowage.layers.blob import Blob
 from stowage.layers.compression import KEYS, Compression
+from stowage.supply.annotations import with_annotations
 
 VERSION = 2
 FILE = "push.json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = media_types.OCI_MANIFEST
+OCI_CONFIG = media_types.OCI_CONFIG
+OCI_INDEX = media_types.OCI_INDEX
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Content:
 
     @property
     def digest(self) -> str:
-        return "sha256:" + hashlib.sha256(self.data).hexdigest()
+        return sha256(self.data)
 
     def descriptor(self) -> dict[str, Any]:
         return {"mediaType": self.media_type, "digest": self.digest, "size": len(self.data)}
@@ -67,7 +68,8 @@ class PushPlan:
     manifest: Content
 
 
-def manifest(config: Content, layers: list[Blob], how: Compression) -> Content:
+def manifest(config: Content, layers: list[Blob], how: Compression,
+             annotations: Optional[dict[str, str]] = None) -> Content:
     """The OCI image manifest of ``config`` and the compressed ``layers``."""
     doc = {
         "schemaVersion": 2,
@@ -75,7 +77,7 @@ def manifest(config: Content, layers: list[Blob], how: Compression) -> Content:
         "config": config.descriptor(),
         "layers": [{"mediaType": b.media_type(how), "digest": b.digest, "size": b.size} for b in layers],
     }
-    return Content(canonical_json.dumps(doc), OCI_MANIFEST)
+    return Content(canonical_json.dumps(with_annotations(doc, annotations or {})), OCI_MANIFEST)
 
 
 def _blob_doc(b: Blob) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def exists(client: RegistryClient, digest: str) -> bool:
     raise client.fail(response, what)
 
 
-def _blob(client: RegistryClient, job: Job, stats: Stats, progress: Progress, options: BlobOptions,
+def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress, options: BlobOptions,
           known: Optional[bool] = None) -> None:
     """Check the blob (unless ``known`` says whether it is there), then mount or send it."""
     digest = job.digest
@@ -86,7 +86,7 @@ def _blob(client: RegistryClient, job: Job, stats: Stats, progress: Progress, op
         stats.add(existing=1)
         progress(f"{job.label} {digest[7:19]}: exists")
         return
-    how = push_blob(client, digest, job.size, job.produce, f"{job.label} (blob {digest})",
+    how = push_blob(client, digest, job.size, job.produce, what=f"{job.label} (blob {digest})",
                     mount_from=options.mount_from, chunk=options.chunk)
     if how.startswith(MOUNTED):
         stats.add(mounted=1)
@@ -107,7 +107,7 @@ def _locked(progress: Progress) -> Progress:
     return show
 
 
-def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: Progress,
+def push_blobs(client: RegistryClient, jobs: list[Job], *, stats: Stats, progress: Progress,
                options: BlobOptions = BlobOptions()) -> None:
     """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time.
     The first blob is checked alone, so that authentication happens once."""
@@ -123,7 +123,8 @@ def push_blobs(client: RegistryClient, jobs: list[Job], stats: Stats, progress: 
         return
     first = exists(client, pending[0].digest)
     with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="push") as pool:
-        futures = [pool.submit(_blob, client, job, stats, progress, options, first if index == 0 else None)
+        futures = [pool.submit(_blob, client, job, stats=stats, progress=progress, options=options,
+                               known=first if index == 0 else None)
                    for index, job in enumerate(pending)]
         try:
             for future in futures:
@@ -162,11 +163,11 @@ def put_manifest(client: RegistryClient, reference: str, content: Content) -> No
     response.close()
 
 
-def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: Stats, progress: Progress,
+def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats: Stats, progress: Progress,
                options: BlobOptions = BlobOptions()) -> None:
     """Push the blobs of ``push`` that the registry lacks, then its manifest as ``reference``."""
     with open(push.plan, encoding="utf-8") as handle:
-        sources = layer_source.of_plan(image_plan.parse(json.load(handle)))
+        sources = layer_source.of_image(layer_source.image_to_push(image_plan.parse(json.load(handle))))
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
@@ -174,5 +175,5 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: St
             for number, (blob, source) in enumerate(zip(push.layers, sources), start=1)]
     config = push.config
     jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
-    push_blobs(client, jobs, stats, progress, options)
+    push_blobs(client, jobs, stats=stats, progress=progress, options=options)
     put_manifest(client, reference, push.manifest)

@@ -38,7 +38,7 @@ def _open(client: RegistryClient, digest: str, what: str, mount_from: Sequence[s
     return SENT, location
 
 
-def push_blob(client: RegistryClient, digest: str, size: int, produce: Produce, what: str, *,
+def push_blob(client: RegistryClient, digest: str, size: int, produce: Produce, *, what: str,
               mount_from: Sequence[str] = (), chunk: int = chunked.CHUNK) -> str:
     """Put the blob into the repository; return MOUNTED (with where from, after
     a colon) or SENT."""
@@ -48,9 +48,9 @@ def push_blob(client: RegistryClient, digest: str, size: int, produce: Produce, 
         if how == MOUNTED:
             return f"{MOUNTED}:{where}"
         if size > chunk:
-            chunked.put(client, where, digest, size, produce, what, chunk)
+            chunked.put(client, where, digest, size, produce=produce, what=what, chunk=chunk)
         else:
-            _put(client, where, digest, size, produce, what)
+            _put(client, where, digest, size, produce=produce, what=what)
         return SENT
 
     return client.transport.retrying(what, attempt)

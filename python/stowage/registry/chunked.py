@@ -35,7 +35,8 @@ class _Chunks:
     """The chunked upload in progress: writes go to the current PATCH, a new one
     starts at each chunk boundary."""
 
-    def __init__(self, client: RegistryClient, location: str, size: int, chunk: int, deadline: Deadline, what: str) -> None:
+    def __init__(self, client: RegistryClient, location: str, size: int, *, chunk: int, deadline: Deadline,
+                 what: str) -> None:
         self.client, self.location, self.size, self.chunk = client, location, size, chunk
         self.deadline, self.what = deadline, what
         self.offset = 0  # bytes sent
@@ -91,12 +92,12 @@ class _Sink:
         self._chunks.send(data)
 
 
-def put(client: RegistryClient, location: str, digest: str, size: int, produce: Produce, what: str,
+def put(client: RegistryClient, location: str, digest: str, size: int, *, produce: Produce, what: str,
         chunk: int = CHUNK) -> None:
     """Upload the blob ``produce`` writes in chunks of ``chunk`` bytes into the
     session at ``location``, then complete it (an attempt: the caller retries)."""
     deadline = Deadline(client.transport.limits.blob(size), f"{what}: chunked upload")
-    chunks = _Chunks(client, location, size, chunk, deadline, what)
+    chunks = _Chunks(client, location, size, chunk=chunk, deadline=deadline, what=what)
     try:
         body = _Body(_Sink(chunks), digest, size, what)  # type: ignore[arg-type]
         produce(body.write)
@@ -106,7 +107,7 @@ def put(client: RegistryClient, location: str, digest: str, size: int, produce: 
         connection = _connection(url, client, deadline.seconds)
         try:
             watched(connection, deadline)
-            _send(connection, client, url, query, 0, lambda: None)
+            _send(connection, client, url, query=query, size=0, body=lambda: None)
             _answer(Response(connection.getresponse(), deadline), what)
         finally:
             connection.close()

@@ -40,7 +40,7 @@ def registration(graph: list[dict[str, Any]], paths: Iterable[str]) -> str:
 
 
 def register(
-    root: str, graph: list[dict[str, Any]], paths: list[str], nix_store: str, seconds: int, scratch: str
+    root: str, graph: list[dict[str, Any]], paths: list[str], *, nix_store: str, seconds: int, scratch: str
 ) -> None:
     """Create ``root/nix/var/nix/db`` registering ``paths`` (a closed set); the
     database is made in a new directory under ``scratch``, then copied in."""

@@ -1,15 +1,10 @@
-# toOCILayout and toOCIArchive: any docker-archive (a derivation of this library,
-# dockerTools, pullImage, or a path) as an OCI image layout directory, and as an
-# oci-archive tarball of that layout.
-{
-  validate,
-  errors,
-  step,
-  tools,
-}:
+# The image toOCILayout and toOCIArchive take: any docker-archive (a derivation
+# of this library, dockerTools, pullImage, or a path), and the stem of its name.
+{ validate, errors }:
 let
   inherit (builtins) baseNameOf head match;
-
+in
+{
   # "x.tar.gz" -> "x"; a store path's hash prefix is dropped.
   stem =
     image:
@@ -29,36 +24,4 @@ let
       errors.fail who "image must be a docker-archive, not an image stream; got ${errors.show image}. Use buildLayeredImage with the same arguments instead of streamLayeredImage"
     else
       image;
-
-  toOCILayout =
-    image:
-    let
-      valid = checked "toOCILayout" image;
-    in
-    step.run {
-      name = "${stem valid}-oci";
-      command = "oci-layout";
-      request = {
-        version = 1;
-        image = "${valid}";
-        inherit (tools) zstd;
-      };
-    };
-
-  toOCIArchive =
-    image:
-    let
-      valid = checked "toOCIArchive" image;
-    in
-    step.run {
-      name = "${stem valid}-oci.tar";
-      command = "oci-archive";
-      request = {
-        version = 1;
-        layout = "${toOCILayout valid}";
-      };
-    };
-in
-{
-  inherit toOCILayout toOCIArchive;
 }

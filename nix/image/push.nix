@@ -1,5 +1,5 @@
 # Getting an image out: copyToRegistry (push), copyToDockerDaemon and copyToPodman,
-# the executables every image carries (see layered-plan.nix's finish).
+# the executables every image carries (see finish.nix).
 #
 # A push needs each layer's compressed digest. Those are recorded at build time by
 # compressed-layer derivations that only copyToRegistry depends on: an image that
@@ -8,12 +8,17 @@
 # derivation, the base archive), so a layer shared by images is compressed once.
 # The blobs themselves are not stored unless the image's pushCompression says
 # keepBlobs = true: the push compresses again, and checks it gets exactly the
-# recorded bytes. The format and level are the image's (nix/push-compression.nix);
+# recorded bytes. The format and level are the image's (push-compression.nix);
 # the default, gzip at level 6 (gzip's own), gives the layers most registries hold.
-{ errors, step, tools }:
+{
+  errors,
+  step,
+  launch,
+  compressors,
+  pushCompression,
+}:
 let
   inherit (builtins) storeDir;
-  pushCompression = import ../push-compression.nix { inherit errors; };
 
   # Compression settings as the compress-layer and push-plan requests carry them.
   settings =
@@ -21,7 +26,7 @@ let
     {
       inherit (c) format level;
       keep = c.keepBlobs;
-      zstd = if c.format == "zstd" then tools.zstd else null;
+      zstd = if c.format == "zstd" then compressors.byName.zstd.program else null;
     };
 
   suffix = c: if c.format == "gzip" && c.level == 6 then "gz" else "${c.format}${toString c.level}";
@@ -40,18 +45,7 @@ let
       } // settings c // source;
     };
 
-  launcher =
-    name: module: args:
-    step.run {
-      inherit name;
-      command = "write-launcher";
-      request = {
-        version = 1;
-        inherit (tools) python;
-        inherit module args;
-        source = "${step.source}";
-      };
-    };
+  launcher = name: module: args: launch { inherit name module args; };
 
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
@@ -68,6 +62,7 @@ let
         baseBlobs = if a.fromImage == null then null else "${compressed c "base-layers" { archive = "${a.fromImage}"; }}";
         storeBlobs = map (l: "${compressed c l.name { store = "${l}"; }}") planned.storeLayers;
         customisationBlob = "${compressed c planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        inherit (a) annotations;
       } // settings c;
     };
 
@@ -81,7 +76,6 @@ let
 in
 {
   inherit launcher;
-  compressionSpec = pushCompression.spec;
 
   # The attributes finish adds to every image.
   attrs =
@@ -92,10 +86,14 @@ in
     in
     {
       pushPlan = push;
-      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" [
-        "--push"
-        "${push}"
-      ]);
+      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
+        [
+          "--push"
+          "${push}"
+        ]
+        # The image's SBOMs, pushed as artifacts about it (see nix/image/sbom.nix).
+        ++ builtins.concatMap (file: [ "--attach" file ]) (a.attachments or [ ])
+      ));
       copyToDockerDaemon = launcher "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
