@@ -41,7 +41,12 @@ rec {
     inherit layered args step tools override;
   };
   buildLayeredImage = import ./builders/build-layered-image.nix {
-    inherit layered args step override streamLayeredImage;
+    inherit layered args step override;
+    # Its passthru.stream: the same plan, whose steps name buildLayeredImage.
+    streamLayeredImage = import ./builders/stream-layered-image.nix {
+      inherit layered args step tools override;
+      who = "buildLayeredImage";
+    };
   };
   buildMultiArchImage = import ./builders/multi-arch-image.nix {
     inherit args errors reference step push;

@@ -55,10 +55,11 @@ let
       errors.fail who "expects a non-empty list of images (derivations or paths); got ${errors.show images}. For example mergeImages [ imageA imageB ]."
     else
       step.run {
+        inherit who;
         name = "merged-images.tar";
         command = "merge-images";
         request = {
-          version = 1;
+          version = 2;
           images = map (i: "${i}") images;
           inherit (tools) zstd;
         };
@@ -91,10 +92,10 @@ let
           "${stem (a.fromImage.name or (baseNameOf "${a.fromImage}"))}-root.tar";
     in
     step.run {
-      inherit name;
+      inherit who name;
       command = "export-image";
       request = {
-        version = 1;
+        version = 2;
         fromImage = "${a.fromImage}";
         fromImageTag = pickTag who a;
         inherit (tools) zstd;

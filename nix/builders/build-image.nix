@@ -95,6 +95,7 @@ let
   items = asList (rootItems a);
   planned = layered.plan who layeredArgs {
     customisationLayer = layered.rootLayer {
+      inherit who;
       name = "${layered.imageBaseName a.name}-layer";
       contents = items;
       inherit (a) extraCommands fromImage fakeRootCommands perms runAsRoot;
@@ -109,6 +110,7 @@ let
     fromImageTag = archives.pickTag who a;
   };
   drv = step.run {
+    inherit who;
     name = "docker-image-${planned.baseName}.tar${layered.extensions.${a.compressor}}";
     command = "build-layered-image";
     request = layered.compressRequest planned a.compressor;

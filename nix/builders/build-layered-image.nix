@@ -24,6 +24,7 @@ override.overridable
       a = args.parse who spec userArgs;
       planned = layered.plan who a { };
       drv = step.run {
+        inherit who;
         name = "${planned.baseName}.tar${layered.extensions.${a.compressor}}";
         command = "build-layered-image";
         request = layered.compressRequest planned a.compressor;

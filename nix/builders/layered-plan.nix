@@ -48,7 +48,7 @@ rec {
 
   # The request of the build-layered-image step (buildLayeredImage, buildImage).
   compressRequest = planned: compressor: {
-    version = 1;
+    version = 2;
     plan = "${planned.conf}/plan.json";
     inherit compressor;
     zstd = if compressor == "zstd" then tools.zstd else null;
@@ -77,6 +77,7 @@ rec {
   # or the closure of `packages` minus the `lower` layers' paths.
   storeLayer =
     {
+      who,
       name,
       mtime,
       owner,
@@ -85,10 +86,10 @@ rec {
       lower ? [ ],
     }:
     step.run {
-      inherit name;
+      inherit who name;
       command = "store-layer";
       request = {
-        version = 1;
+        version = 2;
         inherit paths storeDir mtime owner;
         lower = map (l: "${l}") lower;
       };
@@ -98,6 +99,7 @@ rec {
   # The derivation of a root layer (see python/stowage/cli/root_layer.py).
   rootLayer =
     {
+      who,
       name,
       contents,
       extraCommands,
@@ -119,10 +121,10 @@ rec {
       chroot ? false,
     }:
     step.run {
-      inherit name;
+      inherit who name;
       command = "root-layer";
       request = {
-        version = 2;
+        version = 3;
         contents = map (c: "${c}") contents;
         inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir fakeRootCommands perms nixDb;
         fromImage = if fromImage == null then null else "${fromImage}";
@@ -272,7 +274,7 @@ rec {
     };
   };
 
-  # The planned image: { conf, customisationLayer, configFile, imageName, imageTag, baseName }.
+  # The planned image: { who, conf, customisationLayer, configFile, imageName, imageTag, baseName }.
   # `custom` may supply the root layer (buildImage's) and a pick in fromImage.
   plan =
     who: a: custom:
@@ -291,16 +293,18 @@ rec {
       contents = if isList a.contents then a.contents else [ a.contents ];
 
       configFile = step.run {
+        inherit who;
         name = "${baseName}-config.json";
         command = "write-config";
         request = {
-          version = 1;
+          version = 2;
           config = if a.config == null then { } else a.config;
         };
       };
 
       customisationLayer =
         custom.customisationLayer or (rootLayer {
+          inherit who;
           name = "${baseName}-customisation-layer";
           inherit contents;
           inherit (a) extraCommands mtime fakeRootCommands perms;
@@ -310,7 +314,7 @@ rec {
         });
 
       owner = { inherit (a) uid gid uname gname; };
-      layerArgs = { inherit (a) mtime; inherit owner; };
+      layerArgs = { inherit (a) mtime; inherit owner who; };
 
       # Explicit layers: a chain, each knowing the ones below it.
       explicitLayers =
@@ -330,7 +334,7 @@ rec {
       ) [ ] (if a.includeStorePaths then a.layers else [ ]);
 
       confRequest = {
-        version = 2;
+        version = 3;
         inherit imageName architecture variant owner;
         inherit (a) created mtime maxLayers includeStorePaths;
         fromImage = if a.fromImage == null then null else "${a.fromImage}";
@@ -346,6 +350,7 @@ rec {
 
       # The layer plan: the closure grouped into layers (and the tag's source).
       layerPlan = step.run {
+        inherit who;
         name = "${baseName}-conf";
         command = "mk-config";
         request = confRequest // {
@@ -383,6 +388,7 @@ rec {
           layerPlan
         else
           step.run {
+            inherit who;
             name = "${baseName}-image";
             command = "mk-config";
             request = confRequest // {
@@ -392,7 +398,7 @@ rec {
           };
     in
     {
-      inherit conf layerPlan customisationLayer configFile imageName baseName imageTag;
+      inherit who conf layerPlan customisationLayer configFile imageName baseName imageTag;
       storeLayers = explicitLayers ++ (if cached then autoLayers else [ ]);
     };
 

@@ -30,16 +30,15 @@ let
     else
       image;
 
-  toOCILayout =
-    image:
-    let
-      valid = checked "toOCILayout" image;
-    in
+  # The layout of a checked image, for the public builder `who`.
+  layoutOf =
+    who: valid:
     step.run {
+      inherit who;
       name = "${stem valid}-oci";
       command = "oci-layout";
       request = {
-        version = 1;
+        version = 2;
         image = "${valid}";
         inherit (tools) zstd;
       };
@@ -51,13 +50,15 @@ let
       valid = checked "toOCIArchive" image;
     in
     step.run {
+      who = "toOCIArchive";
       name = "${stem valid}-oci.tar";
       command = "oci-archive";
       request = {
-        version = 1;
-        layout = "${toOCILayout valid}";
+        version = 2;
+        layout = "${layoutOf "toOCIArchive" valid}";
       };
     };
+  toOCILayout = image: layoutOf "toOCILayout" (checked "toOCILayout" image);
 in
 {
   inherit toOCILayout toOCIArchive;

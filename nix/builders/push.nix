@@ -18,12 +18,13 @@ let
   level = 6;
 
   compressed =
-    name: source:
+    who: name: source:
     step.run {
+      inherit who;
       name = "${name}-gz";
       command = "compress-layer";
       request = {
-        version = 1;
+        version = 2;
         inherit level storeDir;
         store = null;
         tar = null;
@@ -32,12 +33,12 @@ let
     };
 
   launcher =
-    name: module: args:
+    who: name: module: args:
     step.run {
-      inherit name;
+      inherit who name;
       command = "write-launcher";
       request = {
-        version = 1;
+        version = 2;
         inherit (tools) python;
         inherit module args;
         source = "${step.source}";
@@ -48,15 +49,16 @@ let
   pushPlan =
     a: planned:
     step.run {
+      inherit (planned) who;
       name = "${planned.baseName}-push";
       command = "push-plan";
       request = {
-        version = 1;
+        version = 2;
         plan = "${planned.conf}/plan.json";
         inherit level;
-        baseBlobs = if a.fromImage == null then null else "${compressed "base-layers" { archive = "${a.fromImage}"; }}";
-        storeBlobs = map (l: "${compressed l.name { store = "${l}"; }}") planned.storeLayers;
-        customisationBlob = "${compressed planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        baseBlobs = if a.fromImage == null then null else "${compressed planned.who "base-layers" { archive = "${a.fromImage}"; }}";
+        storeBlobs = map (l: "${compressed planned.who l.name { store = "${l}"; }}") planned.storeLayers;
+        customisationBlob = "${compressed planned.who planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
       };
     };
 
@@ -80,17 +82,17 @@ in
     in
     {
       pushPlan = push;
-      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" [
+      copyToRegistry = pushable a (launcher planned.who "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" [
         "--push"
         "${push}"
       ]);
-      copyToDockerDaemon = launcher "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
+      copyToDockerDaemon = launcher planned.who "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
         "--engine"
         "docker"
       ];
-      copyToPodman = launcher "copy-to-podman-${planned.baseName}" "stowage.cli.load_image" [
+      copyToPodman = launcher planned.who "copy-to-podman-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
         "--engine"

@@ -1,22 +1,24 @@
 # streamLayeredImage: an executable that writes the image to stdout.
+# `who` is buildLayeredImage for its passthru.stream: the same plan (so the same
+# tag), whose steps name the builder the user called.
 {
   layered,
   args,
   step,
   tools,
   override,
+  who ? "streamLayeredImage",
 }:
 let
-  who = "streamLayeredImage";
 
   # An executable that runs the stream program with `args` before its own.
   streamLauncher =
     name: args:
     step.run {
-      inherit name;
+      inherit who name;
       command = "write-launcher";
       request = {
-        version = 1;
+        version = 2;
         inherit (tools) python;
         source = "${step.source}";
         module = "stowage.cli.stream";

@@ -2,10 +2,11 @@
 # hash of the archive this library's pullImage writes (python/stowage/cli/nix_prefetch_docker.py).
 { step, tools }:
 step.run {
+  who = "nix-prefetch-docker";
   name = "nix-prefetch-docker";
   command = "write-launcher";
   request = {
-    version = 1;
+    version = 2;
     inherit (tools) python;
     source = "${step.source}";
     module = "stowage.cli.nix_prefetch_docker";

@@ -1,8 +1,6 @@
 """Builder of ``buildLayeredImage``: the streamed image, compressed, into $out.
 
-Structured attribute ``stowage`` (version 1)::
-
-    {"version": 1, "plan": path, "compressor": "none" | "gz" | "zstd", "zstd": path or null}
+Its request is ``stowage.contract.image_requests.BuildRequest``.
 
 gzip is written on every core by stowage.output.pgzip (no file name, mtime 0, blocks
 independent of the thread count), zstd by the zstd program (``-T0``: its
@@ -22,23 +20,21 @@ from stowage.contract import plan as image_plan
 from stowage.errors import UserError
 from stowage.formats.docker_archive import write_image
 from stowage.output.pgzip import ParallelGzipWriter
-from stowage.contract.jsondoc import fields, versioned
+from stowage.contract.image_requests import BuildRequest
 from stowage.output.sink import HashingSink, Output, OutputError, fd_output
-from stowage.cli.common import progress_printer, run_builder
+from stowage.cli.common import Step, progress_printer, run_builder
 
 PROGRAM = "build-layered-image"
-VERSION = 1
 #: pigz's and gzip's default level: the usual balance of size and time.
 GZIP_LEVEL = 6
 
 
-def build(doc: object, out: str) -> None:
-    d = fields(versioned(doc, "the build request", VERSION), "the build request",
-               {"version", "plan", "compressor", "zstd"})
-    with open(str(d["plan"]), encoding="utf-8") as handle:
+def build(step: Step[BuildRequest]) -> None:
+    r, out = step.request, step.out
+    with open(r.plan, encoding="utf-8") as handle:
         plan = image_plan.parse(json.load(handle))
     with open(out, "xb") as raw:
-        if d["compressor"] == "gz":
+        if r.compressor == "gz":
             try:
                 with ParallelGzipWriter(raw, GZIP_LEVEL) as gz:
                     _write(plan, gz.write)
@@ -46,8 +42,10 @@ def build(doc: object, out: str) -> None:
                 if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                     raise
                 raise OutputError(error, out) from None
-        elif d["compressor"] == "zstd":
-            _write_zstd(plan, str(d["zstd"]), raw)
+        elif r.compressor == "zstd":
+            if r.zstd is None:
+                raise UserError("compressor \"zstd\" was asked for, but the request names no zstd program")
+            _write_zstd(plan, r.zstd, raw)
         else:
             # Unbuffered writes: the kernel's copies go to the same descriptor.
             with HashingSink(fd_output(raw.fileno()), direct_fd=raw.fileno()) as sink:
@@ -81,7 +79,7 @@ def _write(plan: image_plan.ImagePlan, output: Output) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_builder(PROGRAM, build)
+    return run_builder(PROGRAM, BuildRequest, build)
 
 
 if __name__ == "__main__":

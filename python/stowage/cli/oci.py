@@ -1,12 +1,10 @@
 """OCI image layouts from docker-archives.
 
-``oci-layout``: as a build step, structured attribute ``stowage`` (version 1)::
+``oci-layout``: as a build step (request
+``stowage.contract.step_requests.OciLayoutRequest``) writes the layout directory
+to $out; by hand, ``oci-layout ARCHIVE DIR``.
 
-    {"version": 1, "image": path of a docker-archive, "zstd": path of a zstd program}
-
-writes the layout directory to $out; by hand, ``oci-layout ARCHIVE DIR``.
-
-``oci-archive``: as a build step ``{"version": 1, "layout": path}`` writes the
+``oci-archive``: as a build step (request ``OciArchiveRequest``) writes the
 layout as a tar to $out; by hand, ``oci-archive LAYOUT-DIR FILE``.
 """
 
@@ -17,11 +15,9 @@ from typing import Optional
 
 from stowage.formats import oci_archive, oci_layout
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, read_attrs, versioned
+from stowage.contract.step_requests import OciArchiveRequest, OciLayoutRequest
 from stowage.output.sink import HashingSink, fd_output
-from stowage.cli.common import output_path, progress_printer, run
-
-VERSION = 1
+from stowage.cli.common import Step, progress_printer, run, run_builder
 
 
 def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
@@ -33,38 +29,33 @@ def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
 def layout_main(argv: Optional[list[str]] = None) -> int:
     program = "oci-layout"
 
-    def body() -> int:
-        zstd: Optional[str] = None
-        if argv:
-            image, out = _arguments(program, argv, "ARCHIVE DIR")
-        else:
-            attrs = read_attrs()
-            d = fields(versioned(attrs["stowage"], "the OCI layout request", VERSION), "the OCI layout request",
-                       {"version", "image", "zstd"})
-            image, out, zstd = str(d["image"]), output_path(attrs), str(d["zstd"])
-        oci_layout.write_layout(image, out, progress_printer(program), zstd)
+    def build(step: Step[OciLayoutRequest]) -> None:
+        oci_layout.write_layout(step.request.image, step.out, progress_printer(program), step.request.zstd)
+
+    def by_hand() -> int:
+        image, out = _arguments(program, argv or [], "ARCHIVE DIR")
+        oci_layout.write_layout(image, out, progress_printer(program), None)
         return 0
 
-    return run(program, body)
+    return run(program, by_hand) if argv else run_builder(program, OciLayoutRequest, build)
+
+
+def _write_archive(layout: str, out: str) -> None:
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    try:
+        with HashingSink(fd_output(fd)) as sink:
+            oci_archive.write_archive(layout, sink)
+    finally:
+        os.close(fd)
 
 
 def archive_main(argv: Optional[list[str]] = None) -> int:
     program = "oci-archive"
 
-    def body() -> int:
-        if argv:
-            layout, out = _arguments(program, argv, "LAYOUT-DIR FILE")
-        else:
-            attrs = read_attrs()
-            d = fields(versioned(attrs["stowage"], "the OCI archive request", VERSION), "the OCI archive request",
-                       {"version", "layout"})
-            layout, out = str(d["layout"]), output_path(attrs)
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-        try:
-            with HashingSink(fd_output(fd)) as sink:
-                oci_archive.write_archive(layout, sink)
-        finally:
-            os.close(fd)
+    def by_hand() -> int:
+        _write_archive(*_arguments(program, argv or [], "LAYOUT-DIR FILE"))
         return 0
 
-    return run(program, body)
+    if argv:
+        return run(program, by_hand)
+    return run_builder(program, OciArchiveRequest, lambda step: _write_archive(step.request.layout, step.out))

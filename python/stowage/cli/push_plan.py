@@ -3,12 +3,7 @@ layer, taken from the compressed-layer records (base archive, store layers,
 customisation layer), or, for a store layer without a record (``cachedLayers =
 false``), compressed here; then the configuration and the OCI manifest.
 
-Structured attribute ``stowage`` (version 1)::
-
-    {"version": 1, "plan": path of plan.json, "level": int,
-     "baseBlobs": compressed-layer directory of the base archive, or null,
-     "storeBlobs": [compressed-layer directories of recorded store layers],
-     "customisationBlob": compressed-layer directory of the customisation layer}
+Its request is ``stowage.contract.step_requests.PushPlanRequest``.
 """
 
 from __future__ import annotations
@@ -16,20 +11,19 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Optional
 
 from stowage.image import metadata as image_metadata
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, versioned
+from stowage.contract.step_requests import PushPlanRequest
 from stowage.layers.blob import Blob
 from stowage.timestamps import NOW, rfc3339
-from stowage.cli.common import progress_printer, run_builder
+from stowage.cli.common import Step, progress_printer, run_builder
 
 PROGRAM = "push-plan"
-VERSION = 1
 
 
 def _checked(blob: Blob, diff_id: str, what: str) -> Blob:
@@ -38,16 +32,16 @@ def _checked(blob: Blob, diff_id: str, what: str) -> Blob:
     return blob
 
 
-def _layers(plan: image_plan.ImagePlan, d: dict[str, Any], level: int) -> list[Blob]:
+def _layers(plan: image_plan.ImagePlan, d: PushPlanRequest, level: int) -> list[Blob]:
     """Each layer's blob, bottom first."""
     sources = layer_source.of_plan(plan)
     blobs: list[Blob] = []
     if plan.base is not None:
-        if d["baseBlobs"] is None:
+        if d.base_blobs is None:
             raise UserError("the image has a base but the request has no baseBlobs")
-        by_member = {b.key: b for b in layer_blob.read(str(d["baseBlobs"]), level)}
+        by_member = {b.key: b for b in layer_blob.read(d.base_blobs, level)}
         blobs += [_checked(by_member[b.source], b.diff_id, f"base layer {b.source}") for b in plan.base.layers]
-    recorded = {b.diff_id: b for directory in d["storeBlobs"] for b in layer_blob.read(str(directory), level)}
+    recorded = {b.diff_id: b for directory in d.store_blobs for b in layer_blob.read(directory, level)}
     show = progress_printer(PROGRAM)
     for store in plan.store_layers:
         if store.diff_id is not None and store.diff_id in recorded:
@@ -56,7 +50,7 @@ def _layers(plan: image_plan.ImagePlan, d: dict[str, Any], level: int) -> list[B
         blob = layer_blob.record(None, sources[len(blobs)], level)
         show(f"layer {len(blobs) + 1}: {blob.size / 1e6:.1f} MB compressed (no layer record)")
         blobs.append(_checked(blob, store.diff_id or str(blob.diff_id), "a store layer"))
-    custom = layer_blob.read(str(d["customisationBlob"]), level)[0]
+    custom = layer_blob.read(d.customisation_blob, level)[0]
     blobs.append(_checked(custom, plan.customisation_layer.diff_id, "the customisation layer"))
     return blobs
 
@@ -69,12 +63,10 @@ def diff_ids(plan: image_plan.ImagePlan, blobs: list[Blob]) -> list[str]:
     return ids + [plan.customisation_layer.diff_id]
 
 
-def build(doc: Any, out: str) -> None:
-    what = "the push plan request"
-    d = fields(versioned(doc, what, VERSION), what,
-               {"version", "plan", "level", "baseBlobs", "storeBlobs", "customisationBlob"})
-    level = integer(d["level"], f"level of {what}")
-    with open(str(d["plan"]), encoding="utf-8") as handle:
+def build(step: Step[PushPlanRequest]) -> None:
+    d, out = step.request, step.out
+    level = d.level
+    with open(d.plan, encoding="utf-8") as handle:
         plan = image_plan.parse(json.load(handle))
     if plan.created == NOW:
         raise UserError("the image's created is \"now\"; a push needs a fixed configuration")
@@ -84,14 +76,14 @@ def build(doc: Any, out: str) -> None:
         image_metadata.config_bytes(plan, created, diff_ids(plan, blobs)), push_plan.OCI_CONFIG
     )
     push_plan.write(out, push_plan.PushPlan(
-        directory=out, plan=str(d["plan"]), level=level, repo_tag=plan.repo_tag,
+        directory=out, plan=d.plan, level=level, repo_tag=plan.repo_tag,
         platform={"os": "linux", "architecture": plan.architecture, "variant": plan.variant},
         layers=tuple(blobs), config=config, manifest=push_plan.manifest(config, blobs),
     ))
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_builder(PROGRAM, build)
+    return run_builder(PROGRAM, PushPlanRequest, build)
 
 
 if __name__ == "__main__":
