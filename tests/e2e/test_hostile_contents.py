@@ -101,7 +101,7 @@ def test_nix_db_never_writes_through_a_symlink(tmp_path: Path, link: str, builde
     evil = package("evil-nix-var", f"mkdir -p $out/{parent}; ln -s {target} $out/{link}; mkdir $out/bin")
     items = "contents" if builder == "buildLayeredImage" else "copyToRoot"
     line = build_fails(f'stowage.{builder} {{ name = "evil"; includeNixDB = true; {items} = [ {evil} ]; }}')
-    assert line.startswith("root-layer: error: "), line
+    assert line.startswith(f"{builder}: error: "), line
     assert f"/{link} in the image root is a symlink to {target}" in line, line
     assert "-evil-nix-var" in line and "includeNixDB" in line, line
     assert _snapshot(victim) == before
@@ -203,7 +203,7 @@ def test_whiteout_files_in_a_store_layer_are_refused(cached: bool) -> None:
 
 def test_whiteout_made_by_extra_commands_is_refused() -> None:
     line = build_fails('stowage.buildLayeredImage { name = "evil"; extraCommands = "touch .wh.etc"; }')
-    assert line.startswith("root-layer: error: /.wh.etc in the image root is named like a whiteout"), line
+    assert line.startswith("buildLayeredImage: error: /.wh.etc in the image root is named like a whiteout"), line
     assert "extraCommands" in line, line
 
 
