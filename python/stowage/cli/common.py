@@ -53,7 +53,7 @@ def run_builder(program: str, request_type: type[R], build: Callable[[Step[R]], 
 def step_who(program: str) -> str:
     """Who a build step's errors name: the public builder its request names."""
     try:
-        return builder_of(read_attrs().get("stowage"), program)
+        return builder_of(read_attrs().get("stowage"), None) or program
     except (OSError, ValueError):
         return program  # the step reads the attributes again, and tells
 
@@ -69,7 +69,7 @@ def run(program: str, body: Callable[[], int], output: str = "the output") -> in
     try:
         return _flushed(program, body())
     except ContractError as error:
-        print(f"{error.who}: error: {error.message}", file=sys.stderr)
+        print(f"{error.who or program}: error: {error.message}", file=sys.stderr)
         return 1
     except UserError as error:
         print(f"{program}: error: {error}", file=sys.stderr)

@@ -9,7 +9,7 @@ checked exactly, the others are left alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from stowage.contract.schema import camel, check_value
 from stowage.store.closure import GraphNode
@@ -18,7 +18,7 @@ DOCUMENT = "Nix's references graph (exportReferencesGraph)"
 _KEYS = tuple(camel(name) for name in ("path", "nar_hash", "nar_size", "references"))
 
 
-def parse_graph(doc: Any, who: str) -> tuple[GraphNode, ...]:
+def parse_graph(doc: Any, who: Optional[str]) -> tuple[GraphNode, ...]:
     """Return the nodes of the references graph ``doc``; ``who`` names errors."""
     nodes = check_value(tuple[dict[str, Any], ...], doc, who, DOCUMENT)
     return tuple(

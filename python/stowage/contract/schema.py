@@ -20,7 +20,7 @@ import functools
 import json
 import types
 import typing
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, Optional, TypeVar, Union
 
 from stowage.errors import UserError
 
@@ -29,18 +29,18 @@ _NONE = type(None)
 
 
 class ContractError(UserError):
-    """A document that does not match its schema: ``who`` is the public builder
-    (or the program) whose step read it; the message is the whole line."""
+    """A document that does not match its schema. ``who`` is the public builder
+    whose step read it, when known (else the program reporting it names itself)."""
 
-    def __init__(self, who: str, message: str) -> None:
-        super().__init__(f"{who}: {message}")
+    def __init__(self, who: Optional[str], message: str) -> None:
+        super().__init__(f"{who}: {message}" if who else message)
         self.who = who
         self.message = message
 
 
 @dataclasses.dataclass(frozen=True)
 class _Where:
-    who: str
+    who: Optional[str]
     document: str
 
 
@@ -50,13 +50,13 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def builder_of(doc: Any, default: str) -> str:
+def builder_of(doc: Any, default: Optional[str]) -> Optional[str]:
     """The ``builder`` a request names, or ``default`` when it names none."""
     who = doc.get("builder") if isinstance(doc, dict) else None
     return who if isinstance(who, str) and who else default
 
 
-def parse(cls: type[T], doc: Any, who: str) -> T:
+def parse(cls: type[T], doc: Any, who: Optional[str] = None) -> T:
     """Return the document ``doc`` (parsed JSON) as a ``cls``.
 
     ``who`` names the reader in errors; a request's own ``builder`` wins."""
@@ -74,7 +74,7 @@ def parse(cls: type[T], doc: Any, who: str) -> T:
     return _object(cls, {k: v for k, v in doc.items() if k != "version"}, where, "")
 
 
-def load(cls: type[T], path: str, who: str) -> T:
+def load(cls: type[T], path: str, who: Optional[str] = None) -> T:
     """Return the document in the file ``path`` as a ``cls``."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -213,6 +213,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def check_value(tp: Any, value: Any, who: str, document: str) -> Any:
+def check_value(tp: Any, value: Any, who: Optional[str], document: str) -> Any:
     """Return ``value`` checked to be of type ``tp`` (a part of a document)."""
     return _value(tp, value, _Where(who, document), "")
