@@ -1,6 +1,6 @@
 """Builder of one store layer as a cached derivation: lists the layer's paths,
 writes its tar through the hasher (to nowhere: only the digest is kept) and
-records digest and size in ``$out/layer.json`` (see ``stowage.layers.record``).
+records digest and size in ``$out/store-layer.json`` (see ``stowage.layers.record``).
 
 Its request is ``stowage.contract.image_requests.StoreLayerRequest``. With
 ``paths`` null, the layer holds the closure of the structured attribute
