@@ -71,7 +71,8 @@ def parse(cls: type[T], doc: Any, who: Optional[str] = None) -> T:
             f"{where.document} has version {_show(got)}, but this program reads version {version}. "
             "Use the Nix expressions and the Python tools of one stowage release",
         )
-    return _object(cls, {k: v for k, v in doc.items() if k != "version"}, where, "")
+    parsed: T = _object(cls, {k: v for k, v in doc.items() if k != "version"}, where, "")
+    return parsed
 
 
 def load(cls: type[T], path: str, who: Optional[str] = None) -> T:
@@ -96,7 +97,7 @@ def encode(value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=None)
-def _fields(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
+def _fields(cls: Any) -> tuple[tuple[str, str, Any, bool], ...]:
     """(key, field name, type, required) of each field of ``cls``."""
     hints = typing.get_type_hints(cls)
     result = []
@@ -106,7 +107,7 @@ def _fields(cls: type) -> tuple[tuple[str, str, Any, bool], ...]:
     return tuple(result)
 
 
-def _object(cls: type[T], doc: Any, where: _Where, at: str) -> T:
+def _object(cls: Any, doc: Any, where: _Where, at: str) -> Any:
     if not isinstance(doc, dict):
         _fail(where, at, describe(cls), doc)
     known = {key for key, _, _, _ in _fields(cls)}
@@ -149,7 +150,7 @@ def _value(tp: Any, value: Any, where: _Where, at: str) -> Any:
         if not isinstance(value, dict):
             _fail(where, at, describe(tp), value)
         return value
-    if dataclasses.is_dataclass(tp):
+    if _is_document(tp):
         return _object(tp, value, where, at)
     if tp in (str, int, bool) and type(value) is tp:
         return value
@@ -171,7 +172,7 @@ def _union(tp: Any, args: tuple[Any, ...], value: Any, where: _Where, at: str) -
         for option in options:
             keys = {key for key, _, _, _ in _fields(option)}
             needed = {key for key, _, _, required in _fields(option) if required}
-            if dataclasses.is_dataclass(option) and needed <= value.keys() <= keys:
+            if _is_document(option) and needed <= value.keys() <= keys:
                 return _object(option, value, where, at)
     _fail(where, at, describe(tp), value)
 
@@ -188,10 +189,15 @@ def describe(tp: Any) -> str:
         return f"a list of which each item is {describe(args[0])}"
     if origin is dict or tp is dict:
         return "a JSON object"
-    if dataclasses.is_dataclass(tp):
+    if _is_document(tp):
         return "an object with the keys " + ", ".join(key for key, _, _, _ in _fields(tp))
     names = {str: "a string", int: "an integer", bool: "a boolean (true or false)"}
     return names.get(tp, "any JSON value")
+
+
+def _is_document(tp: Any) -> bool:
+    """Whether ``tp`` is a dataclass (a JSON object of known keys)."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
 def _fail(where: _Where, at: str, expected: str, value: Any) -> typing.NoReturn:

@@ -19,7 +19,7 @@ from typing import BinaryIO, Callable, Optional, Union, cast
 
 from stowage.errors import UserError
 from stowage.contract import schema
-from stowage.contract.push_documents import Blob, BlobsRecord
+from stowage.contract.push_documents import Blob as Blob, BlobsRecord
 from stowage.layers.source import Source
 from stowage.output.pgzip import ParallelGzipWriter
 from stowage.output.sink import HashingSink
