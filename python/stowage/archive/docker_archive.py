@@ -166,7 +166,7 @@ class Archive:
                 f"but the configuration has {len(diff_ids)} diff_ids"
             )
         layers = []
-        for name, diff_id in zip(names, diff_ids):
+        for name, diff_id in zip(names, diff_ids, strict=True):
             member = self.member(name)
             layers.append(Layer(clean_name(member.name) or member.name, diff_id, member.size))
         return Image(config_member, data, config, tuple(layers), tags, history)

@@ -65,7 +65,7 @@ def apply(entries: list[Entry], rules: list[Rule], default_owner: tuple[int, int
                 mode=rule.mode if rule.mode is not None else entry.mode,
             )
         result.append(entry)
-    for rule, was_used in zip(rules, used):
+    for rule, was_used in zip(rules, used, strict=True):
         if not was_used:
             raise UserError(
                 f"perms: /{rule.path.decode()} is not in the image root; "
