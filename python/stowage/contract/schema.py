@@ -69,7 +69,7 @@ def parse(cls: type[T], doc: Any, who: Optional[str] = None) -> T:
         raise ContractError(
             where.who,
             f"{where.document} has version {_show(got)}, but this program reads version {version}. "
-            "Use the Nix expressions and the Python tools of one stowage release",
+            "Use the Nix expressions and the Python tools of one stowage release.",
         )
     parsed: T = _object(cls, {k: v for k, v in doc.items() if k != "version"}, where, "")
     return parsed
@@ -81,7 +81,7 @@ def load(cls: type[T], path: str, who: Optional[str] = None) -> T:
         with open(path, encoding="utf-8") as handle:
             doc = json.load(handle)
     except (OSError, ValueError) as error:
-        raise ContractError(who, f"cannot read {getattr(cls, 'DOCUMENT')} {path}: {error}. Rebuild it") from None
+        raise ContractError(who, f"cannot read {getattr(cls, 'DOCUMENT')} {path}: {error}. Rebuild it.") from None
     return parse(cls, doc, who)
 
 
@@ -117,7 +117,7 @@ def _object(cls: Any, doc: Any, where: _Where, at: str) -> Any:
             where.who,
             f"{where.document} has the unknown key {_join(at, unknown[0])}; got {_show(doc[unknown[0]])}. "
             f"Its keys are {', '.join(sorted(known))}: use the Nix expressions and the Python tools of one "
-            "stowage release",
+            "stowage release.",
         )
     values = {}
     for key, name, tp, required in _fields(cls):
@@ -127,7 +127,7 @@ def _object(cls: Any, doc: Any, where: _Where, at: str) -> Any:
             raise ContractError(
                 where.who,
                 f"{where.document} has no {_join(at, key)} ({describe(tp)}). Use the Nix expressions and "
-                "the Python tools of one stowage release",
+                "the Python tools of one stowage release.",
             )
     return cls(**values)
 
@@ -205,7 +205,7 @@ def _fail(where: _Where, at: str, expected: str, value: Any) -> typing.NoReturn:
     raise ContractError(
         where.who,
         f"{what} must be {expected}; got {_show(value)}. Use the Nix expressions and the Python "
-        "tools of one stowage release",
+        "tools of one stowage release.",
     )
 
 
