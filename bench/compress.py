@@ -47,12 +47,14 @@ while data := read(1 << 20):
 write(c.flush())
 """
 
-# buildLayeredImage's builder on a plan, outside Nix: argv = plan, compressor, out.
+# buildLayeredImage's builder on a plan, outside Nix: argv = plan, compressor, out
+# (gz at nix/compressors.nix's level).
 BUILDER = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from stowage.cli.build_layered import build
-build({"version": 1, "plan": sys.argv[2], "compressor": sys.argv[3], "zstd": None}, sys.argv[4])
+build({"version": 2, "plan": sys.argv[2],
+       "compressor": {"name": sys.argv[3], "program": None, "level": 6}}, sys.argv[4])
 """
 
 

@@ -5,18 +5,15 @@
 # request carries it as `builder`, and the step's errors start with it.
 { tools, localSystem }:
 let
-  inherit (builtins) derivation match;
+  inherit (builtins) derivation;
 
-  # The Python sources, without caches (also a tool's .mypy_cache), so that only
-  # code changes rebuild images.
-  source = builtins.path {
-    path = ../python;
-    name = "stowage-python";
-    filter = path: type: match ".*(__pycache__|\\.pyc|/\\.[^/]*)" path == null;
-  };
+  # Each program gets the part of python/ it runs (python-source.nix), so that
+  # only changes to that code rebuild what it made.
+  source = import ./python-source.nix;
 in
 {
-  inherit source;
+  # python/ as a launcher of `module` needs it (write-launcher's `source`).
+  sourceFor = source.forModule;
 
   run =
     {
@@ -33,7 +30,7 @@ in
         builder = tools.python;
         args = [
           "-SB"
-          "${source}/bin/${command}"
+          "${source.forCommand command}/bin/${command}"
         ];
         __structuredAttrs = true;
         stowage = request // { builder = who; };

@@ -82,12 +82,12 @@ let
       below = first (filter (b: b != null) (map badIn inner));
     in
     if here != null then { element = el; why = here; } else below;
-in
-rec {
-  inherit known;
 
   # The pipeline as a list (a path is read as JSON).
   read = v: if isPath v then fromJSON (readFile v) else v;
+in
+{
+  inherit known read;
 
   check =
     v:

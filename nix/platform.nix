@@ -18,8 +18,6 @@ let
   osOf = system: let m = match "[^-]+-(.*)" system; in if m == null then "" else builtins.head m;
 in
 {
-  inherit table;
-
   # { architecture, variant } of the image target, or a throw naming `who`.
   forSystem =
     who: system:

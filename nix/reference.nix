@@ -15,9 +15,6 @@ let
   tagPattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 in
 {
-  isName = value: isString value && stringLength value <= 255 && match namePattern value != null;
-  isTag = value: isString value && match tagPattern value != null;
-
   checkName =
     value:
     if isString value && stringLength value <= 255 && match namePattern value != null then

@@ -135,15 +135,18 @@ def podman() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In nixpkgs mode only the end-to-end tests run: the others do not depend on the
-    mode. A test marked for one mode runs in that mode's pass only."""
-    e2e = REPO / "tests" / "e2e"
+    """In nixpkgs mode only the end-to-end tests run (tests/e2e, tests/nixos): the
+    others do not depend on the mode. A test marked for one mode runs in that mode's
+    pass only; a test marked `deselected` (a case this machine cannot run) in none."""
+    e2e = (REPO / "tests" / "e2e", REPO / "tests" / "nixos")
 
     def wanted(item: pytest.Item) -> bool:
         only = item.get_closest_marker("only_mode")
         if only is not None and only.args[0] != MODE:
             return False
-        return MODE == "host" or e2e in Path(str(item.path)).parents
+        if item.get_closest_marker("deselected") is not None:
+            return False
+        return MODE == "host" or any(d in Path(str(item.path)).parents for d in e2e)
 
     kept = [item for item in items if wanted(item)]
     dropped = [item for item in items if item not in kept]

@@ -1,34 +1,26 @@
 # buildImage: one new layer (copyToRoot copied into the root, plus the store
 # closure it needs) on top of fromImage's layers, as a docker-archive file.
 {
-  layered,
+  arguments,
+  plan,
+  finish,
+  rootLayer,
+  archiveFile,
+  compressors,
+  basePick,
   args,
-  step,
   validate,
   errors,
-  archives,
   override,
 }:
 let
-  inherit (builtins) isList removeAttrs;
+  inherit (builtins) attrNames isList;
   who = "buildImage";
 
+  # The arguments every image builder takes, and buildImage's own.
   spec =
-    removeAttrs layered.spec [
-      "contents"
-      "maxLayers"
-      "layeringPipeline"
-      "includeStorePaths"
-      "uname"
-      "gname"
-      "mtime"
-      "passthru"
-      "enableFakechroot"
-      "layers"
-      "cachedLayers"
-      "debug"
-    ]
-    // archives.pickSpec
+    arguments.image
+    // basePick.pickSpec
     // {
       copyToRoot = {
         default = null;
@@ -42,10 +34,10 @@ let
         default = false;
         check = validate.bool;
       };
-      compressor = layered.compressorArg;
+      compressor = compressors.argument;
       # The new layer's file times too (as the mtime of the layered builders).
       created = {
-        default = layered.spec.created.default;
+        default = arguments.image.created.default;
         check = validate.fileTime;
       };
 
@@ -75,46 +67,71 @@ let
 
   asList = v: if v == null then [ ] else if isList v then v else [ v ];
 in
-override.overridable { inherit who; names = builtins.attrNames spec; } (
-userArgs:
-let
-  a = args.parse who spec userArgs;
-  layeredArgs = a // {
-    contents = [ ];
-    enableFakechroot = false;
-    layers = [ ];
-    cachedLayers = false;
-    # One layer of its own on the base's: at most what Docker loads ("max depth exceeded").
-    maxLayers = 125;
-    includeStorePaths = false;
-    uname = "root";
-    gname = "root";
-    mtime = a.created;
-    passthru = { };
-  };
-  items = asList (rootItems a);
-  planned = layered.plan who layeredArgs {
-    customisationLayer = layered.rootLayer {
-      inherit who;
-      name = "${layered.imageBaseName a.name}-layer";
-      contents = items;
-      inherit (a) extraCommands fromImage fakeRootCommands perms runAsRoot;
-      fromImageTag = archives.pickTag who a;
-      nixDb = a.includeNixDB;
-      mtime = if a.created == "now" then "1970-01-01T00:00:01Z" else a.created;
-      merge = "copy";
-      keepDirlinks = a.keepContentsDirlinks;
-      owner = { inherit (a) uid gid; };
-      storeClosure = true;
-    };
-    fromImageTag = archives.pickTag who a;
-  };
-  drv = step.run {
+override.overridable
+  {
     inherit who;
-    name = "docker-image-${planned.baseName}.tar${layered.extensions.${a.compressor}}";
-    command = "build-layered-image";
-    request = layered.compressRequest planned a.compressor;
-  };
-in
-layered.finish layeredArgs planned drv { layer = planned.customisationLayer; buildArgs = userArgs; }
-)
+    names = attrNames spec;
+  }
+  (
+    userArgs:
+    let
+      a = args.parse who spec userArgs;
+      items = asList (rootItems a);
+      fromImageTag = basePick.pickTag who a;
+      # One layer of its own on the base's.
+      image = {
+        inherit (a)
+          name
+          tag
+          annotations
+          fromImage
+          config
+          architecture
+          variant
+          created
+          meta
+          ;
+        inherit fromImageTag;
+        mtime = a.created;
+        owner = {
+          inherit (a) uid gid;
+          uname = "root";
+          gname = "root";
+        };
+        # At most what Docker loads ("max depth exceeded").
+        maxLayers = 125;
+        layeringPipeline = null;
+        includeStorePaths = false;
+        layers = [ ];
+        cachedLayers = false;
+        debug = false;
+        passthru = { };
+        rootLayer =
+          { who, baseName, ... }:
+          rootLayer {
+            inherit who;
+            name = "${baseName}-layer";
+            contents = items;
+            inherit (a) extraCommands fromImage fakeRootCommands perms runAsRoot;
+            inherit fromImageTag;
+            nixDb = a.includeNixDB;
+            mtime = if a.created == "now" then "1970-01-01T00:00:01Z" else a.created;
+            merge = "copy";
+            keepDirlinks = a.keepContentsDirlinks;
+            owner = { inherit (a) uid gid; };
+            storeClosure = true;
+          };
+      };
+      planned = plan who image;
+      drv = archiveFile {
+        inherit who;
+        name = "docker-image-${planned.baseName}";
+        inherit planned;
+        inherit (a) compressor;
+      };
+    in
+    finish image planned drv {
+      layer = planned.customisationLayer;
+      buildArgs = userArgs;
+    }
+  )

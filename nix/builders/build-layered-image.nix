@@ -1,16 +1,20 @@
 # buildLayeredImage: the image as a (compressed) docker-archive file.
 {
-  layered,
+  arguments,
+  layeredImage,
+  plan,
+  finish,
+  archiveFile,
+  compressors,
   args,
-  step,
   override,
   streamLayeredImage,
 }:
 let
   inherit (builtins) attrNames removeAttrs;
   who = "buildLayeredImage";
-  spec = layered.spec // {
-    compressor = layered.compressorArg;
+  spec = arguments.layered // {
+    compressor = compressors.argument;
   };
 in
 override.overridable
@@ -22,15 +26,16 @@ override.overridable
     userArgs:
     let
       a = args.parse who spec userArgs;
-      planned = layered.plan who a { };
-      drv = step.run {
+      image = layeredImage a;
+      planned = plan who image;
+      drv = archiveFile {
         inherit who;
-        name = "${planned.baseName}.tar${layered.extensions.${a.compressor}}";
-        command = "build-layered-image";
-        request = layered.compressRequest planned a.compressor;
+        name = planned.baseName;
+        inherit planned;
+        inherit (a) compressor;
       };
     in
-    layered.finish a planned drv {
+    finish image planned drv {
       # The same image as a stream (the same plan, so the same tag), as nixpkgs' passthru.stream.
       stream = streamLayeredImage (removeAttrs userArgs [ "compressor" ]);
     }

@@ -8,6 +8,8 @@
   reference,
   step,
   push,
+  annotations,
+  sbom,
 }:
 let
   inherit (builtins) all baseNameOf isAttrs isList;
@@ -33,6 +35,8 @@ let
         else
           errors.problem "must be a non-empty list of images of this library, one per platform" "For example images = [ ((import stowage { system = \"x86_64-linux\"; }).buildLayeredImage args) ((import stowage { system = \"aarch64-linux\"; }).buildLayeredImage args) ]";
     };
+    # The index's annotations (each image's manifest has its own).
+    annotations = annotations.spec;
   };
 in
 userArgs:
@@ -47,16 +51,29 @@ let
       version = 2;
       repoTag = "${a.name}:${a.tag}";
       images = map (image: "${image.pushPlan}") a.images;
-    };
+    } // (if a.annotations == { } then { } else { inherit (a) annotations; });
   };
   passthru = {
     imageName = a.name;
     imageTag = a.tag;
-    inherit (a) images;
-    copyToRegistry = push.launcher who "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" [
-      "--multi-arch"
-      "${drv}"
-    ];
+    inherit (a) images annotations;
+    copyToRegistry = push.launcher who "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" (
+      [
+        "--multi-arch"
+        "${drv}"
+      ]
+      # Each image's SBOMs and provenance, attached to its own manifest: "<n>:<type>=<file>",
+      # n counting the images from 1.
+      ++ builtins.concatLists (
+        builtins.genList (
+          i:
+          builtins.concatMap (file: [
+            "--attach"
+            "${toString (i + 1)}:${file}"
+          ]) (sbom.attachments (builtins.elemAt a.images i))
+        ) (builtins.length a.images)
+      )
+    );
   };
 in
 drv // passthru // { inherit passthru; }

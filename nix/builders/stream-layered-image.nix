@@ -1,29 +1,26 @@
 # streamLayeredImage: an executable that writes the image to stdout.
-# `who` is buildLayeredImage for its passthru.stream: the same plan (so the same
-# tag), whose steps name the builder the user called.
+# `who` is the builder whose image it streams when another builder makes it (the
+# passthru.stream of buildLayeredImage, the nix-shell images): the steps of its
+# plan name that builder.
 {
-  layered,
+  arguments,
+  layeredImage,
+  plan,
+  finish,
   args,
-  step,
-  tools,
+  launch,
   override,
   who ? "streamLayeredImage",
 }:
 let
+  spec = arguments.layered;
 
   # An executable that runs the stream program with `args` before its own.
   streamLauncher =
     name: args:
-    step.run {
-      inherit who name;
-      command = "write-launcher";
-      request = {
-        version = 2;
-        inherit (tools) python;
-        source = "${step.source}";
-        module = "stowage.cli.stream";
-        inherit args;
-      };
+    launch {
+      inherit who name args;
+      module = "stowage.cli.stream";
     };
 
   # The stream program itself, as nixpkgs' passthru.streamScript: `streamScript conf`.
@@ -32,19 +29,20 @@ in
 override.overridable
   {
     inherit who;
-    names = builtins.attrNames layered.spec;
+    names = builtins.attrNames spec;
   }
   (
     userArgs:
     let
-      a = args.parse who layered.spec userArgs;
-      planned = layered.plan who a { };
+      a = args.parse who spec userArgs;
+      image = layeredImage a;
+      planned = plan who image;
       drv = streamLauncher "stream-${planned.baseName}" [
         "--plan"
         "${planned.conf}/plan.json"
       ];
     in
-    layered.finish a planned drv {
+    finish image planned drv {
       isExe = true;
       inherit streamScript;
     }

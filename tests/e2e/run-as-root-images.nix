@@ -8,6 +8,8 @@
 }:
 let
   inherit (packages) busybox;
+  # A store path name that no store holds: it exists only in an image's layers.
+  baseOnly = "00000000000000000000000000000000-stowage-base-only";
 
   # A bash-like base image (nixpkgs' examples.bash): a shell and its tools.
   bash = stowage.buildImage {
@@ -106,6 +108,44 @@ in
       contents = [ busybox ];
     };
     runAsRoot = "readlink /bin/busybox > /shell-target; /bin/sh -c true";
+  };
+
+  # A base with a store path that no store has (only its layers): the script runs it.
+  onBaseOnlyStore = stowage.buildImage {
+    name = "rar-on-base-only-store";
+    tag = "latest";
+    # A base made elsewhere (another machine's Nix): its one layer holds a store
+    # path and a busybox (/bin/sh, /bin/cat). The library never writes into the store from the root
+    # layer, so the archive is written by hand.
+    fromImage = mode.script "rar-base-only-store.tar" ''
+      mkdir -p root/bin root/nix/store/${baseOnly}/bin
+      cp ${busybox}/bin/busybox root/bin/busybox
+      ln -s busybox root/bin/sh
+      ln -s busybox root/bin/cat
+      printf '#!/bin/sh\necho "from the base store"\n' > root/nix/store/${baseOnly}/bin/greet
+      chmod 555 root/nix/store/${baseOnly}/bin/greet
+      cd root
+      ${busybox}/bin/busybox tar -cf ../layer.tar bin nix
+      cd ..
+      diff_id=$(sha256sum layer.tar | cut -d' ' -f1)
+      printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diff_id" > config.json
+      printf '[{"Config":"config.json","RepoTags":["rar-base-only-store:latest"],"Layers":["layer.tar"]}]' > manifest.json
+      ${busybox}/bin/busybox tar -cf $out manifest.json config.json layer.tar
+    '';
+    runAsRoot = "/nix/store/${baseOnly}/bin/greet > /greeting";
+  };
+
+  # The most common runAsRoot of nixpkgs: shadowSetup, then a group and a user
+  # with a home (useradd and groupadd come from pkgs: nixpkgs mode only).
+  users = stowage.buildImage {
+    name = "rar-users";
+    tag = "latest";
+    copyToRoot = [ busybox ];
+    runAsRoot = ''
+      ${stowage.shadowSetup}
+      groupadd -g 2000 builders
+      useradd -u 2001 -g builders -m -d /home/alice -s /bin/sh alice
+    '';
   };
 
   # nixpkgs' runAsRootExtraCommands (regression #34779, PR #40947).

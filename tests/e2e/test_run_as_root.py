@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NIX_OPTIONS, PACKAGES, PODMAN_RUN, REPO, host_mode_only, nix_eval, require, run
+from conftest import NIX_OPTIONS, PACKAGES, PODMAN_RUN, REPO, nix_eval, nixpkgs_mode_only, require, run
 
 pytestmark = pytest.mark.e2e
 
@@ -93,17 +93,40 @@ def test_a_redis_like_image_with_shadow_setup(docker: str) -> None:
     assert out.split() == ["999:999", "2", "/etc/login.defs"]
 
 
-@host_mode_only(
-    "the script runs the base's store paths from the build's store, which the sandbox "
-    "limits to the build's inputs: a base's store paths are not among them (known gap)"
-)
 def test_a_parent_in_the_store_runs_from_the_build_store_and_adds_nothing_of_it(docker: str) -> None:
+    # Under the sandbox the base's busybox is not an input: it comes from the base's layers.
     names = [m.name for m in _top_layer("onLayered")]
     # (buildImage's layer always has the store's directories, here with nothing in them.)
     assert names == ["nix", "nix/store", "shell-target"]
     target = _run(docker, _load(docker, "onLayered"), "/bin/cat", "/shell-target").strip()
     busybox = nix_eval(f"{PACKAGES}.busybox.name")
     assert target.startswith("/nix/store/") and target.endswith(f"-{busybox}/bin/busybox")
+
+
+def test_a_store_path_only_the_base_has_runs_and_is_not_in_the_layer(docker: str) -> None:
+    names = [m.name for m in _top_layer("onBaseOnlyStore")]
+    assert names == ["greeting", "nix", "nix/store"]
+    ref = _load(docker, "onBaseOnlyStore")
+    assert _run(docker, ref, "/bin/cat", "/greeting") == "from the base store\n"
+
+
+@nixpkgs_mode_only("useradd and groupadd come from pkgs.shadow; host mode has none (shadowSetup says so)")
+def test_shadow_setup_then_useradd_adds_a_user_a_group_and_a_home(docker: str) -> None:
+    ref = _load(docker, "users")
+    script = "grep -e alice -e builders /etc/passwd /etc/group /etc/shadow; stat -c '%u:%g %a' /home/alice"
+    assert _run(docker, ref, "/bin/sh", "-c", script).splitlines() == [
+        "/etc/passwd:alice:x:2001:2000::/home/alice:/bin/sh",
+        "/etc/group:builders:x:2000:",
+        # The password's date is SOURCE_DATE_EPOCH's (1980-01-01: day 3652), not the clock's.
+        "/etc/shadow:alice:!:3652::::::",
+        "2001:2000 755",
+    ]
+    members = {m.name: m for m in _top_layer("users")}
+    home = members["home/alice"]
+    assert home.isdir() and (home.uid, home.gid) == (2001, 2000)
+    assert {"etc/passwd", "etc/group", "etc/shadow", "etc/gshadow"} <= set(members)
+    assert (members["etc/shadow"].uid, members["etc/passwd"].uid) == (0, 0)
+    _check_reproducible("users")
 
 
 def test_run_as_root_and_extra_commands_keep_their_quotes(docker: str) -> None:
@@ -128,8 +151,12 @@ def test_a_failing_script_fails_the_build_in_one_line() -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("attr", ["parentImage", "chownStream"])
+@pytest.mark.parametrize("attr", ["parentImage", "chownStream", "onBaseOnlyStore"])
 def test_the_layer_is_reproducible(attr: str) -> None:
+    _check_reproducible(attr)
+
+
+def _check_reproducible(attr: str) -> None:
     """``nix-build --check`` builds the layer again and compares the bytes."""
     build(attr)
     drv = run(["nix-instantiate", *NIX_OPTIONS, str(IMAGES), "-A", attr]).stdout.strip().splitlines()[-1]

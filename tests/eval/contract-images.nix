@@ -22,6 +22,7 @@ let
   layered = lib.buildLayeredImage {
     name = "contract/layered";
     tag = "1";
+    annotations."org.opencontainers.image.title" = "contract";
     contents = [ app lib.binSh lib.usrBinEnv lib.fakeNss lib.caCertificates ];
     layers = [ [ libc ] ];
     compressor = "zstd";
@@ -56,15 +57,43 @@ let
   multi = lib.buildMultiArchImage {
     name = "contract/multi";
     tag = "1";
+    annotations."org.opencontainers.image.title" = "contract";
     images = [
       layered
       (arm.buildLayeredImage { name = "contract/multi"; tag = "1"; contents = [ app ]; })
     ];
   };
+  # nixpkgs mode only (the image holds pkgs' shell).
+  shellDrv = builtins.derivation {
+    name = "contract-shell";
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    args = [ "-c" "true" ];
+    str = "text";
+    passAsFile = [ "str" ];
+  };
+  nixShell =
+    if pkgs == null then
+      { }
+    else
+      {
+        streamNixShellImage = [ (lib.streamNixShellImage { drv = shellDrv; run = "true"; }) ];
+        buildNixShellImage = [ (lib.buildNixShellImage { drv = shellDrv; compressor = "zstd"; }) ];
+      };
 in
-{
+nixShell
+// {
   # The public builder each top-level derivation serves.
-  buildLayeredImage = [ layered layered.stream layered.copyToRegistry layered.copyToDockerDaemon layered.copyToPodman ];
+  buildLayeredImage = [
+    layered
+    layered.stream
+    layered.copyToRegistry
+    layered.copyToDockerDaemon
+    layered.copyToPodman
+    layered.sbom
+    layered.sbomCycloneDX
+    layered.provenance
+  ];
   buildLayeredImageWithNixDb = [ withNixDb ];
   streamLayeredImage = [ piped piped.streamScript ];
   buildImage = [ built built.copyToRegistry ];

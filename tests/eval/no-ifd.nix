@@ -28,6 +28,7 @@ let
     let
       carried = {
         inherit (image) conf layerPlan customisationLayer configFile pushPlan copyToRegistry copyToDockerDaemon copyToPodman;
+        inherit (image) sbom sbomCycloneDX provenance;
       };
       layers = builtins.genList (i: {
         name = "${key}.storeLayers.${toString i}";

@@ -61,11 +61,11 @@ def build_on(path: Path, out: Path) -> None:
 
 
 def merge_one(path: Path, out: Path) -> None:
-    _sink_into(out, lambda sink: merge.merge([str(path)], sink, lambda line: None, "zstd"))
+    _sink_into(out, lambda sink: merge.merge([str(path)], sink, lambda line: None, {"zstd": "zstd"}))
 
 
 def export(path: Path, out: Path) -> None:
-    _sink_into(out, lambda sink: flatten.export(str(path), None, sink, "zstd", lambda line: None))
+    _sink_into(out, lambda sink: flatten.export(str(path), None, sink, programs={"zstd": "zstd"}, progress=lambda line: None))
 
 
 def oci(path: Path, out: Path) -> None:

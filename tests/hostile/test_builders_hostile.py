@@ -50,6 +50,8 @@ def test_merge_images_refuses_a_digest_that_would_name_a_path(tmp_path: Path) ->
 
 
 def test_build_image_refuses_layers_that_are_not_their_diff_ids(tmp_path: Path) -> None:
+    # The root layer's step is the first to read the base's layers (for the store
+    # paths they hold), and it reads only layers checked against their diff_ids.
     image, fragment = case(tmp_path, "diff-ids-lie")
     build_fails(f'stowage.buildImage {{ name = "h"; fromImage = {image}; }}', "buildImage", fragment)
 

@@ -1,6 +1,6 @@
 # A runnable stand-in for a nixpkgs package set: `import ./tests/nixpkgs-stand-in { }`
 # gives what stowage and its tests read from pkgs (stdenv's platforms,
-# buildPackages, and packages such as python3, bash, coreutils, fakeroot, nix),
+# buildPackages, and packages such as python3, bash, coreutils, fakeroot, nix, shadow),
 # each a real, self-contained store path made from the host's Debian binaries
 # (see manifest.nix and build.sh). Everything is built in the Nix sandbox:
 # nixpkgs mode can then be tested with `sandbox = true` and no extra sandbox paths.
@@ -185,11 +185,30 @@ let
       && !elem path (map (n: "/usr/lib/${pythonVersion}/${n}") [ "test" "idlelib" "tkinter" "turtledemo" "ensurepip" "lib2to3" ]);
   };
 
-  pkgs = {
-    stdenv = {
+  # stdenv (its setup, mkDerivation) and mkShell: see stdenv.nix.
+  stdenvParts = import ./stdenv.nix {
+    inherit system;
+    inherit (pkgs) bash coreutils;
+    initialPath = [
+      pkgs.coreutils
+      pkgs.findutils
+      pkgs.diffutils
+      pkgs.gnused
+      pkgs.gnugrep
+      pkgs.gawk
+      pkgs.gnutar
+      pkgs.gzip
+      pkgs.xz
+      pkgs.bash
+    ];
+    platforms = {
       hostPlatform = { inherit system; };
       buildPlatform = { inherit system; };
     };
+  };
+
+  pkgs = {
+    inherit (stdenvParts) stdenv mkShell;
     buildPackages = pkgs;
 
     glibc = package "glibc" {
@@ -211,6 +230,7 @@ let
     xz = fromManifest "xz" { };
     zstd = fromManifest "zstd" { };
     hello = fromManifest "hello" { };
+    shadow = fromManifest "shadow" { };
     nix = fromManifest "nix" { };
     fakeroot =
       let

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import pytest
 
 from stowage.archive import docker_archive
+from stowage.image import metadata
 from stowage.errors import UserError
 from stowage.contract.plan import BlobLayer
 
@@ -230,6 +231,6 @@ def test_a_directory_is_not_a_layer(tmp_path: Path) -> None:
 
 
 def test_manifest() -> None:
-    assert docker_archive.manifest("c.json", ["app:1"], ["layers/001.tar"]) == [
+    assert metadata.archive_manifest("c.json", ["app:1"], ["layers/001.tar"]) == [
         {"Config": "c.json", "RepoTags": ["app:1"], "Layers": ["layers/001.tar"]}
     ]

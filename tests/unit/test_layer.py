@@ -385,3 +385,16 @@ def test_special_files_are_refused(tmp_path: Path) -> None:
     os.mkfifo(root / "fifo")
     with pytest.raises(UserError, match=f"{root}/fifo is neither a file, a directory nor a symlink"):
         layer.tree_entries(str(root))
+
+
+@pytest.mark.parametrize("names, found", [
+    ([b"etc/", b"nix/", b"nix/store/"], None),  # the store directory itself replaces nothing
+    ([b"nix/store/abc-x/"], b"nix/store/abc-x/"),
+    ([b"bin/", b"nix/store/abc-x/bin/sh"], b"nix/store/abc-x/bin/sh"),
+    ([b"nix/storefront/x"], None),
+    ([b"srv/nix/store/abc-x"], None),
+])
+def test_first_in_store_finds_what_would_replace_a_store_path(names: list[bytes], found: bytes | None) -> None:
+    entries = [Entry(n, b"5" if n.endswith(b"/") else b"0", 0o755) for n in names]
+    hit = layer.first_in_store(entries, "/nix/store")
+    assert (hit.name if hit else None) == found

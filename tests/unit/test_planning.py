@@ -15,6 +15,7 @@ from stowage.contract.image_requests import ImageRequest
 from stowage.contract.plan import Owner
 from stowage.contract.records import RootLayerRecord, StoreLayerRecord, write_root_layer_record
 from stowage.errors import UserError
+from stowage.cli import mk_config
 from stowage.image import planning
 from stowage.store.closure import GraphNode
 
@@ -101,8 +102,8 @@ def test_a_known_image_gets_its_config_and_manifest(tmp_path: Path) -> None:
     libc = record(tmp_path, "libc", ("/nix/store/h1-libc",))
     app = record(tmp_path, "app", ("/nix/store/h2-app",))
     plan = planning.make_plan(request(tmp_path, explicit_layers=(libc,), layer_records=(app,)), GRAPH, "t")
-    planning.write_outputs(plan, str(tmp_path / "out"))
+    mk_config.write_outputs(plan, str(tmp_path / "out"))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["config.json", "image-id", "manifest.json", "plan.json"]
-    planning.write_outputs(replace(plan, created="now"), str(tmp_path / "now"))
+    mk_config.write_outputs(replace(plan, created="now"), str(tmp_path / "now"))
     assert [p.name for p in (tmp_path / "now").iterdir()] == ["plan.json"]
     assert planning.describe_layers(plan)[0] == "0 base layers"

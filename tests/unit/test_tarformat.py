@@ -95,7 +95,7 @@ def test_sizes_beyond_ustar_go_into_a_pax_size_record() -> None:
 @pytest.mark.parametrize("length", range(85, 115))
 def test_pax_records_count_their_own_length(length: int) -> None:
     # Around 100 bytes the length prefix grows from two digits to three.
-    records = tarformat.pax_records(b"f", b"", 0, b"u" * length, b"root")
+    records = tarformat.pax_records(b"f", b"", 0, Stamp(0, 0, 0, b"u" * length, b"root"))
     prefix, _, rest = records.partition(b" ")
     assert int(prefix) == len(records)
     assert rest == b"uname=" + b"u" * length + b"\n"
@@ -114,9 +114,9 @@ def test_pax_records_count_their_own_length(length: int) -> None:
 def test_lengths_match_the_bytes(name: bytes, linkname: bytes, size: int, uname: bytes) -> None:
     stamp = Stamp(0, 0, 0, uname, b"root")
     head = tarformat.header(name, tarformat.REGTYPE, 0o644, stamp, size=size, linkname=linkname)
-    assert tarformat.header_length(name, linkname, size, uname, b"root") == len(head)
+    assert tarformat.header_length(name, linkname, size, stamp) == len(head)
     assert len(head) % tarformat.BLOCK == 0
-    assert tarformat.member_length(name, linkname, size, uname, b"root") == len(head) + tarformat.padded(size)
+    assert tarformat.member_length(name, linkname, size, stamp) == len(head) + tarformat.padded(size)
 
 
 def test_padding() -> None:
@@ -163,7 +163,7 @@ def test_large_owner_ids_go_into_pax_records(owner_id: int) -> None:
     head = tarformat.header(b"f", tarformat.REGTYPE, 0o644, stamp)
     [info] = read_members(head + tarformat.END_OF_ARCHIVE)
     assert (info.uid, info.gid) == (owner_id, owner_id)
-    assert tarformat.header_length(b"f", b"", 0, b"user", b"group", owner_id, owner_id) == len(head)
+    assert tarformat.header_length(b"f", b"", 0, stamp) == len(head)
 
 
 @pytest.mark.parametrize("mtime", [-1, -144, 8**11])

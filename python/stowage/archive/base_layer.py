@@ -15,8 +15,10 @@ import hashlib
 import zlib
 from typing import IO, Iterator, Optional
 
-from stowage.archive.docker_archive import Archive, Layer
+from stowage import digest
+from stowage.archive.docker_archive import Archive, member_of
 from stowage.errors import UserError
+from stowage.image.model import Layer
 from stowage.output.sink import HashingSink
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -45,7 +47,7 @@ class _Gunzipped:
     def finish(self) -> str:
         if not self._inflate.eof:
             raise zlib.error("the gzip stream is truncated")
-        return "sha256:" + self.hash.hexdigest()
+        return digest.of_hash(self.hash)
 
 
 class _Check:
@@ -79,13 +81,13 @@ class _Check:
 
     def _damaged(self, what: str) -> UserError:
         return UserError(
-            f"{self.archive.label}: layer {self.layer.member}: {what}; the archive is damaged "
+            f"{self.archive.label}: layer {member_of(self.layer)}: {what}; the archive is damaged "
             "or its configuration does not describe it (build or fetch it again)"
         )
 
 
 def _open(archive: Archive, layer: Layer) -> IO[bytes]:
-    return archive.open(archive.member(layer.member))
+    return archive.open(archive.member(member_of(layer)))
 
 
 def chunks(archive: Archive, layer: Layer) -> Iterator[bytes]:
@@ -98,7 +100,7 @@ def chunks(archive: Archive, layer: Layer) -> Iterator[bytes]:
         check.update(chunk, plain_hash=plain)
         yield chunk
         chunk = handle.read(_CHUNK)
-    check.finish("sha256:" + plain.hexdigest())
+    check.finish(digest.of_hash(plain))
 
 
 def is_gzip(archive: Archive, layer: Layer) -> bool:

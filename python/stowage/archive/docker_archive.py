@@ -21,46 +21,24 @@ from __future__ import annotations
 import gzip
 import json
 import posixpath
-import re
-import subprocess
 import tarfile
-import tempfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Literal, Optional
 
+from stowage.digest import PREFIX, is_digest
 from stowage.errors import UserError
+from stowage.output.compression import Programs, decompressed
 from stowage.contract.plan import Base, BlobLayer
+from stowage.image.model import ArchiveMember, Image, Layer
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: The largest manifest.json or configuration read from an archive. Real ones
 #: are a few KiB (a 125-layer config with history is under 100 KiB); the cap
 #: keeps a hostile archive from costing gigabytes of memory.
 JSON_LIMIT = 16 << 20
-DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _LINK_HOPS = 16
-
-
-@dataclass(frozen=True)
-class Layer:
-    """A layer of an image in the archive: its (resolved) member and diff_id."""
-
-    member: str
-    diff_id: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Image:
-    """One image of an archive, every field checked."""
-
-    config_member: str
-    config_bytes: bytes
-    config: dict[str, Any]
-    layers: tuple[Layer, ...]
-    repo_tags: tuple[str, ...]
-    history: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -86,9 +64,10 @@ def clean_name(name: str) -> Optional[str]:
 class Archive:
     """An open docker-archive: members by normalised name, checked documents."""
 
-    def __init__(self, tar: tarfile.TarFile, label: str) -> None:
+    def __init__(self, tar: tarfile.TarFile, label: str, path: str) -> None:
         self.tar = tar
         self.label = label
+        self.path = path  # what the images' layers name as their archive
         self._members: dict[str, tarfile.TarInfo] = {}
         for member in tar.getmembers():  # the last of equal names wins, as in tar
             name = clean_name(member.name)
@@ -143,7 +122,8 @@ class Archive:
         return parse_json(self.read(name)[1], f"{self.label}: {name}")
 
     def images(self) -> list[Image]:
-        """Every image that ``manifest.json`` lists, each checked."""
+        """Every image that ``manifest.json`` lists, each checked: its layers are
+        members of this archive (``ArchiveMember`` of ``path``)."""
         manifest = self.json("manifest.json")
         if not isinstance(manifest, list) or not manifest:
             raise UserError(f"{self.label}: manifest.json lists no image")
@@ -157,9 +137,9 @@ class Archive:
             )
         names = _strings(entry.get("Layers"), f"{self.label}: \"Layers\" of manifest.json")
         tags = _strings(entry.get("RepoTags"), f"{self.label}: \"RepoTags\" of manifest.json")
-        config_member, data = self.read(entry["Config"])
+        data = self.read(entry["Config"])[1]
         config = parse_json(data, f"{self.label}: {entry['Config']}")
-        diff_ids, history = _check_config(config, f"{self.label}: {entry['Config']}")
+        diff_ids = _check_config(config, f"{self.label}: {entry['Config']}")[0]
         if len(names) != len(diff_ids):
             raise UserError(
                 f"{self.label}: manifest.json lists {len(names)} layers "
@@ -168,8 +148,9 @@ class Archive:
         layers = []
         for name, diff_id in zip(names, diff_ids, strict=True):
             member = self.member(name)
-            layers.append(Layer(clean_name(member.name) or member.name, diff_id, member.size))
-        return Image(config_member, data, config, tuple(layers), tags, history)
+            origin = ArchiveMember(self.path, clean_name(member.name) or member.name)
+            layers.append(Layer(origin, diff_id, member.size))
+        return Image(tuple(layers), tags, data)
 
     def pick(self, repo_tag: Optional[str]) -> Image:
         """The image tagged ``repo_tag``, or the first one."""
@@ -181,6 +162,12 @@ class Archive:
                 return image
         present = sorted(t for image in images for t in image.repo_tags)
         raise UserError(f"{self.label} has no image tagged {repo_tag}; it has {present}")
+
+
+def config_of(image: Image) -> dict[str, Any]:
+    """The parsed configuration of an image this reader returned (checked when read)."""
+    config: dict[str, Any] = json.loads(image.config)
+    return config
 
 
 def parse_json(data: bytes, what: str) -> Any:
@@ -206,9 +193,9 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
 
 def _diff_id(value: Any, what: str) -> str:
     """A checked ``sha256:<hex>`` digest; a bare hex digest gets its ``sha256:``."""
-    if isinstance(value, str) and not value.startswith("sha256:"):
-        value = "sha256:" + value
-    if not isinstance(value, str) or not DIGEST.fullmatch(value):
+    if isinstance(value, str) and not value.startswith(PREFIX):
+        value = PREFIX + value
+    if not isinstance(value, str) or not is_digest(value):
         raise UserError(f"{what}: a diff_id is not a sha256 digest (sha256: and 64 hex digits); got {_short(value)}")
     return value
 
@@ -252,39 +239,19 @@ def _compression(path: str) -> str:
     return ""
 
 
-@contextmanager
-def _zstd_decompressed(path: str, zstd: str) -> Iterator[str]:
-    """A plain copy of a zstd archive in $TMPDIR (tarfile cannot read zstd)."""
-    with tempfile.NamedTemporaryFile(prefix="image-", suffix=".tar") as plain:
-        try:
-            status = subprocess.run([zstd, "-dcq", path], stdout=plain).returncode
-        except OSError as error:
-            raise UserError(
-                f"{path} is zstd-compressed, and {zstd} cannot run ({error.strerror}); install zstd"
-            ) from None
-        if status != 0:
-            raise UserError(f"{zstd} could not decompress {path} (exit status {status})")
-        yield plain.name
-
-
 #: What a damaged or truncated archive raises while it is read.
 DAMAGE = (EOFError, tarfile.TarError, zlib.error, gzip.BadGzipFile)
 
 
 @contextmanager
-def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None) -> Iterator[Archive]:
-    """Open a docker-archive (plain, gzip, bzip2 or xz; zstd when ``zstd`` names
-    the program to decompress it) for random access. ``what`` names the
+def open_archive(path: str, what: str = "fromImage", programs: Optional[Programs] = None) -> Iterator[Archive]:
+    """Open a docker-archive (plain, gzip, bzip2 or xz; zstd when ``programs``
+    names the program to decompress it) for random access. ``what`` names the
     archive's role in error messages."""
     compression = _compression(path)
-    if compression == "zstd":
-        if zstd is None:
-            raise UserError(
-                f"{what} {path} is zstd-compressed; decompress it first "
-                "(zstd -d) or build it with compressor = \"gz\" or \"none\""
-            )
-        with _zstd_decompressed(path, zstd) as plain, open_archive(plain, what) as archive:
-            archive.label = f"{what} {path}"
+    if compression not in _READ_MODES:
+        with decompressed(compression, path, what, programs or {}) as plain, open_archive(plain, what) as archive:
+            archive.label, archive.path = f"{what} {path}", path
             yield archive
         return
     try:
@@ -293,7 +260,7 @@ def open_archive(path: str, what: str = "fromImage", zstd: Optional[str] = None)
         raise UserError(f"{what} {path} is not a readable docker-archive: {brief(error)}") from None
     with tar:
         try:
-            yield Archive(tar, f"{what} {path}")
+            yield Archive(tar, f"{what} {path}", path)
         except DAMAGE as error:
             raise UserError(f"{what} {path} is damaged or truncated: {brief(error)}") from None
 
@@ -303,14 +270,17 @@ def brief(error: BaseException) -> str:
     return " ".join(line.strip() for line in str(error).splitlines())
 
 
-def read_base(path: str, repo_tag: Optional[str] = None, zstd: Optional[str] = None) -> BaseImage:
+def read_base(path: str, repo_tag: Optional[str] = None, programs: Optional[Programs] = None) -> BaseImage:
     """Return the layers, history and configuration of the image in ``path``."""
-    with open_archive(path, "fromImage", zstd) as archive:
+    with open_archive(path, "fromImage", programs) as archive:
         image = archive.pick(repo_tag)
-    layers = tuple(BlobLayer(layer.member, layer.diff_id, layer.size) for layer in image.layers)
-    return BaseImage(Base(path, layers, image.history), image.config, image.repo_tags)
+    config = config_of(image)
+    layers = tuple(BlobLayer(member_of(layer), str(layer.diff_id), int(layer.size or 0)) for layer in image.layers)
+    return BaseImage(Base(path, layers, tuple(config.get("history") or ())), config, image.repo_tags)
 
 
-def manifest(config_name: str, repo_tags: list[str], layer_names: list[str]) -> list[dict[str, Any]]:
-    """Return the ``manifest.json`` document of a one-image archive."""
-    return [{"Config": config_name, "RepoTags": repo_tags, "Layers": layer_names}]
+def member_of(layer: Layer) -> str:
+    """The member name of a layer read from an archive."""
+    if not isinstance(layer.origin, ArchiveMember):
+        raise ValueError(f"member_of: the layer is not an archive member; got {layer.origin!r}")
+    return layer.origin.member

@@ -1,6 +1,7 @@
 """Builders that turn docker-archives into other archives: ``merge-images``
 (request ``stowage.contract.step_requests.MergeRequest``) and ``export-image``
-(request ``ExportRequest``). Each writes an uncompressed tar to $out.
+(request ``ExportRequest``). Each writes an uncompressed tar to $out; each
+request's ``compressors`` are the programs that read archives compressed so.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def merge_main(argv: Optional[list[str]] = None) -> int:
 
     def build(step: Step[MergeRequest]) -> None:
         r, progress = step.request, progress_printer(program)
-        _write_to(step.out, lambda sink: merge.merge(list(r.images), sink, progress, r.zstd))
+        _write_to(step.out, lambda sink: merge.merge(list(r.images), sink, progress, r.compressors))
 
     return run_builder(program, MergeRequest, build)
 
@@ -38,6 +39,8 @@ def export_main(argv: Optional[list[str]] = None) -> int:
 
     def build(step: Step[ExportRequest]) -> None:
         r, progress = step.request, progress_printer(program)
-        _write_to(step.out, lambda sink: flatten.export(r.from_image, r.from_image_tag, sink, r.zstd, progress))
+        _write_to(step.out, lambda sink: flatten.export(
+            r.from_image, r.from_image_tag, sink, programs=r.compressors, progress=progress
+        ))
 
     return run_builder(program, ExportRequest, build)

@@ -19,9 +19,10 @@ from typing import Optional
 from stowage.archive import docker_archive
 from stowage.layers import blob as layer_blob, record as layer_record, source as layer_source
 from stowage.errors import UserError
-from stowage.contract.plan import BlobLayer
 from stowage.contract.records import read_root_layer_record
 from stowage.contract.step_requests import CompressRequest
+from stowage.image import model
+from stowage.image.model import Layer
 from stowage.cli.common import Step, run_builder
 
 PROGRAM = "compress-layer"
@@ -29,7 +30,7 @@ PROGRAM = "compress-layer"
 
 def _store(directory: str, store_dir: str, level: int, who: str) -> list[layer_blob.Blob]:
     record = layer_record.read(directory, who)
-    entry_stamp = layer_source.stamp(record.mtime, record.owner)
+    entry_stamp = model.owner_stamp(record.mtime, record.owner)
     source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
     blob = layer_blob.record(None, source, level)
     if blob.diff_id != record.layer.diff_id:
@@ -48,15 +49,15 @@ def _tar(directory: str, level: int, who: str) -> list[layer_blob.Blob]:
 
 def _archive(path: str, level: int) -> list[layer_blob.Blob]:
     """Every distinct layer member of every image in the archive."""
-    layers: dict[str, BlobLayer] = {}
+    layers: dict[str, Layer] = {}
     with docker_archive.open_archive(path) as archive:
         for image in archive.images():
             for layer in image.layers:
-                layers.setdefault(layer.member, BlobLayer(layer.member, layer.diff_id, layer.size))
+                layers.setdefault(docker_archive.member_of(layer), layer)
     blobs = []
-    for member, layer_ref in layers.items():
-        source = layer_source.archive_member(path, layer_ref)
-        blobs.append(layer_blob.record(member, source, level, layer_source.member_is_gzip(path, layer_ref)))
+    for member, layer in layers.items():
+        source = layer_source.archive_member(layer)
+        blobs.append(layer_blob.record(member, source, level, layer_source.member_is_gzip(layer)))
     return blobs
 
 

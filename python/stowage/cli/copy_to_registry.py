@@ -2,21 +2,32 @@
 to a registry; the executable behind every image's ``copyToRegistry``.
 
     copy-to-registry (--push DIR | --multi-arch DIR) [--tls-verify=false] [--quiet]
+                     [--attach [N:]MEDIA-TYPE=FILE ...] [--no-sbom] [--no-provenance]
                      [docker://]HOST[:PORT]/NAME[:TAG]
 
 Without a destination the image's own name and tag; without a tag the image's.
 Progress (per blob: "exists" or the bytes sent) goes to stderr; stdout gets the
 pushed reference with its digest, ``HOST/NAME@sha256:...``.
+
+Each ``--attach`` (the image's SBOMs, as its launcher passes them; for a
+multi-platform image, ``N:`` names the image, from 1) is pushed after the image
+as an OCI 1.1 artifact whose subject is the image's manifest (see
+``stowage.push.attach``); ``--no-sbom`` pushes the image alone, ``--no-provenance``
+leaves out the in-toto statement.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Optional
 
 from stowage.push import multi_arch
+from stowage.push.attach import attach
+from stowage.supply.annotations import CREATED
+from stowage.supply.referrers import IN_TOTO, Attachment
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
 from stowage.push import send as registry_push
@@ -45,7 +56,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-verify", type=_bool, default=True, metavar="BOOL",
                         help="false: accept an unverified certificate or plain HTTP (loopback test registries)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument("--attach", action="append", default=[], metavar="[N:]MEDIA-TYPE=FILE",
+                        help="a document to push as an artifact about the image (repeatable)")
+    parser.add_argument("--no-sbom", action="store_true", help="push no attached documents (SBOMs, provenance)")
+    parser.add_argument("--no-provenance", action="store_true", help="attach the SBOMs but not the provenance")
     return parser
+
+
+def _attachments(values: list[str], skip: frozenset[str]) -> dict[int, list[Attachment]]:
+    """The documents of the --attach arguments, read now, by image (from 1: the
+    ``N:`` prefix of a multi-platform image's; 1 without one), less the ``skip`` types."""
+    found: dict[int, list[Attachment]] = {}
+    for value in values:
+        spec, separator, path = value.partition("=")
+        number, _, media_type = spec.rpartition(":") if ":" in spec else ("1", "", spec)
+        if not separator or not media_type or not path or not number.isdigit():
+            raise UserError(f"--attach takes [N:]MEDIA-TYPE=FILE; got {value!r}")
+        if media_type in skip:
+            continue
+        try:
+            with open(path, "rb") as handle:
+                found.setdefault(int(number), []).append(Attachment(media_type, handle.read()))
+        except OSError as error:
+            raise UserError(f"cannot read the attached document {path}: {error.strerror}") from None
+    return found
+
+
+def _created(manifest: bytes) -> dict[str, str]:
+    """The image manifest's creation annotation, which its attachments repeat."""
+    value = json.loads(manifest).get("annotations", {}).get(CREATED)
+    return {CREATED: value} if isinstance(value, str) else {}
 
 
 def _destination(value: Optional[str], own: str) -> tuple[str, str]:
@@ -64,6 +104,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     def body() -> int:
         multi = multi_arch.read(args.multi_arch) if args.multi_arch else None
         single = push_plan.read(args.push) if args.push else None
+        skip = frozenset({IN_TOTO} if args.no_provenance else set())
+        attachments = {} if args.no_sbom else _attachments(args.attach, skip)
         own = multi.repo_tag if multi is not None else single.repo_tag if single is not None else ""
         name, tag = _destination(args.destination, own)
         try:
@@ -73,14 +115,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                 progress(f"note: {client.note}")
             stats = registry_push.Stats()
             if multi is not None:
-                for image in multi.images:
-                    registry_push.push_image(client, image, image.manifest.digest, stats, progress)
+                for number, image in enumerate(multi.images, start=1):
+                    registry_push.push_image(client, image, image.manifest.digest, stats=stats, progress=progress)
+                    attach(client, image.manifest, attachments.get(number, []), _created(image.manifest.data), progress)
                 registry_push.put_manifest(client, tag, multi.index)
                 digest = multi.index.digest
             else:
                 assert single is not None
-                registry_push.push_image(client, single, tag, stats, progress)
+                registry_push.push_image(client, single, tag, stats=stats, progress=progress)
                 digest = single.manifest.digest
+                attach(client, single.manifest, attachments.get(1, []), _created(single.manifest.data), progress)
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None
         progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed")

@@ -17,7 +17,7 @@ PROGRAM = "multi-arch-image"
 
 def build(step: Step[MultiArchRequest]) -> None:
     images = [push_plan.read(p) for p in step.request.images]
-    multi_arch.write(step.out, step.request.repo_tag, images)
+    multi_arch.write(step.out, step.request.repo_tag, images, dict(sorted(step.request.annotations.items())))
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -1,8 +1,10 @@
 """OCI image layouts from docker-archives.
 
 ``oci-layout``: as a build step (request
-``stowage.contract.step_requests.OciLayoutRequest``) writes the layout directory
-to $out; by hand, ``oci-layout ARCHIVE DIR``.
+``stowage.contract.step_requests.OciLayoutRequest``: the archive, the programs
+that read it, each image manifest's annotations and the documents stored with
+it, see ``stowage.formats.oci_referrers``) writes the layout directory to $out;
+by hand, ``oci-layout ARCHIVE DIR``.
 
 ``oci-archive``: as a build step (request ``OciArchiveRequest``) writes the
 layout as a tar to $out; by hand, ``oci-archive LAYOUT-DIR FILE``.
@@ -15,7 +17,8 @@ from typing import Optional
 
 from stowage.formats import oci_archive, oci_layout
 from stowage.errors import UserError
-from stowage.contract.step_requests import OciArchiveRequest, OciLayoutRequest
+from stowage.contract.step_requests import LayoutAttachment, OciArchiveRequest, OciLayoutRequest
+from stowage.supply.referrers import Attachment
 from stowage.output.sink import HashingSink, fd_output
 from stowage.cli.common import Step, progress_printer, run, run_builder
 
@@ -26,11 +29,23 @@ def _arguments(program: str, argv: list[str], what: str) -> tuple[str, str]:
     return argv[0], argv[1]
 
 
+def _attachment(attachment: LayoutAttachment) -> Attachment:
+    try:
+        with open(attachment.file, "rb") as handle:
+            return Attachment(attachment.media_type, handle.read())
+    except OSError as error:
+        raise UserError(f"cannot read the attachment {attachment.file}: {error.strerror}") from None
+
+
 def layout_main(argv: Optional[list[str]] = None) -> int:
     program = "oci-layout"
 
     def build(step: Step[OciLayoutRequest]) -> None:
-        oci_layout.write_layout(step.request.image, step.out, progress_printer(program), step.request.zstd)
+        r = step.request
+        oci_layout.write_layout(
+            r.image, step.out, progress_printer(program), r.compressors,
+            dict(sorted(r.annotations.items())), [_attachment(a) for a in r.attachments],
+        )
 
     def by_hand() -> int:
         image, out = _arguments(program, argv or [], "ARCHIVE DIR")

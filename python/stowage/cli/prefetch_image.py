@@ -22,6 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from stowage import digest
 from stowage.errors import UserError
 from stowage.registry import manifests
 from stowage.registry.client import RegistryClient
@@ -75,7 +76,7 @@ def resolve_digest(ref: ImageRef, tls_verify: bool) -> str:
         data, _ = client.manifest(tag, manifests.ACCEPT)
     except UserError as error:
         raise UserError(f"cannot resolve {ref.name}:{tag}: {error}") from None
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return digest.sha256(data)
 
 
 def store_name(final_name: str, final_tag: str) -> str:

@@ -19,8 +19,10 @@ then written inside the same fakeroot session (this program again, with
 root as ``/`` (see stowage.root.session): the whole build then runs as one
 session (this program again, with ``--session``; under fakeroot unless the
 build runs as root). With ``runAsRoot``, ``fromImage``'s layers are unpacked
-first, the script runs after ``contents`` are copied, and the layer is the
-difference from the unpacked base (stowage.root.diff). ``rootShell`` is the
+first (its store paths that the build's store lacks into ``base-store``, seen
+beside the build's at the store directory: stowage.root.store_view), the
+script runs after ``contents`` are copied, and the layer is the difference
+from the unpacked base (stowage.root.diff). ``rootShell`` is the
 shell the scripts run with inside the root: a store shell and its PATH, or (in
 host mode) a static busybox that is put in the root for the script's time.
 
@@ -58,6 +60,9 @@ PROGRAM = "root-layer"
 #: Where host mode's busybox sits in the root while a script runs.
 _TOOLS = ".stowage-tools"
 Graph = Sequence[GraphNode]
+#: The date scripts that see the image root as / get when the build sets none:
+#: nixpkgs' stdenv's (1980-01-01), rather than the clock.
+_SOURCE_DATE_EPOCH = "315532800"
 
 
 def _run_commands(what: str, command: list[str], path: str, root: str) -> None:
@@ -85,7 +90,9 @@ def _place_contents(d: RootLayerRequest, graph: Graph, root: str) -> None:
     """Link or copy ``contents`` into ``root``."""
     if d.merge == "copy":
         closure_paths = {node.path for node in graph}  # what the items refer to
-        root_tree.copy_contents(list(d.contents), root, d.keep_dirlinks, d.store_dir, closure_paths)
+        root_tree.copy_contents(
+            list(d.contents), root, keep_dirlinks=d.keep_dirlinks, store_dir=d.store_dir, closure=closure_paths
+        )
     else:
         root_tree.merge_contents(list(d.contents), root)
 
@@ -150,7 +157,7 @@ def _nix_db(d: RootLayerRequest, graph: Graph, root: str, tmp: str) -> None:
     else:  # the layered builders: the image's whole closure
         registered = sorted({n.path for n in graph} - set(d.nix_db_exclude))
     nix_store = _needs(d.nix_store, "includeNixDB needs nix-store")
-    nixdb.register(root, graph, registered, nix_store, _stamp(d).mtime, tmp)
+    nixdb.register(root, graph, registered, nix_store=nix_store, seconds=_stamp(d).mtime, scratch=tmp)
     nixdb.gc_roots(root, list(d.contents))
 
 
@@ -172,12 +179,14 @@ def _script(what: str, text: str, d: RootLayerRequest, root: str) -> root_sessio
     # The build's environment (with fakeroot's), but paths of the build directory.
     env = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMPDIR", "TMP", "TEMP")}
     env.update(PATH=path, HOME="/root")
+    # Tools that write today's date (useradd's /etc/shadow) write this one instead.
+    env.setdefault("SOURCE_DATE_EPOCH", _SOURCE_DATE_EPOCH)
     return root_session.Script(what, [argv0, "-e", "-c", text], env)
 
 
-def _in_root(what: str, text: str, d: RootLayerRequest, root: str) -> None:
+def _in_root(what: str, text: str, d: RootLayerRequest, root: str, base_store: Optional[str]) -> None:
     try:
-        root_session.run(root, d.store_dir, _script(what, text, d, root))
+        root_session.run(root, d.store_dir, _script(what, text, d, root), base_store)
     finally:
         shutil.rmtree(os.path.join(root, _TOOLS), ignore_errors=True)
 
@@ -188,19 +197,23 @@ def session(d: RootLayerRequest, graph: Graph, out: str, tmp: str) -> None:
     os.mkdir(root, 0o755)
     skip = [_TOOLS, *root_session.mount_points(d.store_dir)]
     before: Optional[tree_diff.Snapshot] = None
+    base_store: Optional[str] = None  # the base's store paths that the build's store lacks
     if d.run_as_root is not None:
         if d.from_image is not None:
-            unpack.unpack(d.from_image, d.from_image_tag, root, d.store_dir)
+            copies = os.path.join(tmp, "base-store")
+            os.mkdir(copies, 0o755)
+            if unpack.unpack(d.from_image, d.from_image_tag, root, store_dir=d.store_dir, store_copy=copies):
+                base_store = copies
         before = tree_diff.snapshot(root, skip)
     _place_contents(d, graph, root)
     if d.run_as_root is not None:
-        _in_root("runAsRoot", d.run_as_root, d, root)
+        _in_root("runAsRoot", d.run_as_root, d, root, base_store)
     _extra_commands(d, root)
     _check_root(d, root)
     _nix_db(d, graph, root, tmp)
     if d.fake_root_commands.strip():
         if d.chroot:
-            _in_root("fakeRootCommands", d.fake_root_commands, d, root)
+            _in_root("fakeRootCommands", d.fake_root_commands, d, root, base_store)
         else:
             _run_commands("fakeRootCommands", [d.shell, "-e", "-c", d.fake_root_commands], d.path, root)
     after = None if before is None else tree_diff.snapshot(root, skip)
@@ -209,7 +222,7 @@ def session(d: RootLayerRequest, graph: Graph, out: str, tmp: str) -> None:
 
 
 def pack(
-    d: RootLayerRequest, graph: Graph, out: str, root: str, own_owners: bool, entries: Optional[list[Entry]] = None
+    d: RootLayerRequest, graph: Graph, out: str, root: str, *, own_owners: bool, entries: Optional[list[Entry]] = None
 ) -> None:
     """Write the layer of ``root`` (or ``entries`` of it), and the store closure if asked, to ``out``."""
     stamp = _stamp(d)
@@ -223,6 +236,13 @@ def pack(
             f"/{os.fsdecode(hiding.name.rstrip(b'/'))} in the image root is named like a whiteout, "
             "which would make Docker hide files of the layers below; extraCommands, runAsRoot or "
             "fakeRootCommands made it: rename or remove it"
+        )
+    in_store = layer.first_in_store(entries, d.store_dir)
+    if in_store is not None:
+        raise UserError(
+            f"/{os.fsdecode(in_store.name.rstrip(b'/'))} in the image root is inside the store, where it "
+            "would replace what the image's store paths hold; contents, copyToRoot, extraCommands, "
+            "fakeRootCommands or runAsRoot put it there: store paths reach an image only through its closure"
         )
     if own_owners:  # owner 0:0 is fakeroot's view of the build user: use the stamp's
         entries = [e if e.owner != (0, 0) else replace(e, owner=None) for e in entries]

@@ -1,65 +1,64 @@
-"""``store-path-to-layer``: write the layer tar of a set of store paths to a file
-and print its record, ``{"diffId": "sha256:...", "size": n, "paths": [...]}``.
+"""``store-path-to-layer``: the builder of one store layer's derivation. It turns
+store paths into a layer: lists the layer's paths, writes its tar through the
+hasher (to nowhere: only the digest is kept; ``stream`` and the archive builders
+write the same bytes again from the same paths) and records digest and size in
+``$out/store-layer.json`` (see ``stowage.layers.record``).
 
-    store-path-to-layer --output FILE [--mtime SECONDS] [--owner UID:GID:UNAME:GNAME]
-                        [--store-dir DIR] PATH...
-
-The layer is the same, byte for byte, as the one ``stream`` writes for these paths.
+Its request is ``stowage.contract.image_requests.StoreLayerRequest``. With
+``paths`` null, the layer holds the closure of the structured attribute
+``closure`` (Nix's references graph of the group's packages) minus the paths of
+the ``lower`` layers: the explicit ``layers`` of the layered builders.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from typing import Optional
 
-from stowage.layers import tarball as layer
-from stowage.errors import UserError
-from stowage.output.sink import HashingSink, fd_output
+from stowage.layers import tarball as layer, record as layer_record
+from stowage.contract.image_requests import StoreLayerRequest
+from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
-from stowage.cli.common import run
+from stowage.timestamps import epoch_seconds
+from stowage.cli.common import Step, run_builder
 
 PROGRAM = "store-path-to-layer"
 
 
-def _owner(text: str) -> tuple[int, int, bytes, bytes]:
-    parts = text.split(":")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[1].isdigit():
-        raise UserError(f"--owner must be UID:GID:UNAME:GNAME, e.g. 0:0:root:root; got {text!r}")
-    return int(parts[0]), int(parts[1]), parts[2].encode(), parts[3].encode()
+def _discard(data: memoryview) -> None:
+    """Output of the hashing sink: the bytes are only hashed."""
+
+
+def _paths(step: Step[StoreLayerRequest]) -> list[str]:
+    r = step.request
+    if r.paths is not None:
+        return list(r.paths)
+    lower: set[str] = set()
+    for directory in r.lower:
+        lower.update(layer_record.read(directory, r.builder).layer.paths)
+    return sorted({node.path for node in step.graph} - lower)
+
+
+def build(step: Step[StoreLayerRequest]) -> None:
+    r, o = step.request, step.request.owner
+    seconds = epoch_seconds(r.mtime, "mtime", datetime.now(timezone.utc))
+    stamp = Stamp(seconds, o.uid, o.gid, o.uname.encode(), o.gname.encode())
+    paths = _paths(step)
+    entries = layer.store_entries(r.store_dir, paths)
+    with HashingSink(_discard) as sink:
+        sink.begin_digest()
+        layer.write(entries, stamp, sink)
+        diff_id, size = sink.end_digest()
+    os.mkdir(step.out)
+    with open(os.path.join(step.out, layer_record.FILE), "w", encoding="utf-8") as handle:
+        json.dump(layer_record.encode(paths, diff_id, size, stamp), handle, sort_keys=True)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description="Write the layer tar of store paths.")
-    parser.add_argument("--output", required=True)
-    parser.add_argument("--mtime", type=int, default=1)
-    parser.add_argument("--owner", default="0:0:root:root")
-    parser.add_argument("--store-dir", default=os.environ.get("NIX_STORE", "/nix/store"))
-    parser.add_argument("paths", nargs="+")
-    args = parser.parse_args(argv)
-
-    def body() -> int:
-        stamp = Stamp(args.mtime, *_owner(args.owner))
-        entries = layer.store_entries(args.store_dir, args.paths)
-        tmp = args.output + ".tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            with HashingSink(fd_output(fd)) as sink:
-                sink.begin_digest()
-                layer.write(entries, stamp, sink)
-                diff_id, size = sink.end_digest()
-        except BaseException:
-            os.close(fd)
-            os.unlink(tmp)
-            raise
-        os.close(fd)
-        os.replace(tmp, args.output)
-        print(json.dumps({"diffId": diff_id, "size": size, "paths": sorted(args.paths)}))
-        return 0
-
-    return run(PROGRAM, body)
+    return run_builder(PROGRAM, StoreLayerRequest, build)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ steps also get is ``stowage.contract.graph``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Optional, Union
 
 from stowage.contract.plan import Owner
+from stowage.output.compression import Compression
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,11 @@ class BuildRequest:
     """``build-layered-image``: write the planned image, compressed, into $out."""
 
     DOCUMENT: ClassVar[str] = "the image archive request (build-layered-image)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     builder: str
     plan: str  # path of plan.json
-    compressor: Literal["none", "gz", "zstd"]
-    zstd: Optional[str]  # the zstd program, when compressor is "zstd"
+    compressor: Compression  # one row of nix/compressors.nix
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ class ConfigRequest:
 
 @dataclass(frozen=True)
 class StoreLayerRequest:
-    """``store-layer``: one store layer's record (digest and size)."""
+    """``store-path-to-layer``: one store layer's record (digest and size)."""
 
-    DOCUMENT: ClassVar[str] = "the store layer request (store-layer)"
+    DOCUMENT: ClassVar[str] = "the store layer request (store-path-to-layer)"
     VERSION: ClassVar[int] = 2
 
     builder: str
@@ -149,3 +149,19 @@ class RootLayerRequest:
     def in_session(self) -> bool:
         """Whether the scripts need the image root as ``/`` (one session)."""
         return self.run_as_root is not None or (self.chroot and bool(self.fake_root_commands.strip()))
+
+
+@dataclass(frozen=True)
+class SbomRequest:
+    """``sbom``: an image's SBOM (``spdx``, ``cyclonedx``) or its provenance, whose
+    subject is the manifest of ``push_plan`` (see ``stowage.supply``)."""
+
+    DOCUMENT: ClassVar[str] = "the SBOM request (sbom)"
+    VERSION: ClassVar[int] = 2
+
+    builder: str
+    format: Literal["spdx", "cyclonedx", "provenance"]
+    plan: str  # path of plan.json
+    push_plan: Optional[str] = None  # provenance: the image's push plan directory
+    derivation: Optional[str] = None  # provenance: the image's .drv path
+    annotations: dict[str, str] = field(default_factory=dict)  # provenance: the manifest's

@@ -10,7 +10,7 @@ Parsed by ``stowage.contract.schema`` (strict, versioned; camelCase keys).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Optional
 
 
@@ -73,3 +73,4 @@ class MultiArchDocument:
 
     repo_tag: str
     images: tuple[str, ...]  # push plan directories
+    annotations: dict[str, str] = field(default_factory=dict)  # the index's

@@ -9,8 +9,9 @@ without a default) is refused, and so is another version. Nothing is coerced.
 
 Field types understood: ``str``, ``int``, ``bool``, ``Optional[X]``,
 ``tuple[X, ...]`` (a JSON list), ``Literal[...]``, a nested dataclass, a
-``Union`` of dataclasses (told apart by their keys), ``dict[str, Any]`` (any
-JSON object) and ``Any`` (any JSON value, kept as it is).
+``Union`` of dataclasses (told apart by their keys), ``dict[str, X]`` (a JSON
+object whose values are all X; ``dict[str, Any]``: any JSON object) and ``Any``
+(any JSON value, kept as it is).
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ def _value(tp: Any, value: Any, where: _Where, at: str) -> Any:
     if origin is dict or tp is dict:
         if not isinstance(value, dict):
             _fail(where, at, describe(tp), value)
+        if len(args) == 2 and args[1] is not Any:
+            return {key: _value(args[1], item, where, f"{at}.{key}") for key, item in value.items()}
         return value
     if _is_document(tp):
         return _object(tp, value, where, at)
@@ -188,6 +191,8 @@ def describe(tp: Any) -> str:
     if origin is tuple:
         return f"a list of which each item is {describe(args[0])}"
     if origin is dict or tp is dict:
+        if len(args) == 2 and args[1] is not Any:
+            return f"a JSON object of which each value is {describe(args[1])}"
         return "a JSON object"
     if _is_document(tp):
         return "an object with the keys " + ", ".join(key for key, _, _, _ in _fields(tp))

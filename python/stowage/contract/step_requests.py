@@ -1,14 +1,17 @@
 """The requests of the other build steps: launchers, file trees, archives made
-from archives, OCI layouts, pulls and push plans.
+from archives, OCI layouts, pulls, push plans and nix-shell images' files.
 
 Parsed by ``stowage.contract.schema`` (strict, versioned; JSON keys are the
 fields' names in camelCase); each carries ``builder``, the public builder (or
 package, such as ``fakeNss``) the step serves.
+
+``compressors`` (merge, export, OCI layout): the programs of nix/compressors.nix
+by row name, to read archives compressed so (``stowage.output.compression``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Optional, Union
 
 
@@ -70,11 +73,11 @@ class MergeRequest:
     """``merge-images``: docker-archives merged into one."""
 
     DOCUMENT: ClassVar[str] = "the merge request (merge-images)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     builder: str
     images: tuple[str, ...]
-    zstd: str
+    compressors: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,20 @@ class ExportRequest:
     """``export-image``: an image's root file system as one tar."""
 
     DOCUMENT: ClassVar[str] = "the export request (export-image)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     builder: str
     from_image: str
     from_image_tag: Optional[str]
-    zstd: str
+    compressors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LayoutAttachment:
+    """A document stored with the image (see ``stowage.formats.oci_referrers``)."""
+
+    media_type: str
+    file: str
 
 
 @dataclass(frozen=True)
@@ -95,11 +106,13 @@ class OciLayoutRequest:
     """``oci-layout``: an OCI image layout of a docker-archive."""
 
     DOCUMENT: ClassVar[str] = "the OCI layout request (oci-layout)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     builder: str
     image: str
-    zstd: str
+    compressors: dict[str, str]
+    annotations: dict[str, str] = field(default_factory=dict)  # of each image manifest
+    attachments: tuple[LayoutAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,7 @@ class MultiArchRequest:
     builder: str
     repo_tag: str
     images: tuple[str, ...]  # push plan directories
+    annotations: dict[str, str] = field(default_factory=dict)  # of the index
 
 
 @dataclass(frozen=True)
@@ -171,3 +185,21 @@ class PushPlanRequest:
     base_blobs: Optional[str]  # compress-layer output of the base archive
     store_blobs: tuple[str, ...]
     customisation_blob: str
+    annotations: dict[str, str] = field(default_factory=dict)  # of the manifest
+
+
+@dataclass(frozen=True)
+class NixShellRequest:
+    """``nix-shell-env``: a nix-shell image's rcfile, ``bin/buildDerivation`` and
+    passAsFile files (streamNixShellImage, buildNixShellImage)."""
+
+    DOCUMENT: ClassVar[str] = "the nix-shell request (nix-shell-env)"
+    VERSION: ClassVar[int] = 2
+
+    builder: str
+    shell: str
+    drv_builder: str  # the derivation's own builder
+    args: tuple[str, ...]  # its args
+    command: Optional[str]
+    run: Optional[str]
+    pass_as_file: dict[str, str]  # attribute name: its text

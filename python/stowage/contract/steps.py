@@ -9,7 +9,7 @@ REQUESTS: dict[str, type] = {
     "mk-config": image.ImageRequest,
     "build-layered-image": image.BuildRequest,
     "write-config": image.ConfigRequest,
-    "store-layer": image.StoreLayerRequest,
+    "store-path-to-layer": image.StoreLayerRequest,
     "root-layer": image.RootLayerRequest,
     "write-launcher": step.LauncherRequest,
     "write-tree": step.TreeRequest,
@@ -21,4 +21,6 @@ REQUESTS: dict[str, type] = {
     "pull-image": step.PullImageRequest,
     "compress-layer": step.CompressRequest,
     "push-plan": step.PushPlanRequest,
+    "nix-shell-env": step.NixShellRequest,
+    "sbom": image.SbomRequest,
 }

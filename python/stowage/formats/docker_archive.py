@@ -1,42 +1,51 @@
-"""Writing a whole image as a docker-archive, in one pass over its sources.
+"""Writing a whole image of the image model as a docker-archive, in one pass
+over its layers' origins.
 
-Members, in order: the base layers (copied byte for byte, checked against
-their diff_ids as they are copied), the store layers
-(hashed while written), the customisation layer (a prebuilt tar whose digest
-is recorded in the plan), the configuration ``<digest>.json`` and
-``manifest.json``. Member names are free in this format (only ``manifest.json``
-is fixed), so layers are named by position, which is known before their digest.
+Members, in order: the layers, bottom first (an archive member copied byte for
+byte and checked against its diff_id as it is copied; store paths hashed while
+written, or checked against their record; a prebuilt tar whose digest is
+recorded), the configuration ``<digest>.json`` and ``manifest.json``. Member
+names are free in this format (only ``manifest.json`` is fixed), so layers are
+named by position, which is known before their digest.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
+from stowage import canonical_json
 from stowage.archive import base_layer, docker_archive
-from stowage.image import metadata as image_metadata
-from stowage.layers import tarball as layer
-from stowage.tar import headers as tarformat
+from stowage.contract.plan import ImagePlan
 from stowage.errors import UserError
-from stowage.contract.plan import Base, ImagePlan, StoreLayer
+from stowage.image import metadata, model
+from stowage.layers import tarball as layer_tar
 from stowage.output.sink import HashingSink
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.tar.headers import Stamp
-from stowage.timestamps import epoch_seconds, rfc3339
+from stowage.timestamps import epoch_seconds
 
 Progress = Callable[[str], None]
 
 
-
 @dataclass
-class _Written:
-    names: list[str]  # the plan's member names, by position
-    diff_ids: list[str]
+class _Writer:
+    """One archive being written: its sink, the stamp of its members, and the
+    docker-archives its layers are copied from (each opened once)."""
 
+    sink: HashingSink
+    stamp: Stamp
+    verify: bool
+    stack: ExitStack
+    archives: dict[str, docker_archive.Archive] = field(default_factory=dict)
 
-def _member(sink: HashingSink, name: str, size: int, stamp: Stamp) -> None:
-    sink.write(tarformat.header(name.encode(), tarformat.REGTYPE, 0o444, stamp, size=size))
+    def archive(self, path: str) -> docker_archive.Archive:
+        if path not in self.archives:
+            self.archives[path] = self.stack.enter_context(docker_archive.open_archive(path))
+        return self.archives[path]
 
 
 def _mb(size: int) -> str:
@@ -49,58 +58,93 @@ def _describe(paths: tuple[str, ...], limit: int = 3) -> str:
     return ", ".join(names[:limit]) + more
 
 
-def _write_base(base: Base, sink: HashingSink, stamp: Stamp, out: _Written, progress: Progress) -> None:
-    """Copy the base's layers, each checked against its diff_id as it is copied."""
-    written: set[str] = set()
-    with docker_archive.open_archive(base.archive) as archive:
-        for index, layer_ref in enumerate(base.layers):
-            name = out.names[index]
-            if name not in written:
-                _member(sink, name, layer_ref.size, stamp)
-                base_layer.copy(archive, docker_archive.Layer(layer_ref.source, layer_ref.diff_id, layer_ref.size), sink)
-                sink.zeros(tarformat.padding(layer_ref.size))
-                written.add(name)
-            out.diff_ids.append(layer_ref.diff_id)
-            progress(f"layer {len(out.diff_ids)}: {_mb(layer_ref.size)} from the base image")
+def _archive_member(w: _Writer, name: str, layer: model.Layer, origin: model.ArchiveMember) -> str:
+    """Copy a layer member, checked against its diff_id as it is copied."""
+    size = int(layer.size or 0)
+    with tar_member.regular(w.sink, name.encode(), size, w.stamp):
+        base_layer.copy(w.archive(origin.archive), layer, w.sink)
+    return f"{_mb(size)} from the base image"
 
 
-def _write_store_layer(
-    plan: ImagePlan, store_layer: StoreLayer, sink: HashingSink, stamps: tuple[Stamp, Stamp],
-    out: _Written, verify: bool,
-) -> str:
-    """Write one store layer: hashed while written, or, when its record gives
-    the digest, copied without hashing (its size checked; ``verify`` hashes anyway)."""
-    outer, inner = stamps
-    paths = store_layer.paths
-    entries = layer.store_entries(plan.store_dir, paths)
-    size = layer.length(entries, inner)
-    if store_layer.size is not None and store_layer.size != size:
+def _store_paths(w: _Writer, name: str, layer: model.Layer, origin: model.StorePaths) -> tuple[str, str]:
+    """Write a store layer: hashed while written, or, when its record gives the
+    digest, copied without hashing (its size checked; ``verify`` hashes anyway)."""
+    paths = origin.paths
+    entries = layer_tar.store_entries(origin.store_dir, paths)
+    size = layer_tar.length(entries, origin.stamp)
+    if layer.size is not None and layer.size != size:
         raise UserError(
             f"the layer of {_describe(paths)} makes {size} bytes, but its record says "
-            f"{store_layer.size}: the record does not match the store (rebuild the image)"
+            f"{layer.size}: the record does not match the store (rebuild the image)"
         )
-    name = out.names[len(out.diff_ids)]
-    _member(sink, name, size, outer)
-    hashing = store_layer.diff_id is None or verify
-    if hashing:
-        sink.begin_digest()
-    layer.write(entries, inner, sink)
-    diff_id = store_layer.diff_id
-    if hashing:
-        digest, written = sink.end_digest()
-        if written != size:
-            raise UserError(f"the layer of {_describe(paths)} changed while it was written")
-        if diff_id is not None and digest != diff_id:
-            raise UserError(
-                f"the layer of {_describe(paths)} has digest {digest}, but its record says "
-                f"{diff_id}: the record does not match the store (rebuild the image)"
-            )
-        diff_id = digest
-    assert diff_id is not None
-    sink.zeros(tarformat.padding(size))
-    out.diff_ids.append(diff_id)
-    recorded = "" if store_layer.diff_id is None else " (recorded)"
-    return f"{_mb(size)}, {len(paths)} store paths{recorded}: {_describe(paths)}"
+    hashing = layer.diff_id is None or w.verify
+    with tar_member.regular(w.sink, name.encode(), size, w.stamp):
+        if hashing:
+            w.sink.begin_digest()
+        layer_tar.write(entries, origin.stamp, w.sink)
+        diff_id = _checked_digest(w.sink, layer, size, paths) if hashing else str(layer.diff_id)
+    recorded = "" if layer.diff_id is None else " (recorded)"
+    return diff_id, f"{_mb(size)}, {len(paths)} store paths{recorded}: {_describe(paths)}"
+
+
+def _checked_digest(sink: HashingSink, layer: model.Layer, size: int, paths: tuple[str, ...]) -> str:
+    digest, written = sink.end_digest()
+    if written != size:
+        raise UserError(f"the layer of {_describe(paths)} changed while it was written")
+    if layer.diff_id is not None and digest != layer.diff_id:
+        raise UserError(
+            f"the layer of {_describe(paths)} has digest {digest}, but its record says "
+            f"{layer.diff_id}: the record does not match the store (rebuild the image)"
+        )
+    return digest
+
+
+def _tar_file(w: _Writer, name: str, layer: model.Layer, origin: model.TarFile) -> str:
+    size = int(layer.size or 0)
+    with tar_member.regular(w.sink, name.encode(), size, w.stamp):
+        w.sink.file(os.fsencode(origin.path), size)
+    return f"{_mb(size)}, the customisation layer"
+
+
+def _layer(w: _Writer, name: str, layer: model.Layer) -> tuple[str, str]:
+    """Write one layer member; return its diff_id and a line of progress."""
+    origin = layer.origin
+    if isinstance(origin, model.StorePaths):
+        return _store_paths(w, name, layer, origin)
+    if layer.diff_id is None:
+        raise ValueError(f"_layer: a layer of {origin} has no diff_id")
+    if isinstance(origin, model.ArchiveMember):
+        return layer.diff_id, _archive_member(w, name, layer, origin)
+    if isinstance(origin, model.TarFile):
+        return layer.diff_id, _tar_file(w, name, layer, origin)
+    raise ValueError(f"_layer: a layer of {origin} is written where it is fetched (registry.pull)")
+
+
+def write(image: model.Image, sink: HashingSink, *, mtime: int, progress: Progress, verify: bool = False) -> None:
+    """Write the docker-archive of ``image`` to ``sink``; its members have time ``mtime``."""
+    names = model.layer_names(image)
+    diff_ids: list[str] = []
+    with ExitStack() as stack:
+        w = _Writer(sink, Stamp(mtime, 0, 0, b"", b""), verify, stack)
+        for layer, name in zip(image.layers, names, strict=True):
+            if name in names[: len(diff_ids)]:  # a member listed again
+                diff_ids.append(str(layer.diff_id))
+                progress(f"layer {len(diff_ids)}: {_mb(int(layer.size or 0))} from the base image")
+                continue
+            diff_id, summary = _layer(w, name, layer)
+            diff_ids.append(diff_id)
+            progress(f"layer {len(diff_ids)}: {summary}")
+    for name, data in trailer(model.with_diff_ids(image, diff_ids), names):
+        tar_member.add_bytes(sink, name.encode(), data, w.stamp)
+    sink.write(tarformat.END_OF_ARCHIVE)
+
+
+def trailer(image: model.Image, layer_members: list[str]) -> list[tuple[str, bytes]]:
+    """The members that follow the layers of a one-image archive: the
+    configuration ``<digest hex>.json`` and ``manifest.json``."""
+    config_name = metadata.config_name(image.config)
+    manifest = metadata.archive_manifest(config_name, list(image.repo_tags), layer_members)
+    return [(config_name, image.config), ("manifest.json", canonical_json.dumps(manifest))]
 
 
 def write_image(
@@ -112,29 +156,9 @@ def write_image(
     now: Optional[datetime] = None,
     verify: bool = False,
 ) -> None:
-    """Write the docker-archive of ``plan`` to ``sink``."""
+    """Write the docker-archive of ``plan`` to ``sink`` (tagged ``repo_tag``, or the plan's)."""
     now = now or datetime.now(timezone.utc)
-    created = rfc3339(plan.created, "created", now)
-    mtime = epoch_seconds(plan.mtime, "mtime", now)
-    o = plan.owner
-    outer = Stamp(mtime, 0, 0, b"", b"")
-    inner = Stamp(mtime, o.uid, o.gid, o.uname.encode(), o.gname.encode())
-    out = _Written(image_metadata.layer_names(plan), [])
-    if plan.base is not None:
-        _write_base(plan.base, sink, outer, out, progress)
-    for store_layer in plan.store_layers:
-        summary = _write_store_layer(plan, store_layer, sink, (outer, inner), out, verify)
-        progress(f"layer {len(out.diff_ids)}: {summary}")
-    custom = plan.customisation_layer
-    _member(sink, out.names[len(out.diff_ids)], custom.size, outer)
-    sink.file(os.fsencode(custom.source), custom.size)
-    sink.zeros(tarformat.padding(custom.size))
-    out.diff_ids.append(custom.diff_id)
-    progress(f"layer {len(out.diff_ids)}: {_mb(custom.size)}, the customisation layer")
-    config = image_metadata.config_bytes(plan, created, out.diff_ids)
-    manifest = image_metadata.manifest_bytes(plan, config, repo_tag or plan.repo_tag)
-    for name, data in ((image_metadata.config_name(config), config), ("manifest.json", manifest)):
-        _member(sink, name, len(data), outer)
-        sink.write(data)
-        sink.zeros(tarformat.padding(len(data)))
-    sink.write(tarformat.END_OF_ARCHIVE)
+    image = model.of_plan(plan, now)
+    if repo_tag is not None:
+        image = replace(image, repo_tags=(repo_tag,))
+    write(image, sink, mtime=epoch_seconds(plan.mtime, "mtime", now), progress=progress, verify=verify)

@@ -24,8 +24,9 @@ import tarfile
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from stowage.output.compression import Programs
 from stowage.archive import base_layer, docker_archive
-from stowage.tar import headers as tarformat
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import BLOCK, Stamp
@@ -193,14 +194,13 @@ def _write_entry(sink: HashingSink, path: str, layer: Optional[tarfile.TarFile],
         assert layer is not None
         handle = layer.extractfile(source)
         assert handle is not None  # a regular member
-        sink.write(tarformat.header(name, tarformat.REGTYPE, mode, stamp, size=source.size))
-        copied = 0
-        while chunk := handle.read(min(_CHUNK, source.size - copied)):
-            sink.write(chunk)
-            copied += len(chunk)
-        if copied != source.size:
-            raise UserError(f"the layer member {member.name!r} is truncated")
-        sink.zeros(tarformat.padding(source.size))
+        with tar_member.regular(sink, name, source.size, stamp, mode=mode):
+            copied = 0
+            while chunk := handle.read(min(_CHUNK, source.size - copied)):
+                sink.write(chunk)
+                copied += len(chunk)
+            if copied != source.size:
+                raise UserError(f"the layer member {member.name!r} is truncated")
 
 
 def sort_key(path: str) -> list[bytes]:
@@ -214,15 +214,16 @@ def open_layers(archive: docker_archive.Archive, repo_tag: Optional[str]) -> lis
     for layer in archive.pick(repo_tag).layers:
         base_layer.verify(archive, layer)
         try:
-            layers.append(tarfile.open(fileobj=archive.open(archive.member(layer.member))))
+            layers.append(tarfile.open(fileobj=archive.open(archive.member(docker_archive.member_of(layer)))))
         except tarfile.TarError as error:
-            raise UserError(f"{archive.label}: layer {layer.member} is not a tar archive ({docker_archive.brief(error)})") from None
+            member = docker_archive.member_of(layer)
+            raise UserError(f"{archive.label}: layer {member} is not a tar archive ({docker_archive.brief(error)})") from None
     return layers
 
 
-def export(path: str, repo_tag: Optional[str], sink: HashingSink, zstd: str, progress: Progress) -> None:
+def export(path: str, repo_tag: Optional[str], sink: HashingSink, *, programs: Programs, progress: Progress) -> None:
     """Write the flattened root file system of the image in archive ``path``."""
-    with docker_archive.open_archive(path, "fromImage", zstd) as archive:
+    with docker_archive.open_archive(path, "fromImage", programs) as archive:
         layers = open_layers(archive, repo_tag)
         visible = visible_entries(layers, archive.label)
         visible.setdefault("", Entry(-1, None))

@@ -7,13 +7,17 @@ checked digests.
 
 from __future__ import annotations
 
-import hashlib
+import functools
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from stowage.archive import base_layer, docker_archive
 from stowage import canonical_json
-from stowage.tar import headers as tarformat
+from stowage.archive import base_layer, docker_archive
+from stowage.digest import Digest
+from stowage.image import model
+from stowage.output.compression import Programs
 from stowage.output.sink import HashingSink
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.tar.headers import Stamp
 
 Progress = Callable[[str], None]
@@ -21,48 +25,49 @@ Progress = Callable[[str], None]
 STAMP = Stamp(1, 0, 0, b"", b"")
 
 
-def _member(sink: HashingSink, name: str, size: int) -> None:
-    sink.write(tarformat.header(name.encode(), tarformat.REGTYPE, 0o444, STAMP, size=size))
+@dataclass
+class _Merged:
+    """The archive being written: its sink, the members written, its manifest."""
+
+    sink: HashingSink
+    written: set[str] = field(default_factory=set)
+    manifest: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, name: str, write: Callable[[], None]) -> str:
+        """Write member ``name`` with ``write`` unless it is written already."""
+        if name not in self.written:
+            write()
+            self.written.add(name)
+        return name
 
 
-def _write_layer(sink: HashingSink, name: str, archive: docker_archive.Archive, layer: docker_archive.Layer) -> None:
-    _member(sink, name, layer.size)
-    base_layer.copy(archive, layer, sink)
-    sink.zeros(tarformat.padding(layer.size))
+def _image(out: _Merged, archive: docker_archive.Archive, image: model.Image) -> None:
+    # Names come from checked digests only (sha256:<64 hex>), never from the
+    # archive's own member names.
+    sink = out.sink
+    config_name = image.config_digest.hex + ".json"
+    out.add(config_name, lambda: tar_member.add_bytes(sink, config_name.encode(), image.config, STAMP))
+    names = []
+    for layer in image.layers:
+        name = Digest.parse(layer.diff_id, "diff_id").hex + "/layer.tar"
+        names.append(out.add(name, functools.partial(_copy_layer, sink, name, archive, layer)))
+    out.manifest.append({"Config": config_name, "RepoTags": list(image.repo_tags), "Layers": names})
 
 
-def _merge_one(path: str, sink: HashingSink, written: set[str], manifest: list[dict[str, Any]], zstd: str) -> None:
-    with docker_archive.open_archive(path, "mergeImages input", zstd) as archive:
-        for image in archive.images():
-            # Names come from checked digests only (sha256:<64 hex>), never from
-            # the archive's own member names.
-            config_name = hashlib.sha256(image.config_bytes).hexdigest() + ".json"
-            if config_name not in written:
-                _member(sink, config_name, len(image.config_bytes))
-                sink.write(image.config_bytes)
-                sink.zeros(tarformat.padding(len(image.config_bytes)))
-                written.add(config_name)
-            names = []
-            for layer in image.layers:
-                name = layer.diff_id.removeprefix("sha256:") + "/layer.tar"
-                if name not in written:
-                    _write_layer(sink, name, archive, layer)
-                    written.add(name)
-                names.append(name)
-            manifest.append({"Config": config_name, "RepoTags": list(image.repo_tags), "Layers": names})
+def _copy_layer(sink: HashingSink, name: str, archive: docker_archive.Archive, layer: model.Layer) -> None:
+    with tar_member.regular(sink, name.encode(), int(layer.size or 0), STAMP):
+        base_layer.copy(archive, layer, sink)
 
 
-def merge(inputs: list[str], sink: HashingSink, progress: Progress, zstd: str) -> None:
+def merge(inputs: list[str], sink: HashingSink, progress: Progress, programs: Programs) -> None:
     """Write one docker-archive holding every image of ``inputs``."""
-    written: set[str] = set()
-    manifest: list[dict[str, Any]] = []
+    out = _Merged(sink)
     for path in inputs:
-        before = len(manifest)
-        _merge_one(path, sink, written, manifest, zstd)
-        tags = [t for entry in manifest[before:] for t in entry["RepoTags"]]
-        progress(f"{path}: {len(manifest) - before} image(s) {' '.join(tags)}")
-    data = canonical_json.dumps(manifest)
-    _member(sink, "manifest.json", len(data))
-    sink.write(data)
-    sink.zeros(tarformat.padding(len(data)))
+        with docker_archive.open_archive(path, "mergeImages input", programs) as archive:
+            images = archive.images()
+            for image in images:
+                _image(out, archive, image)
+        tags = [t for image in images for t in image.repo_tags]
+        progress(f"{path}: {len(images)} image(s) {' '.join(tags)}")
+    tar_member.add_bytes(sink, b"manifest.json", canonical_json.dumps(out.manifest), STAMP)
     sink.write(tarformat.END_OF_ARCHIVE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from stowage.tar import headers as tarformat
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
 
@@ -18,9 +18,8 @@ STAMP = Stamp(1, 0, 0, b"", b"")
 def _file(sink: HashingSink, root: str, name: str) -> None:
     path = os.path.join(root, name)
     size = os.stat(path).st_size
-    sink.write(tarformat.header(name.encode(), tarformat.REGTYPE, 0o444, STAMP, size=size))
-    sink.copy_file(os.fsencode(path), size)
-    sink.zeros(tarformat.padding(size))
+    with tar_member.regular(sink, name.encode(), size, STAMP):
+        sink.copy_file(os.fsencode(path), size)
 
 
 def write_archive(root: str, sink: HashingSink) -> None:

@@ -23,15 +23,21 @@ import os
 import shutil
 from typing import Any, Callable, Optional
 
+from stowage.output.compression import Programs
 from stowage.archive import base_layer, docker_archive
-from stowage import canonical_json
+from stowage import canonical_json, media_types
+from stowage.digest import Digest
+from stowage.image import model
+from stowage.formats import oci_referrers
+from stowage.supply.annotations import CREATED, with_annotations
+from stowage.supply.referrers import Attachment
 
 Progress = Callable[[str], None]
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
-LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+OCI_MANIFEST = media_types.OCI_MANIFEST
+OCI_INDEX = media_types.OCI_INDEX
+OCI_CONFIG = media_types.OCI_CONFIG
+LAYER_TAR = media_types.OCI_LAYER_TAR
+LAYER_GZIP = media_types.OCI_LAYER_GZIP
 
 
 def descriptor(media_type: str, digest: str, size: int) -> dict[str, Any]:
@@ -46,17 +52,17 @@ class Blobs:
         os.makedirs(self.directory, exist_ok=True)
 
     def add_bytes(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        path = os.path.join(self.directory, digest)
+        digest = Digest.of_bytes(data)
+        path = os.path.join(self.directory, digest.hex)
         if not os.path.exists(path):
             with open(path + ".part", "wb") as handle:
                 handle.write(data)
             os.replace(path + ".part", path)
-        return "sha256:" + digest
+        return str(digest)
 
-    def add_layer(self, archive: docker_archive.Archive, layer: docker_archive.Layer) -> tuple[str, bool]:
+    def add_layer(self, archive: docker_archive.Archive, layer: model.Layer) -> model.Blob:
         """Copy a layer member, hashing it (and checking its diff_id); return its
-        digest and whether it is gzipped."""
+        blob (gzipped when the member is)."""
         hasher = hashlib.sha256()
         partial = os.path.join(self.directory, "layer.part")
         gzipped = base_layer.is_gzip(archive, layer)
@@ -64,8 +70,9 @@ class Blobs:
             for chunk in base_layer.chunks(archive, layer):
                 hasher.update(chunk)
                 out.write(chunk)
-        os.replace(partial, os.path.join(self.directory, hasher.hexdigest()))
-        return "sha256:" + hasher.hexdigest(), gzipped
+        digest = Digest.of_hash(hasher)
+        os.replace(partial, os.path.join(self.directory, digest.hex))
+        return model.Blob(LAYER_GZIP if gzipped else LAYER_TAR, str(digest), int(layer.size or 0))
 
 
 def _platform(config: dict[str, Any]) -> dict[str, str]:
@@ -75,18 +82,19 @@ def _platform(config: dict[str, Any]) -> dict[str, str]:
     return platform
 
 
-def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: Blobs, progress: Progress) -> list[dict[str, Any]]:
+def _image(archive: docker_archive.Archive, image: model.Image, blobs: Blobs, progress: Progress,
+           annotations: dict[str, str]) -> list[dict[str, Any]]:
     """Store one image of the archive; return its index entries."""
-    layers = []
+    stored = []
     for number, layer in enumerate(image.layers, start=1):
-        digest, gzipped = blobs.add_layer(archive, layer)
-        layers.append(descriptor(LAYER_GZIP if gzipped else LAYER_TAR, digest, layer.size))
-        progress(f"layer {number}: {layer.size / 1e6:.1f} MB")
-    config_bytes, config = image.config_bytes, image.config
+        stored.append(blobs.add_layer(archive, layer))
+        progress(f"layer {number}: {stored[-1].size / 1e6:.1f} MB")
+    layers = [descriptor(b.media_type, b.digest, b.size) for b in stored]
+    config_bytes, config = image.config, docker_archive.config_of(image)
     config_descriptor = descriptor(OCI_CONFIG, blobs.add_bytes(config_bytes), len(config_bytes))
-    manifest = canonical_json.dumps(
-        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}
-    )
+    manifest = canonical_json.dumps(with_annotations(
+        {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config_descriptor, "layers": layers}, annotations
+    ))
     target = {**descriptor(OCI_MANIFEST, blobs.add_bytes(manifest), len(manifest)), "platform": _platform(config)}
     tags = list(image.repo_tags)
     if not tags:
@@ -97,22 +105,27 @@ def _image(archive: docker_archive.Archive, image: docker_archive.Image, blobs: 
     ]
 
 
-def write_layout(path: str, root: str, progress: Progress, zstd: Optional[str] = None) -> None:
-    """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``."""
+def write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs] = None,
+                 annotations: Optional[dict[str, str]] = None, attachments: Optional[list[Attachment]] = None) -> None:
+    """Write the OCI layout of the docker-archive ``path`` into the new directory ``root``;
+    each image manifest carries ``annotations``, and has ``attachments`` (see ``oci_referrers``)."""
     os.makedirs(root)
     try:
-        _write_layout(path, root, progress, zstd)
+        _write_layout(path, root, progress, programs, annotations or {}, attachments or [])
     except BaseException:
         shutil.rmtree(root)  # no half-written layout is left behind
         raise
 
 
-def _write_layout(path: str, root: str, progress: Progress, zstd: Optional[str]) -> None:
+def _write_layout(path: str, root: str, progress: Progress, programs: Optional[Programs], annotations: dict[str, str],
+                  attachments: list[Attachment]) -> None:
     blobs = Blobs(root)
     entries: list[dict[str, Any]] = []
-    with docker_archive.open_archive(path, "image", zstd) as archive:
+    with docker_archive.open_archive(path, "image", programs) as archive:
         for image in archive.images():
-            entries.extend(_image(archive, image, blobs, progress))
+            entries.extend(_image(archive, image, blobs, progress, annotations))
+    created = {k: v for k, v in annotations.items() if k == CREATED}
+    entries = oci_referrers.attach(blobs, entries, attachments, created)
     index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
     with open(os.path.join(root, "index.json"), "wb") as handle:
         handle.write(canonical_json.dumps(index))

@@ -10,7 +10,10 @@ value wins, the first position is kept); ``Labels``, ``ExposedPorts`` and
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+from stowage import canonical_json
 
 _MERGED_MAPS = ("Labels", "ExposedPorts", "Volumes")
 
@@ -65,3 +68,24 @@ def document(
     if variant:
         doc["variant"] = variant
     return doc
+
+
+@dataclass(frozen=True)
+class ConfigTemplate:
+    """What an image configuration is made of, but its diff_ids (known only once
+    every layer is written)."""
+
+    architecture: str
+    variant: Optional[str]
+    created: str
+    config: dict[str, Any]
+    history: tuple[dict[str, Any], ...]
+
+    def render(self, diff_ids: Sequence[str]) -> bytes:
+        """The configuration's canonical bytes with ``diff_ids``."""
+        return canonical_json.dumps(
+            document(
+                architecture=self.architecture, variant=self.variant, created=self.created,
+                config=self.config, diff_ids=list(diff_ids), history=list(self.history),
+            )
+        )

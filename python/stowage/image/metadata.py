@@ -1,16 +1,15 @@
-"""An image's metadata from its plan: member names, history, the configuration
-and manifest.json. The stream and mk-config both use these, so the configuration
-that mk-config records at build time (when every layer digest is known) is the
-one the stream writes, byte for byte.
+"""An image's metadata: the history and configuration template of a plan, the
+docker-archive member names of layers, and the archive's ``manifest.json``.
+``image.model`` builds every image from these, so the configuration that
+mk-config records at build time (when every layer digest is known) is the one
+the stream writes, byte for byte.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any, Optional
+from typing import Any, Hashable, Sequence
 
-from stowage import canonical_json
-from stowage.archive import docker_archive
+from stowage.digest import Digest
 from stowage.image import config as image_config
 from stowage.contract.plan import Base, ImagePlan
 
@@ -32,47 +31,35 @@ def history(plan: ImagePlan, created: str) -> list[dict[str, Any]]:
     return entries
 
 
-def layer_names(plan: ImagePlan) -> list[str]:
-    """Archive member names of the layers, bottom first; a base layer listed
-    twice is one member."""
+def member_names(keys: Sequence[Hashable]) -> list[str]:
+    """Docker-archive member names of layers by position (``layers/NNN.tar``);
+    layers of equal ``key`` (a base member listed twice) are one member."""
     names: list[str] = []
-    first: dict[str, str] = {}
-    for base_layer in plan.base.layers if plan.base is not None else ():
-        name = first.setdefault(base_layer.source, f"layers/{len(names) + 1:03d}.tar")
-        names.append(name)
-    for _ in (*plan.store_layers, plan.customisation_layer):
-        names.append(f"layers/{len(names) + 1:03d}.tar")
+    first: dict[Hashable, str] = {}
+    for key in keys:
+        names.append(first.setdefault(key, f"layers/{len(names) + 1:03d}.tar"))
     return names
 
 
-def recorded_diff_ids(plan: ImagePlan) -> Optional[list[str]]:
-    """All layer digests when the plan records every one, else None."""
-    ids = [layer.diff_id for layer in plan.base.layers] if plan.base is not None else []
-    for store_layer in plan.store_layers:
-        if store_layer.diff_id is None:
-            return None
-        ids.append(store_layer.diff_id)
-    return ids + [plan.customisation_layer.diff_id]
 
 
-def config_bytes(plan: ImagePlan, created: str, diff_ids: list[str]) -> bytes:
-    """The image configuration, exactly as written into the archive."""
-    return canonical_json.dumps(
-        image_config.document(
-            architecture=plan.architecture,
-            variant=plan.variant,
-            created=created,
-            config=plan.config,
-            diff_ids=diff_ids,
-            history=history(plan, created),
-        )
+
+
+def config_template(plan: ImagePlan, created: str) -> image_config.ConfigTemplate:
+    """The plan's configuration but its diff_ids."""
+    return image_config.ConfigTemplate(
+        plan.architecture, plan.variant, created, plan.config, tuple(history(plan, created))
     )
 
 
+
+
 def config_name(config: bytes) -> str:
-    return hashlib.sha256(config).hexdigest() + ".json"
+    return Digest.of_bytes(config).hex + ".json"
 
 
-def manifest_bytes(plan: ImagePlan, config: bytes, repo_tag: str) -> bytes:
-    """``manifest.json`` of the one-image archive."""
-    return canonical_json.dumps(docker_archive.manifest(config_name(config), [repo_tag], layer_names(plan)))
+
+
+def archive_manifest(config_member: str, repo_tags: list[str], layer_members: list[str]) -> list[dict[str, Any]]:
+    """The ``manifest.json`` document of a one-image docker-archive."""
+    return [{"Config": config_member, "RepoTags": repo_tags, "Layers": layer_members}]

@@ -14,7 +14,6 @@ With ``layeringPipeline`` the pipeline groups them and, as in nixpkgs,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import datetime, timezone
@@ -23,13 +22,13 @@ from typing import Any, Sequence
 from stowage.store import closure
 from stowage.store.closure import GraphNode
 from stowage.archive import docker_archive
-from stowage.image import config as image_config, metadata as image_metadata
+from stowage.image import config as image_config
 from stowage.layers import record as layer_record, grouping as layering, pipeline
 from stowage.errors import UserError
 from stowage.contract.image_requests import ImageRequest
 from stowage.contract.plan import BlobLayer, ImagePlan, Owner, StoreLayer
 from stowage.contract.records import read_root_layer_record
-from stowage.timestamps import NOW, epoch_seconds, rfc3339
+from stowage.timestamps import epoch_seconds
 
 
 def _customisation(path: str, who: str) -> BlobLayer:
@@ -148,26 +147,6 @@ def make_plan(r: ImageRequest, graph: Sequence[GraphNode], default_tag: str) -> 
         store_layers=tuple(_store_layers(r, graph, base_count, (mtime, r.owner))),
         customisation_layer=_customisation(r.customisation_layer, r.builder),
     )
-
-
-def write_outputs(plan: ImagePlan, out: str) -> None:
-    """Write the plan, and the configuration and manifest when they are known."""
-    os.mkdir(out)
-    with open(os.path.join(out, "plan.json"), "wb") as handle:
-        handle.write(plan.to_json())
-    diff_ids = image_metadata.recorded_diff_ids(plan)
-    if diff_ids is None or plan.created == NOW:
-        return
-    created = rfc3339(plan.created, "created", datetime.now(timezone.utc))
-    config = image_metadata.config_bytes(plan, created, diff_ids)
-    files = {
-        "config.json": config,
-        "manifest.json": image_metadata.manifest_bytes(plan, config, plan.repo_tag),
-        "image-id": ("sha256:" + hashlib.sha256(config).hexdigest()).encode(),
-    }
-    for name, data in files.items():
-        with open(os.path.join(out, name), "wb") as handle:
-            handle.write(data)
 
 
 def _check_architecture(base_config: dict[str, Any], architecture: str, path: str) -> None:

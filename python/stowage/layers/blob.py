@@ -17,6 +17,7 @@ import json
 import os
 from typing import BinaryIO, Callable, Optional, Union, cast
 
+from stowage import digest, media_types
 from stowage.errors import UserError
 from stowage.contract import schema
 from stowage.contract.push_documents import Blob as Blob, BlobsRecord
@@ -26,7 +27,7 @@ from stowage.output.sink import HashingSink
 
 FILE = BlobsRecord.FILE
 #: Media type of a gzipped layer in an OCI manifest.
-GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+GZIP_LAYER = media_types.OCI_LAYER_GZIP
 
 Data = Union[bytes, memoryview]
 Forward = Callable[[Data], object]
@@ -47,7 +48,7 @@ class _Counter:
         return len(data)
 
     def digest(self) -> str:
-        return "sha256:" + self._hash.hexdigest()
+        return digest.of_hash(self._hash)
 
 
 def _discard(data: Data) -> None:

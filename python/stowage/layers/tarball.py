@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
-from stowage.tar import headers as tarformat
+from stowage.tar import headers as tarformat, member as tar_member
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
@@ -134,6 +134,17 @@ def first_whiteout(entries: Iterable[Entry]) -> Optional[Entry]:
     return None
 
 
+def first_in_store(entries: Iterable[Entry], store_dir: str) -> Optional[Entry]:
+    """Return the first entry below a store path (``nix/store/<name>/…`` or the
+    store path itself), if any: in the root layer it would replace, in the
+    container, what the store layers below hold at that path."""
+    prefix = os.fsencode(store_dir.strip("/")) + b"/"
+    for e in entries:
+        if e.name.startswith(prefix) and e.name[len(prefix):].strip(b"/"):
+            return e
+    return None
+
+
 def tree_entries(root: str, own_owners: bool = False) -> list[Entry]:
     """Return the entries of a layer holding what is below ``root`` (not root itself)."""
     top = os.fsencode(root) + b"/"
@@ -154,9 +165,7 @@ def length(entries: Iterable[Entry], stamp: Stamp) -> int:
     total = len(tarformat.END_OF_ARCHIVE)
     for e in entries:
         own = _stamp_for(stamp, e.owner)
-        total += tarformat.member_length(
-            e.name, e.linkname, e.size, own.uname, own.gname, own.uid, own.gid
-        )
+        total += tarformat.member_length(e.name, e.linkname, e.size, own)
     return total
 
 
@@ -168,6 +177,5 @@ def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
         sink.write(header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname))
         if e.typeflag == regular:
             sink.file(e.root + e.name, e.size)
-            if e.size % tarformat.BLOCK:
-                sink.zeros(tarformat.padding(e.size))
+            tar_member.end(sink, e.size)
     sink.write(tarformat.END_OF_ARCHIVE)

@@ -23,6 +23,7 @@ import stat
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Optional
 
+from stowage import digest
 from stowage.errors import UserError
 
 BUFFER_SIZE = 1 << 20
@@ -242,7 +243,7 @@ class HashingSink:
         self._flush()
         self._wait_all()
         assert self._hasher is not None, "end_digest without begin_digest"
-        result = ("sha256:" + self._hasher.hexdigest(), self.written - self._digest_start)
+        result = (digest.of_hash(self._hasher), self.written - self._digest_start)
         self._hasher = None
         return result
 

@@ -13,23 +13,24 @@ registry read it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from stowage import canonical_json
+from stowage import canonical_json, media_types
+from stowage.digest import sha256
 from stowage.errors import UserError
 from stowage.contract import schema
 from stowage.contract.push_documents import Described, PushDocument
 from stowage.contract.push_documents import Platform as PlatformDoc
 from stowage.layers.blob import GZIP_LAYER, Blob
+from stowage.supply.annotations import with_annotations
 
 FILE = PushDocument.FILE
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = media_types.OCI_MANIFEST
+OCI_CONFIG = media_types.OCI_CONFIG
+OCI_INDEX = media_types.OCI_INDEX
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Content:
 
     @property
     def digest(self) -> str:
-        return "sha256:" + hashlib.sha256(self.data).hexdigest()
+        return sha256(self.data)
 
     def descriptor(self) -> dict[str, Any]:
         return {"mediaType": self.media_type, "digest": self.digest, "size": len(self.data)}
@@ -59,7 +60,7 @@ class PushPlan:
     manifest: Content
 
 
-def manifest(config: Content, layers: list[Blob]) -> Content:
+def manifest(config: Content, layers: list[Blob], annotations: Optional[dict[str, str]] = None) -> Content:
     """The OCI image manifest of ``config`` and the gzipped ``layers``."""
     doc = {
         "schemaVersion": 2,
@@ -67,7 +68,7 @@ def manifest(config: Content, layers: list[Blob]) -> Content:
         "config": config.descriptor(),
         "layers": [{"mediaType": GZIP_LAYER, "digest": b.digest, "size": b.size} for b in layers],
     }
-    return Content(canonical_json.dumps(doc), OCI_MANIFEST)
+    return Content(canonical_json.dumps(with_annotations(doc, annotations or {})), OCI_MANIFEST)
 
 
 def write(directory: str, push: PushPlan) -> None:

@@ -42,7 +42,7 @@ def exists(client: RegistryClient, digest: str) -> bool:
     raise client.fail(response, what)
 
 
-def _blob(client: RegistryClient, digest: str, size: int, produce: Produce, label: str,
+def _blob(client: RegistryClient, digest: str, size: int, produce: Produce, *, label: str,
           stats: Stats, progress: Progress) -> None:
     if digest in stats.done:
         progress(f"{label} {digest[7:19]}: pushed above")
@@ -52,7 +52,7 @@ def _blob(client: RegistryClient, digest: str, size: int, produce: Produce, labe
         stats.existing += 1
         progress(f"{label} {digest[7:19]}: exists")
         return
-    upload(client, digest, size, produce, f"{label} (blob {digest})")
+    upload(client, digest, size, produce, what=f"{label} (blob {digest})")
     stats.uploaded += 1
     stats.bytes_sent += size
     progress(f"{label} {digest[7:19]}: {size} bytes sent")
@@ -84,16 +84,17 @@ def put_manifest(client: RegistryClient, reference: str, content: Content) -> No
     response.close()
 
 
-def push_image(client: RegistryClient, push: PushPlan, reference: str, stats: Stats, progress: Progress) -> None:
+def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats: Stats, progress: Progress) -> None:
     """Push the blobs of ``push`` that the registry lacks, then its manifest as ``reference``."""
     with open(push.plan, encoding="utf-8") as handle:
-        sources = layer_source.of_plan(image_plan.parse(json.load(handle)))
+        sources = layer_source.of_image(layer_source.image_to_push(image_plan.parse(json.load(handle))))
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
     for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1):
         produce = _layer_producer(source, blob, push.level)
-        _blob(client, blob.digest, blob.size, produce, f"layer {number}/{count}", stats, progress)
+        _blob(client, blob.digest, blob.size, produce, label=f"layer {number}/{count}", stats=stats, progress=progress)
     config = push.config
-    _blob(client, config.digest, len(config.data), _bytes_producer(config.data), "config", stats, progress)
+    _blob(client, config.digest, len(config.data), _bytes_producer(config.data), label="config", stats=stats,
+          progress=progress)
     put_manifest(client, reference, push.manifest)

@@ -85,7 +85,7 @@ class RegistryClient:
         """The absolute URL of ``path``, or ``path`` itself when it is one (a Location)."""
         return path if "://" in path else self._base_url() + path
 
-    def _open(self, path: str, accept: str = "*/*", method: str = "GET", data: Optional[bytes] = None,
+    def _open(self, path: str, accept: str = "*/*", *, method: str = "GET", data: Optional[bytes] = None,
               headers: Optional[Mapping[str, str]] = None, seconds: Optional[float] = None) -> Response:
         """One attempt at ``method path``, authenticating again when challenged anew."""
         url = self.url(path)
@@ -107,7 +107,7 @@ class RegistryClient:
     def send(self, method: str, path: str, what: str, *, data: Optional[bytes] = None,
              headers: Optional[Mapping[str, str]] = None) -> Response:
         """The response to ``method path``, whatever its status, retried on transient errors."""
-        return self.transport.retrying(what, lambda: self._open(path, "*/*", method, data, headers))
+        return self.transport.retrying(what, lambda: self._open(path, method=method, data=data, headers=headers))
 
     def fail(self, response: Response, what: str) -> UserError:
         """The error for an unexpected response (closed here)."""

@@ -9,6 +9,7 @@ import hashlib
 import zlib
 from typing import Callable, Optional
 
+from stowage.digest import of_hash
 from stowage.errors import UserError
 from stowage.registry.manifests import GZIP_LAYERS, PLAIN_LAYERS, Descriptor
 from stowage.registry.untrusted import quoted
@@ -38,7 +39,7 @@ class BlobCheck:
     def finish(self) -> None:
         if self._size != self.descriptor.size:
             raise UserError(f"{self.what}: got {self._size} of {self.descriptor.size} bytes (truncated)")
-        digest = "sha256:" + self._hash.hexdigest()
+        digest = of_hash(self._hash)
         if digest != self.descriptor.digest:
             raise UserError(f"{self.what}: the content has digest {digest}, not {self.descriptor.digest}")
 
@@ -103,7 +104,7 @@ class LayerReceiver:
         self._blob.finish()
         if self._gunzip is not None:
             self._gunzip.finish()
-        diff_id = "sha256:" + self._tar_hash.hexdigest()
+        diff_id = of_hash(self._tar_hash)
         if self._diff_id is not None and diff_id != self._diff_id:
             raise UserError(f"{self.what}: the uncompressed layer has digest {diff_id}, but the configuration says {self._diff_id}")
         return diff_id

@@ -8,29 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from stowage import media_types
+from stowage.digest import is_digest
 from stowage.errors import UserError
-from stowage.registry.names import DIGEST
 from stowage.registry.untrusted import parse_json, quoted, shown
 
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_SCHEMA1 = ("application/vnd.docker.distribution.manifest.v1+json",
-                  "application/vnd.docker.distribution.manifest.v1+prettyjws")
+DOCKER_MANIFEST = media_types.DOCKER_MANIFEST
+DOCKER_LIST = media_types.DOCKER_LIST
+OCI_MANIFEST = media_types.OCI_MANIFEST
+OCI_INDEX = media_types.OCI_INDEX
+DOCKER_SCHEMA1 = media_types.DOCKER_SCHEMA1
 #: What the client accepts, in the Accept header.
 ACCEPT = ", ".join((OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST))
 
-GZIP_LAYERS = frozenset({
-    "application/vnd.docker.image.rootfs.diff.tar.gzip",
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-    "application/vnd.oci.image.layer.v1.tar+gzip",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-})
-PLAIN_LAYERS = frozenset({
-    "application/vnd.oci.image.layer.v1.tar",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar",
-})
+GZIP_LAYERS = media_types.GZIP_LAYERS
+PLAIN_LAYERS = media_types.PLAIN_LAYERS
 
 
 @dataclass(frozen=True)
@@ -61,7 +53,7 @@ def _descriptor(value: Any, what: str) -> Descriptor:
     if not isinstance(value, dict):
         raise UserError(f"{what} is not a descriptor object")
     digest, size, media_type = value.get("digest"), value.get("size"), value.get("mediaType", "")
-    if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
+    if not isinstance(digest, str) or not is_digest(digest):
         raise UserError(f"{what} has digest {shown(repr(digest), 100)}; only sha256:<64 hex> digests are supported")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise UserError(f"{what} has size {shown(repr(size), 60)}, not a non-negative integer")

@@ -7,17 +7,17 @@ on Docker Hub, whose one-component names live under ``library/``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
+from stowage.digest import PATTERN
 from stowage.errors import UserError
 from stowage.reference import is_name, is_tag
 
 DOCKER_HUB = "docker.io"
 _DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 _DOCKER_HUB_API = "registry-1.docker.io"
-DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+DIGEST = PATTERN
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ every layer against the configuration's ``diff_id``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Mapping
 
-from stowage import canonical_json
-from stowage.archive import docker_archive
+from stowage.digest import sha256 as digest_of
+from stowage.formats import docker_archive as docker_archive_format
+from stowage.image import model
 from stowage.errors import UserError
 from stowage.tar.seekable import Member, SeekableTar
 from stowage.registry import manifests
@@ -47,7 +47,7 @@ class PullRequest:
 
 def _verified_manifest(client: RegistryClient, digest: str, what: str) -> tuple[bytes, str]:
     data, content_type = client.manifest(digest, manifests.ACCEPT)
-    got = "sha256:" + hashlib.sha256(data).hexdigest()
+    got = digest_of(data)
     if got != digest:
         raise UserError(f"{what}: the registry sent a manifest with digest {got}")
     return data, content_type
@@ -97,7 +97,7 @@ def _diff_ids(config: bytes, layers: int, what: str) -> list[Any]:
     return ids
 
 
-def _fetch_layer(client: RegistryClient, descriptor: Descriptor, diff_id: Any, member: Member, what: str) -> int:
+def _fetch_layer(client: RegistryClient, descriptor: Descriptor, diff_id: Any, member: Member, *, what: str) -> int:
     """Download, verify and decompress one layer into ``member``; return its tar size."""
 
     def attempt() -> int:
@@ -134,19 +134,23 @@ def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progre
     diff_ids = _diff_ids(config, len(manifest.layers), f"config {manifest.config.digest}")
     archive = SeekableTar(handle)
     names: list[str] = []
-    stored: dict[str, str] = {}
+    stored: dict[str, tuple[str, int]] = {}  # blob digest: member name, tar size
+    layers: list[model.Layer] = []
     for number, (layer, diff_id) in enumerate(zip(manifest.layers, diff_ids, strict=True), start=1):
         if layer.digest not in stored:
             member = archive.open_member(f"layers/{len(stored) + 1:03d}.tar")
             what = f"layer {number} (blob {layer.digest})"
-            size = _fetch_layer(client, layer, diff_id, member, what)
+            size = _fetch_layer(client, layer, diff_id, member, what=what)
             member.close()
-            stored[layer.digest] = member.name
+            stored[layer.digest] = member.name, size
             progress(f"layer {number}/{len(manifest.layers)}: {layer.size / 1e6:.1f} MB, {size / 1e6:.1f} MB as tar")
-        names.append(stored[layer.digest])
-    config_name = manifest.config.digest.split(":", 1)[1] + ".json"
-    archive.add(config_name, config)
-    archive.add("manifest.json", canonical_json.dumps(docker_archive.manifest(config_name, [request.repo_tag], names)))
+        name, size = stored[layer.digest]
+        names.append(name)
+        blob = model.Blob(layer.media_type, layer.digest, layer.size)
+        layers.append(model.Layer(model.RegistryBlob(request.image_name, layer.digest), diff_id, size, blob))
+    image = model.Image(tuple(layers), (request.repo_tag,), config)
+    for name, data in docker_archive_format.trailer(image, names):
+        archive.add(name, data)
     archive.finish()
 
 

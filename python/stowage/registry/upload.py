@@ -19,6 +19,7 @@ import http.client
 import urllib.parse
 from typing import Callable
 
+from stowage.digest import of_hash
 from stowage.errors import UserError
 from stowage.layers.blob import Data, Forward
 from stowage.registry.client import RegistryClient, error_detail
@@ -48,7 +49,7 @@ class _Body:
         self._connection.send(data)
 
     def finish(self) -> None:
-        got = "sha256:" + self._hash.hexdigest()
+        got = of_hash(self._hash)
         if self.sent != self._size or got != self._digest:
             raise UserError(
                 f"{self._what} came out as {got} ({self.sent} bytes), but its record says "
@@ -88,7 +89,7 @@ def _session(client: RegistryClient, what: str) -> str:
     return str(response.headers["Location"])
 
 
-def _put(client: RegistryClient, location: str, digest: str, size: int, produce: Produce, what: str) -> None:
+def _put(client: RegistryClient, location: str, digest: str, size: int, *, produce: Produce, what: str) -> None:
     url = _target(client, location, what)
     query = "&".join(q for q in (url.query, "digest=" + urllib.parse.quote(digest)) if q)
     deadline = Deadline(client.transport.limits.blob(size), f"{what}: PUT {shown(url.netloc + url.path, 200)}")
@@ -96,7 +97,8 @@ def _put(client: RegistryClient, location: str, digest: str, size: int, produce:
         connection = _connection(url, client, deadline.seconds)
         try:
             watched(connection, deadline)
-            _send(connection, client, url, query, size, lambda: _produce(connection, digest, size, produce, what))
+            _send(connection, client, url, query=query, size=size,
+                  body=lambda: _produce(connection, digest, size, produce=produce, what=what))
             _answer(Response(connection.getresponse(), deadline), what)
         finally:
             connection.close()
@@ -108,7 +110,7 @@ def _put(client: RegistryClient, location: str, digest: str, size: int, produce:
         deadline.cancel()
 
 
-def _send(connection: http.client.HTTPConnection, client: RegistryClient, url: urllib.parse.SplitResult,
+def _send(connection: http.client.HTTPConnection, client: RegistryClient, url: urllib.parse.SplitResult, *,
           query: str, size: int, body: Callable[[], None]) -> None:
     """The PUT's request line and headers (Authorization only to the registry's scheme and host), then ``body``."""
     connection.putrequest("PUT", f"{url.path}?{query}", skip_accept_encoding=True)
@@ -121,7 +123,7 @@ def _send(connection: http.client.HTTPConnection, client: RegistryClient, url: u
     body()
 
 
-def _produce(connection: http.client.HTTPConnection, digest: str, size: int, produce: Produce, what: str) -> None:
+def _produce(connection: http.client.HTTPConnection, digest: str, size: int, *, produce: Produce, what: str) -> None:
     body = _Body(connection, digest, size, what)
     produce(body.write)
     body.finish()
@@ -137,7 +139,7 @@ def _answer(response: Response, what: str) -> None:
             raise UserError(f"{what}: HTTP {response.status}{', ' + detail if detail else ''}")
 
 
-def upload(client: RegistryClient, digest: str, size: int, produce: Produce, what: str) -> None:
+def upload(client: RegistryClient, digest: str, size: int, produce: Produce, *, what: str) -> None:
     """Upload the blob ``produce`` writes (``size`` bytes, ``digest``), retried
     from the start (a new session, the blob made again) on transient failures."""
-    client.transport.retrying(what, lambda: _put(client, _session(client, what), digest, size, produce, what))
+    client.transport.retrying(what, lambda: _put(client, _session(client, what), digest, size, produce=produce, what=what))

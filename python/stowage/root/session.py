@@ -2,8 +2,9 @@
 
 The script runs in new mount and PID namespaces (and a new user namespace,
 mapping root to the build user, when the build does not run as root): the
-directory becomes ``/`` by chroot, with the Nix store bind-mounted read-only,
-a ``/proc`` of the new PID namespace and a ``/dev`` of the usual character
+directory becomes ``/`` by chroot, with the Nix store read-only (the build's,
+and the base image's store paths it lacks: ``stowage.root.store_view``), a
+``/proc`` of the new PID namespace and a ``/dev`` of the usual character
 devices bound from the build's own ``/dev``. Owners other than root are kept
 by the fakeroot session the caller runs under (see ``stowage.cli.root_layer``);
 as real root they are real.
@@ -21,11 +22,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from stowage.errors import UserError
+from stowage.root import mounts, store_view
 
-_CLONE_NEWNS = 0x00020000
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWPID = 0x20000000
-_MS_RDONLY, _MS_NOSUID, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 2, 32, 4096, 16384, 1 << 18
 _DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 #: The exit status by which the namespace child reports that it could not set up.
 _SETUP_FAILED = 125
@@ -51,27 +49,6 @@ def real_ids() -> tuple[int, int]:
     with open("/proc/self/status", encoding="ascii") as status:
         lines = dict(line.split(":", 1) for line in status if ":" in line)
     return int(lines["Uid"].split()[0]), int(lines["Gid"].split()[0])
-
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")  # str(): "[Errno n] what: …"
-
-
-def _mount(
-    libc: ctypes.CDLL, source: Optional[str], target: str, fstype: Optional[str], flags: int, data: Optional[str] = None
-) -> None:
-    result = libc.mount(_bytes(source), _bytes(target), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data))
-    _check(result, f"mount {target}")
-
-
-def _bytes(value: Optional[str]) -> Optional[bytes]:
-    return None if value is None else os.fsencode(value)
 
 
 def mount_points(store_dir: str) -> list[str]:
@@ -101,9 +78,9 @@ def _prepare(root: str, store_dir: str) -> list[str]:
 def _enter(libc: ctypes.CDLL, as_root: bool) -> None:
     """Unshare the namespaces; without real root, map root to the build user."""
     uid, gid = real_ids()
-    flags = _CLONE_NEWNS | _CLONE_NEWPID | (0 if as_root else _CLONE_NEWUSER)
+    flags = mounts.CLONE_NEWNS | mounts.CLONE_NEWPID | (0 if as_root else mounts.CLONE_NEWUSER)
     try:
-        _check(libc.unshare(flags), "unshare")
+        mounts.check(libc.unshare(flags), "unshare")
     except OSError as error:
         what = "a mount namespace" if as_root else "a user namespace"
         raise UserError(f"cannot make {what} ({error.strerror})" + ("" if as_root else f": {_USERNS_HINT}")) from None
@@ -111,36 +88,46 @@ def _enter(libc: ctypes.CDLL, as_root: bool) -> None:
         for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
             with open(f"/proc/self/{name}", "w", encoding="ascii") as handle:
                 handle.write(text)
-    _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
+    mounts.mount(libc, None, "/", None, mounts.MS_REC | mounts.MS_PRIVATE)
 
 
-def _mount_root(libc: ctypes.CDLL, root: str, store_dir: str, scratch_tmp: bool) -> None:
+@dataclass(frozen=True)
+class _Where:
+    """Where a session runs: the root, the build's store directory, and the
+    directory of the base's store paths the build's store lacks (if any)."""
+
+    root: str
+    store_dir: str
+    base_store: Optional[str]
+
+
+def _mount_root(libc: ctypes.CDLL, where: _Where, scratch_tmp: bool) -> None:
     """In the new PID namespace: the store, /proc, /dev (and a scratch /tmp) of the new root."""
+    root = where.root
     if scratch_tmp:
-        _mount(libc, "tmpfs", os.path.join(root, "tmp"), "tmpfs", _MS_NOSUID, "mode=1777")
-    store = os.path.join(root, store_dir.strip("/"))
-    _mount(libc, store_dir, store, None, _MS_BIND | _MS_REC)
-    _mount(libc, None, store, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID)
+        mounts.mount(libc, "tmpfs", os.path.join(root, "tmp"), "tmpfs", mounts.MS_NOSUID, "mode=1777")
+    store = os.path.join(root, where.store_dir.strip("/"))
+    store_view.mount_store(libc, store, where.store_dir, where.base_store)
     proc = os.path.join(root, "proc")
     try:
-        _mount(libc, "proc", proc, "proc", _MS_NOSUID)
+        mounts.mount(libc, "proc", proc, "proc", mounts.MS_NOSUID)
     except OSError:  # a /proc that hides parts of itself forbids a new one: see the build's
-        _mount(libc, "/proc", proc, None, _MS_BIND | _MS_REC)
+        mounts.mount(libc, "/proc", proc, None, mounts.MS_BIND | mounts.MS_REC)
     for name in _DEVICES:
         target = os.path.join(root, "dev", name)
         if os.path.exists(os.path.join("/dev", name)) and os.path.isfile(target):
-            _mount(libc, os.path.join("/dev", name), target, None, _MS_BIND)
+            mounts.mount(libc, os.path.join("/dev", name), target, None, mounts.MS_BIND)
 
 
-def _child(root: str, store_dir: str, script: Script, as_root: bool, report: int, scratch_tmp: bool) -> int:
+def _child(where: _Where, script: Script, as_root: bool, report: int, scratch_tmp: bool) -> int:
     """The forked child: namespaces, then PID 1 of the new PID namespace runs the script."""
-    libc = _libc()
+    libc = mounts.libc()
     try:
         _enter(libc, as_root)
         pid = os.fork()
         if pid == 0:
-            _mount_root(libc, root, store_dir, scratch_tmp)
-            os.chroot(root)
+            _mount_root(libc, where, scratch_tmp)
+            os.chroot(where.root)
             os.chdir("/")
             try:
                 os.execve(script.argv[0], script.argv, script.env)
@@ -154,8 +141,9 @@ def _child(root: str, store_dir: str, script: Script, as_root: bool, report: int
     return _SETUP_FAILED
 
 
-def run(root: str, store_dir: str, script: Script) -> None:
-    """Run ``script`` with ``root`` as ``/``; a failure is a one-line user error."""
+def run(root: str, store_dir: str, script: Script, base_store: Optional[str] = None) -> None:
+    """Run ``script`` with ``root`` as ``/``; a failure is a one-line user error.
+    ``base_store`` holds the base image's store paths that ``store_dir`` lacks."""
     as_root = real_ids()[0] == 0
     created = _prepare(root, store_dir)
     scratch_tmp = os.path.join(root, "tmp") in created
@@ -166,7 +154,7 @@ def run(root: str, store_dir: str, script: Script) -> None:
             os.close(reader)
             code = 1
             try:
-                code = _child(root, store_dir, script, as_root, writer, scratch_tmp)
+                code = _child(_Where(root, store_dir, base_store), script, as_root, writer, scratch_tmp)
             finally:
                 os._exit(code)
         os.close(writer)

@@ -7,10 +7,10 @@ store entries, and the directories the store and the Nix database need.
 from __future__ import annotations
 
 import posixpath
-import tarfile
 from typing import Optional, Sequence
 
 from stowage.archive import docker_archive
+from stowage.formats import export as flatten
 from stowage.layers.tarball import Entry
 from stowage.store import closure
 from stowage.store.closure import GraphNode
@@ -30,8 +30,8 @@ def base_store_paths(path: Optional[str], tag: Optional[str], store_dir: str) ->
     found: set[str] = set()
     store = store_dir.strip("/")
     with docker_archive.open_archive(path) as archive:
-        for layer_ref in archive.pick(tag).layers:
-            with tarfile.open(fileobj=archive.open(archive.member(layer_ref.member))) as layer_tar:
+        for layer_tar in flatten.open_layers(archive, tag):  # each checked against its diff_id
+            with layer_tar:
                 for name in layer_tar.getnames():
                     relative = posixpath.normpath("/" + name).lstrip("/")
                     parent, _, base = relative.rpartition("/")

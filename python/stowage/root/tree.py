@@ -132,7 +132,7 @@ def _copy(source: str, target: str, how: _Copy, seen: frozenset[str] = frozenset
 
 
 def copy_contents(
-    contents: list[str], root: str, keep_dirlinks: bool, store_dir: str = "/nix/store",
+    contents: list[str], root: str, *, keep_dirlinks: bool, store_dir: str = "/nix/store",
     closure: Collection[str] = (),
 ) -> None:
     """Copy each item of ``contents`` into the directory ``root``, in order;

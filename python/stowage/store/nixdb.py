@@ -41,7 +41,7 @@ def registration(graph: Sequence[GraphNode], paths: Iterable[str]) -> str:
 
 
 def register(
-    root: str, graph: Sequence[GraphNode], paths: list[str], nix_store: str, seconds: int, scratch: str
+    root: str, graph: Sequence[GraphNode], paths: list[str], *, nix_store: str, seconds: int, scratch: str
 ) -> None:
     """Create ``root/nix/var/nix/db`` registering ``paths`` (a closed set); the
     database is made in a new directory under ``scratch``, then copied in."""

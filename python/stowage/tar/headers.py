@@ -65,14 +65,24 @@ def _pax_record(key: bytes, value: bytes) -> bytes:
     return b"%d" % length + body
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """The time and owner written on every entry of a layer."""
+
+    mtime: int
+    uid: int
+    gid: int
+    uname: bytes
+    gname: bytes
+
+
 def _needs_pax(data: bytes, limit: int) -> bool:
     return len(data) > limit or not data.isascii()
 
 
-def pax_records(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int = 0, gid: int = 0
-) -> bytes:
+def pax_records(name: bytes, linkname: bytes, size: int, stamp: Stamp) -> bytes:
     """Return the PAX records an entry needs (empty when plain ustar suffices)."""
+    uid, gid, uname, gname = stamp.uid, stamp.gid, stamp.uname, stamp.gname
     records = b""
     if uid > _ID_MAX:
         records += _pax_record(b"uid", b"%d" % uid)
@@ -89,17 +99,6 @@ def pax_records(
     if _needs_pax(gname, _OWNER_NAME_MAX):
         records += _pax_record(b"gname", gname)
     return records
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """The time and owner written on every entry of a layer."""
-
-    mtime: int
-    uid: int
-    gid: int
-    uname: bytes
-    gname: bytes
 
 
 # The ustar header block, in field order; ``s`` fields are NUL-padded by struct.
@@ -142,9 +141,7 @@ def _mode_field(mode: int) -> tuple[bytes, int]:
     return field, sum(field)
 
 
-def _ustar_block(
-    name: bytes, typeflag: bytes, mode: int, size: int, linkname: bytes, stamp: Stamp
-) -> bytes:
+def _ustar_block(name: bytes, typeflag: bytes, mode: int, size: int, *, linkname: bytes, stamp: Stamp) -> bytes:
     """One ustar block. The checksum is summed from the fields, not from the
     block: the stamp's fields are summed once per stamp. Measured here, this and
     ``struct`` took a header from 3.9 µs (fields joined, then summed) to 1.5 µs."""
@@ -159,10 +156,9 @@ def _ustar_block(
     )
 
 
-def _plain(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int, gid: int
-) -> bool:
+def _plain(name: bytes, linkname: bytes, size: int, stamp: Stamp) -> bool:
     """Whether plain ustar holds the entry exactly (the common case, checked cheaply)."""
+    uid, gid, uname, gname = stamp.uid, stamp.gid, stamp.uname, stamp.gname
     return (
         uid <= _ID_MAX
         and gid <= _ID_MAX
@@ -186,28 +182,24 @@ def header(
 ) -> bytes:
     """Return the header bytes of one member: a ustar block, preceded by a PAX
     header and its records when the member needs them."""
-    main = _ustar_block(name, typeflag, mode, size, linkname, stamp)
-    if _plain(name, linkname, size, stamp.uname, stamp.gname, stamp.uid, stamp.gid):
+    main = _ustar_block(name, typeflag, mode, size, linkname=linkname, stamp=stamp)
+    if _plain(name, linkname, size, stamp):
         return main
-    records = pax_records(name, linkname, size, stamp.uname, stamp.gname, stamp.uid, stamp.gid)
-    pax = _ustar_block(_PAX_HEADER_NAME, PAXTYPE, 0o644, len(records), b"", stamp)
+    records = pax_records(name, linkname, size, stamp)
+    pax = _ustar_block(_PAX_HEADER_NAME, PAXTYPE, 0o644, len(records), linkname=b"", stamp=stamp)
     return pax + records + bytes(padding(len(records))) + main
 
 
-def header_length(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int = 0, gid: int = 0
-) -> int:
+def header_length(name: bytes, linkname: bytes, size: int, stamp: Stamp) -> int:
     """Return ``len(header(...))`` without building it (the common case is cheap)."""
-    if _plain(name, linkname, size, uname, gname, uid, gid):
+    if _plain(name, linkname, size, stamp):
         return BLOCK
-    records = pax_records(name, linkname, size, uname, gname, uid, gid)
+    records = pax_records(name, linkname, size, stamp)
     if not records:
         return BLOCK
     return 2 * BLOCK + padded(len(records))
 
 
-def member_length(
-    name: bytes, linkname: bytes, size: int, uname: bytes, gname: bytes, uid: int = 0, gid: int = 0
-) -> int:
+def member_length(name: bytes, linkname: bytes, size: int, stamp: Stamp) -> int:
     """Return the bytes one member takes: header(s), data and padding."""
-    return header_length(name, linkname, size, uname, gname, uid, gid) + padded(size)
+    return header_length(name, linkname, size, stamp) + padded(size)

@@ -1,5 +1,5 @@
 # Getting an image out: copyToRegistry (push), copyToDockerDaemon and copyToPodman,
-# the executables every image carries (see layered-plan.nix's finish).
+# the executables every image carries (see finish.nix).
 #
 # A push needs each layer's compressed digest. Those are recorded at build time by
 # compressed-layer derivations that only copyToRegistry depends on: an image that
@@ -8,7 +8,7 @@
 # derivation, the base archive), so a layer shared by images is compressed once.
 # The blobs themselves are not stored: the push compresses again, and checks it
 # gets exactly the recorded bytes.
-{ errors, step, tools }:
+{ errors, step, launch }:
 let
   inherit (builtins) storeDir;
 
@@ -32,18 +32,7 @@ let
       } // source;
     };
 
-  launcher =
-    who: name: module: args:
-    step.run {
-      inherit who name;
-      command = "write-launcher";
-      request = {
-        version = 2;
-        inherit (tools) python;
-        inherit module args;
-        source = "${step.source}";
-      };
-    };
+  launcher = who: name: module: args: launch { inherit who name module args; };
 
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
@@ -59,6 +48,7 @@ let
         baseBlobs = if a.fromImage == null then null else "${compressed planned.who "base-layers" { archive = "${a.fromImage}"; }}";
         storeBlobs = map (l: "${compressed planned.who l.name { store = "${l}"; }}") planned.storeLayers;
         customisationBlob = "${compressed planned.who planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        inherit (a) annotations;
       };
     };
 
@@ -82,10 +72,14 @@ in
     in
     {
       pushPlan = push;
-      copyToRegistry = pushable a (launcher planned.who "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" [
-        "--push"
-        "${push}"
-      ]);
+      copyToRegistry = pushable a (launcher planned.who "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
+        [
+          "--push"
+          "${push}"
+        ]
+        # The image's SBOMs, pushed as artifacts about it (see nix/image/sbom.nix).
+        ++ builtins.concatMap (file: [ "--attach" file ]) (a.attachments or [ ])
+      ));
       copyToDockerDaemon = launcher planned.who "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan

@@ -1,0 +1,1 @@
+"""Supply-chain documents of an image: its SBOM (SPDX, CycloneDX) and provenance."""

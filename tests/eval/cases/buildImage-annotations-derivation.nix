@@ -1,0 +1,4 @@
+let
+  stowage = import ../../.. { };
+in
+stowage.buildImage { name = "app"; annotations = stowage.binSh; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; annotations."org.opencontainers.image.version" = 1; }

@@ -1,0 +1,1 @@
+(import ../../.. { pkgs = import ../stand-in-pkgs.nix { hostSystem = "x86_64-linux"; }; }).streamNixShellImage { drv = derivation { name = "app"; system = "x86_64-linux"; builder = "/bin/sh"; }; command = [ "hello" ]; }

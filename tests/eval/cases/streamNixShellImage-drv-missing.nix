@@ -1,0 +1,1 @@
+(import ../../.. { pkgs = import ../stand-in-pkgs.nix { hostSystem = "x86_64-linux"; }; }).streamNixShellImage { name = "app"; }
