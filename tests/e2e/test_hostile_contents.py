@@ -260,11 +260,11 @@ def test_contents_cannot_put_files_inside_a_store_path(builder: str) -> None:
     evil = package("evil-store", "mkdir -p $out/nix/store/$(basename @victim@)/bin; echo fake > $out/nix/store/$(basename @victim@)/bin/tool", victim=victim)
     items = "copyToRoot" if builder == "buildImage" else "contents"
     line = build_fails(f'stowage.{builder} {{ name = "evil"; {items} = [ {victim} {evil} ]; }}')
-    assert line.startswith("root-layer: error: /nix/store/") and "-victim" in line, line
+    assert line.startswith(f"{builder}: error: /nix/store/") and "-victim" in line, line
     assert "inside the store" in line and "contents" in line, line
 
 
 def test_extra_commands_cannot_put_files_inside_the_store() -> None:
     line = build_fails('stowage.buildLayeredImage { name = "evil"; extraCommands = "mkdir -p nix/store/x-y; touch nix/store/x-y/z"; }')
-    assert line.startswith("root-layer: error: /nix/store/x-y"), line
+    assert line.startswith("buildLayeredImage: error: /nix/store/x-y"), line
     assert "inside the store" in line and "extraCommands" in line, line
