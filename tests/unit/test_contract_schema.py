@@ -4,6 +4,7 @@ the builder, the document, the key, the value and the expected type."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,12 @@ from typing import Any
 import pytest
 
 from stowage.contract import schema
-from stowage.contract.image_requests import RootLayerRequest, StoreShell
+from stowage.contract.image_requests import BuildRequest, RootLayerRequest, SbomRequest, StoreShell
 from stowage.contract.records import StoreLayerRecord
 from stowage.contract.schema import ContractError
-from stowage.contract.step_requests import LauncherRequest, TextEntry, TreeRequest
+from stowage.contract.step_requests import LauncherRequest, LayoutAttachment, OciLayoutRequest, TextEntry, TreeRequest
+from stowage.contract.steps import REQUESTS
+from stowage.output.compression import Compression
 from stowage.contract.plan import Owner
 
 
@@ -138,3 +141,40 @@ def test_an_unreadable_record_is_one_line(tmp_path: Path) -> None:
     path.write_text("{")
     with pytest.raises(ContractError, match=r"^buildLayeredImage: cannot read the store layer record"):
         schema.load(StoreLayerRecord, str(path), "buildLayeredImage")
+
+
+def layout_request(**changes: Any) -> dict[str, Any]:
+    doc = {"version": 3, "builder": "toOCILayout", "image": "/nix/store/h-i.tar", "compressors": {"zstd": "/bin/zstd"}}
+    return {**doc, **changes}
+
+
+def test_an_object_of_strings_checks_each_value() -> None:
+    attachment = {"mediaType": "application/spdx+json", "file": "/nix/store/h-s.json"}
+    parsed = schema.parse(OciLayoutRequest, layout_request(annotations={"a": "b"}, attachments=[attachment]), "oci-layout")
+    assert (parsed.annotations, parsed.attachments) == ({"a": "b"}, (LayoutAttachment("application/spdx+json", "/nix/store/h-s.json"),))
+    assert schema.parse(OciLayoutRequest, layout_request(), "oci-layout").annotations == {}
+    message = refusal(layout_request(annotations={"a": 1}), OciLayoutRequest)
+    assert message.startswith("toOCILayout: the OCI layout request (oci-layout)'s annotations.a must be a string; got 1.")
+    assert "compressors must be a JSON object of which each value is a string" in refusal(
+        layout_request(compressors=["zstd"]), OciLayoutRequest)
+
+
+def test_the_compressor_row_is_a_nested_document() -> None:
+    doc = {"version": 3, "builder": "buildImage", "plan": "/p/plan.json",
+           "compressor": {"name": "zstd", "program": "/bin/zstd", "level": 3}}
+    assert schema.parse(BuildRequest, doc, "build-layered-image").compressor == Compression("zstd", "/bin/zstd", 3)
+    doc["compressor"] = "zstd"
+    assert "compressor must be an object with the keys name, program, level" in refusal(doc, BuildRequest)
+
+
+def test_the_sbom_request_takes_only_its_formats() -> None:
+    doc = {"version": 2, "builder": "buildLayeredImage", "format": "spdx", "plan": "/p/plan.json"}
+    assert schema.parse(SbomRequest, doc, "sbom").push_plan is None
+    assert 'format must be one of "spdx", "cyclonedx", "provenance"; got "swid".' in refusal({**doc, "format": "swid"}, SbomRequest)
+
+
+def test_every_step_request_is_versioned_and_names_its_builder() -> None:
+    for program, request_type in REQUESTS.items():
+        fields = {f.name for f in dataclasses.fields(request_type)}
+        assert "builder" in fields and isinstance(getattr(request_type, "VERSION"), int), program
+        assert program in getattr(request_type, "DOCUMENT"), program
