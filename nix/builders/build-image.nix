@@ -107,8 +107,9 @@ override.overridable
         debug = false;
         passthru = { };
         rootLayer =
-          { baseName, ... }:
+          { who, baseName, ... }:
           rootLayer {
+            inherit who;
             name = "${baseName}-layer";
             contents = items;
             inherit (a) extraCommands fromImage fakeRootCommands perms runAsRoot;
@@ -123,6 +124,7 @@ override.overridable
       };
       planned = plan who image;
       drv = archiveFile {
+        inherit who;
         name = "docker-image-${planned.baseName}";
         inherit planned;
         inherit (a) compressor;

@@ -18,12 +18,13 @@ let
   level = 6;
 
   compressed =
-    name: source:
+    who: name: source:
     step.run {
+      inherit who;
       name = "${name}-gz";
       command = "compress-layer";
       request = {
-        version = 1;
+        version = 2;
         inherit level storeDir;
         store = null;
         tar = null;
@@ -31,21 +32,22 @@ let
       } // source;
     };
 
-  launcher = name: module: args: launch { inherit name module args; };
+  launcher = who: name: module: args: launch { inherit who name module args; };
 
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
     a: planned:
     step.run {
+      inherit (planned) who;
       name = "${planned.baseName}-push";
       command = "push-plan";
       request = {
-        version = 1;
+        version = 2;
         plan = "${planned.conf}/plan.json";
         inherit level;
-        baseBlobs = if a.fromImage == null then null else "${compressed "base-layers" { archive = "${a.fromImage}"; }}";
-        storeBlobs = map (l: "${compressed l.name { store = "${l}"; }}") planned.storeLayers;
-        customisationBlob = "${compressed planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        baseBlobs = if a.fromImage == null then null else "${compressed planned.who "base-layers" { archive = "${a.fromImage}"; }}";
+        storeBlobs = map (l: "${compressed planned.who l.name { store = "${l}"; }}") planned.storeLayers;
+        customisationBlob = "${compressed planned.who planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
         inherit (a) annotations;
       };
     };
@@ -70,7 +72,7 @@ in
     in
     {
       pushPlan = push;
-      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
+      copyToRegistry = pushable a (launcher planned.who "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
         [
           "--push"
           "${push}"
@@ -78,13 +80,13 @@ in
         # The image's SBOMs, pushed as artifacts about it (see nix/image/sbom.nix).
         ++ builtins.concatMap (file: [ "--attach" file ]) (a.attachments or [ ])
       ));
-      copyToDockerDaemon = launcher "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
+      copyToDockerDaemon = launcher planned.who "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
         "--engine"
         "docker"
       ];
-      copyToPodman = launcher "copy-to-podman-${planned.baseName}" "stowage.cli.load_image" [
+      copyToPodman = launcher planned.who "copy-to-podman-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
         "--engine"

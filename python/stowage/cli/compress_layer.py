@@ -4,37 +4,32 @@ Only an image's push depends on these derivations, so an image that is never
 pushed never pays for compression, and a layer shared by images is compressed
 once.
 
-Structured attribute ``stowage`` (version 1); exactly one of the sources is set::
-
-    {"version": 1, "level": int, "storeDir": path,
-     "store": a store-layer record directory (its layer.json) or null,
-     "tar": a root-layer directory (layer.tar, layer.json) or null,
-     "archive": a base image's docker-archive (every layer member) or null}
+Its request is ``stowage.contract.step_requests.CompressRequest``; exactly one
+of the sources (a store-layer record, a root layer, a base's docker-archive) is set.
 
 Writes ``$out/blobs.json``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any, Optional
+from typing import Optional
 
 from stowage.archive import docker_archive
 from stowage.layers import blob as layer_blob, record as layer_record, source as layer_source
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, versioned
+from stowage.contract.records import read_root_layer_record
+from stowage.contract.step_requests import CompressRequest
 from stowage.image import model
 from stowage.image.model import Layer
-from stowage.cli.common import run_builder
+from stowage.cli.common import Step, run_builder
 
 PROGRAM = "compress-layer"
-VERSION = 1
 
 
-def _store(directory: str, store_dir: str, level: int) -> list[layer_blob.Blob]:
-    record = layer_record.read(directory)
+def _store(directory: str, store_dir: str, level: int, who: str) -> list[layer_blob.Blob]:
+    record = layer_record.read(directory, who)
     entry_stamp = model.owner_stamp(record.mtime, record.owner)
     source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
     blob = layer_blob.record(None, source, level)
@@ -43,13 +38,12 @@ def _store(directory: str, store_dir: str, level: int) -> list[layer_blob.Blob]:
     return [blob]
 
 
-def _tar(directory: str, level: int) -> list[layer_blob.Blob]:
-    with open(os.path.join(directory, "layer.json"), encoding="utf-8") as handle:
-        recorded = fields(json.load(handle), "layer.json", {"diffId", "size"})
+def _tar(directory: str, level: int, who: str) -> list[layer_blob.Blob]:
+    recorded = read_root_layer_record(directory, who)
     tar = os.path.join(directory, "layer.tar")
-    blob = layer_blob.record(None, layer_source.tar_file(tar, int(recorded["size"])), level)
-    if blob.diff_id != recorded["diffId"]:
-        raise UserError(f"{tar} has digest {blob.diff_id}, but its record says {recorded['diffId']}")
+    blob = layer_blob.record(None, layer_source.tar_file(tar, recorded.size), level)
+    if blob.diff_id != recorded.diff_id:
+        raise UserError(f"{tar} has digest {blob.diff_id}, but its record says {recorded.diff_id}")
     return [blob]
 
 
@@ -67,23 +61,21 @@ def _archive(path: str, level: int) -> list[layer_blob.Blob]:
     return blobs
 
 
-def build(doc: Any, out: str) -> None:
-    what = "the compressed-layer request"
-    d = fields(versioned(doc, what, VERSION), what, {"version", "level", "storeDir", "store", "tar", "archive"})
-    level = integer(d["level"], f"level of {what}")
-    if d["store"] is not None:
-        blobs = _store(str(d["store"]), str(d["storeDir"]), level)
-    elif d["tar"] is not None:
-        blobs = _tar(str(d["tar"]), level)
-    elif d["archive"] is not None:
-        blobs = _archive(str(d["archive"]), level)
+def build(step: Step[CompressRequest]) -> None:
+    r = step.request
+    if r.store is not None:
+        blobs = _store(r.store, r.store_dir, r.level, r.builder)
+    elif r.tar is not None:
+        blobs = _tar(r.tar, r.level, r.builder)
+    elif r.archive is not None:
+        blobs = _archive(r.archive, r.level)
     else:
-        raise UserError(f"{what} names no source (store, tar or archive)")
-    layer_blob.write(out, level, blobs)
+        raise UserError(f"{CompressRequest.DOCUMENT} names no source (store, tar or archive)")
+    layer_blob.write(step.out, r.level, blobs)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_builder(PROGRAM, build)
+    return run_builder(PROGRAM, CompressRequest, build)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import os
 import platform as host_platform
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Optional

@@ -126,7 +126,7 @@ def write(image: model.Image, sink: HashingSink, *, mtime: int, progress: Progre
     diff_ids: list[str] = []
     with ExitStack() as stack:
         w = _Writer(sink, Stamp(mtime, 0, 0, b"", b""), verify, stack)
-        for layer, name in zip(image.layers, names):
+        for layer, name in zip(image.layers, names, strict=True):
             if name in names[: len(diff_ids)]:  # a member listed again
                 diff_ids.append(str(layer.diff_id))
                 progress(f"layer {len(diff_ids)}: {_mb(int(layer.size or 0))} from the base image")

@@ -7,11 +7,7 @@ name, no timestamp) at the level the Nix side fixes, so the push, which
 compresses again, sends exactly the recorded bytes whatever the number of cores.
 A base member that is already gzipped is a blob as it is (``compressed``).
 
-``blobs.json`` (version 1)::
-
-    {"version": 1, "level": 6,
-     "blobs": [{"key": member name or null, "diffId": "sha256:..." or null,
-                "digest": "sha256:...", "size": n, "compressed": bool}]}
+``blobs.json`` is ``stowage.contract.push_documents.BlobsRecord``.
 """
 
 from __future__ import annotations
@@ -19,32 +15,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Optional, Union, cast
+from typing import BinaryIO, Callable, Optional, Union, cast
 
 from stowage import digest, media_types
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
+from stowage.contract import schema
+from stowage.contract.push_documents import Blob as Blob, BlobsRecord
 from stowage.layers.source import Source
 from stowage.output.pgzip import ParallelGzipWriter
 from stowage.output.sink import HashingSink
 
-VERSION = 1
-FILE = "blobs.json"
+FILE = BlobsRecord.FILE
 #: Media type of a gzipped layer in an OCI manifest.
 GZIP_LAYER = media_types.OCI_LAYER_GZIP
 
 Data = Union[bytes, memoryview]
 Forward = Callable[[Data], object]
-
-
-@dataclass(frozen=True)
-class Blob:
-    key: Optional[str]  # a base archive's member name; None for a layer of its own
-    diff_id: Optional[str]  # None for a member that was already gzipped
-    digest: str
-    size: int
-    compressed: bool = False
 
 
 class _Counter:
@@ -99,37 +85,14 @@ def record(key: Optional[str], source: Source, level: int, compressed: bool = Fa
 
 def write(directory: str, level: int, blobs: list[Blob]) -> None:
     os.mkdir(directory)
-    doc = {
-        "version": VERSION,
-        "level": level,
-        "blobs": [
-            {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed}
-            for b in blobs
-        ],
-    }
     with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, sort_keys=True)
+        json.dump(schema.encode(BlobsRecord(level, tuple(blobs))), handle, sort_keys=True)
 
 
-def _blob(doc: Any, what: str) -> Blob:
-    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed"})
-    if not isinstance(d["compressed"], bool):
-        raise UserError(f"compressed of {what} must be true or false; got {d['compressed']!r}")
-    return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], f"digest of {what}"),
-                integer(d["size"], f"size of {what}"), d["compressed"])
-
-
-def read(directory: str, level: int) -> list[Blob]:
+def read(directory: str, level: int, who: Optional[str] = None) -> list[Blob]:
     """The blobs recorded in ``directory``, checked to be of compression ``level``."""
     path = os.path.join(directory, FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the blob record {path}: {error}") from None
-    d = fields(versioned(doc, path, VERSION), path, {"version", "level", "blobs"})
-    if d["level"] != level:
-        raise UserError(f"{path} was compressed at level {d['level']}, not {level}: rebuild it")
-    if not isinstance(d["blobs"], list):
-        raise UserError(f"blobs of {path} must be a list; got {d['blobs']!r}")
-    return [_blob(b, f"a blob of {path}") for b in d["blobs"]]
+    record = schema.load(BlobsRecord, path, who)
+    if record.level != level:
+        raise UserError(f"{path} was compressed at level {record.level}, not {level}: rebuild it")
+    return list(record.blobs)

@@ -8,12 +8,7 @@ the open format, the same family as the OCI index of multi-platform images and
 as ``toOCILayout``; Docker (20.10+), podman, skopeo, containerd and every current
 registry read it.
 
-``push.json`` (version 1)::
-
-    {"version": 1, "plan": path of plan.json, "level": gzip level, "repoTag": "name:tag",
-     "platform": {"os": "linux", "architecture": "amd64", "variant": null or "v7"},
-     "config": {"digest", "size"}, "manifest": {"digest", "size"},
-     "layers": [{"key", "diffId", "digest", "size", "compressed"} (as blobs.json)]}
+``push.json`` is ``stowage.contract.push_documents.PushDocument``.
 """
 
 from __future__ import annotations
@@ -26,12 +21,13 @@ from typing import Any, Optional
 from stowage import canonical_json, media_types
 from stowage.digest import sha256
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
+from stowage.contract import schema
+from stowage.contract.push_documents import Described, PushDocument
+from stowage.contract.push_documents import Platform as PlatformDoc
 from stowage.layers.blob import GZIP_LAYER, Blob
 from stowage.supply.annotations import with_annotations
 
-VERSION = 1
-FILE = "push.json"
+FILE = PushDocument.FILE
 OCI_MANIFEST = media_types.OCI_MANIFEST
 OCI_CONFIG = media_types.OCI_CONFIG
 OCI_INDEX = media_types.OCI_INDEX
@@ -75,59 +71,41 @@ def manifest(config: Content, layers: list[Blob], annotations: Optional[dict[str
     return Content(canonical_json.dumps(with_annotations(doc, annotations or {})), OCI_MANIFEST)
 
 
-def _blob_doc(b: Blob) -> dict[str, Any]:
-    return {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed}
-
-
 def write(directory: str, push: PushPlan) -> None:
     os.mkdir(directory)
     for name, content in (("config.json", push.config), ("manifest.json", push.manifest)):
         with open(os.path.join(directory, name), "wb") as handle:
             handle.write(content.data)
-    doc = {
-        "version": VERSION, "plan": push.plan, "level": push.level, "repoTag": push.repo_tag,
-        "platform": push.platform,
-        "config": {"digest": push.config.digest, "size": len(push.config.data)},
-        "manifest": {"digest": push.manifest.digest, "size": len(push.manifest.data)},
-        "layers": [_blob_doc(b) for b in push.layers],
-    }
+    p = push.platform
+    doc = PushDocument(
+        plan=push.plan, level=push.level, repo_tag=push.repo_tag,
+        platform=PlatformDoc(str(p["os"]), str(p["architecture"]), p.get("variant")),
+        config=Described(push.config.digest, len(push.config.data)),
+        manifest=Described(push.manifest.digest, len(push.manifest.data)),
+        layers=push.layers,
+    )
     with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, sort_keys=True)
+        json.dump(schema.encode(doc), handle, sort_keys=True)
 
 
-def _content(directory: str, name: str, media_type: str, expected: Any) -> Content:
+def _content(directory: str, name: str, media_type: str, expected: Described) -> Content:
     with open(os.path.join(directory, name), "rb") as handle:
         content = Content(handle.read(), media_type)
-    e = fields(expected, f"{name} of {directory}", {"digest", "size"})
-    if (content.digest, len(content.data)) != (e["digest"], e["size"]):
+    if (content.digest, len(content.data)) != (expected.digest, expected.size):
         raise UserError(f"{directory}/{name} does not match its digest in {FILE}: rebuild the push plan")
     return content
 
 
-def _layer(doc: Any, what: str) -> Blob:
-    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed"})
-    return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], what),
-                integer(d["size"], what), bool(d["compressed"]))
-
-
-def read(directory: str) -> PushPlan:
+def read(directory: str, who: Optional[str] = None) -> PushPlan:
     """The push plan in ``directory`` (a push-plan derivation's output)."""
-    path = os.path.join(directory, FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the push plan {path}: {error}") from None
-    keys = {"version", "plan", "level", "repoTag", "platform", "config", "manifest", "layers"}
-    d = fields(versioned(doc, path, VERSION), path, keys)
-    p = fields(d["platform"], f"platform of {path}", {"os", "architecture", "variant"})
+    d = schema.load(PushDocument, os.path.join(directory, FILE), who)
     return PushPlan(
         directory=directory,
-        plan=string(d["plan"], f"plan of {path}"),
-        level=integer(d["level"], f"level of {path}"),
-        repo_tag=string(d["repoTag"], f"repoTag of {path}"),
-        platform={k: optional_str(v) for k, v in p.items()},
-        layers=tuple(_layer(layer, f"a layer of {path}") for layer in d["layers"]),
-        config=_content(directory, "config.json", OCI_CONFIG, d["config"]),
-        manifest=_content(directory, "manifest.json", OCI_MANIFEST, d["manifest"]),
+        plan=d.plan,
+        level=d.level,
+        repo_tag=d.repo_tag,
+        platform={"os": d.platform.os, "architecture": d.platform.architecture, "variant": d.platform.variant},
+        layers=d.layers,
+        config=_content(directory, "config.json", OCI_CONFIG, d.config),
+        manifest=_content(directory, "manifest.json", OCI_MANIFEST, d.manifest),
     )

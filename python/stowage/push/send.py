@@ -91,7 +91,7 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
-    for number, (blob, source) in enumerate(zip(push.layers, sources), start=1):
+    for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1):
         produce = _layer_producer(source, blob, push.level)
         _blob(client, blob.digest, blob.size, produce, label=f"layer {number}/{count}", stats=stats, progress=progress)
     config = push.config
