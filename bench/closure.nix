@@ -129,5 +129,5 @@ in
     image.customisationLayer
     image.configFile
   ] ++ image.storeLayers;
-  layerRecords = map (l: "${l}/layer.json") image.storeLayers;
+  layerRecords = map (l: "${l}/store-layer.json") image.storeLayers;
 }

@@ -1,6 +1,8 @@
 # The one derivation helper: a build step is a Python entry point of python/bin
 # run with -SB (no site-packages: the standard library only), whose input is one
-# versioned JSON document, the structured attribute `stowage`.
+# versioned JSON document, the structured attribute `stowage` (its schema:
+# python/stowage/contract/). `who` is the public builder the step serves: the
+# request carries it as `builder`, and the step's errors start with it.
 { tools, localSystem }:
 let
   inherit (builtins) derivation;
@@ -15,6 +17,7 @@ in
 
   run =
     {
+      who,
       name,
       command,
       request,
@@ -30,7 +33,7 @@ in
           "${source.forCommand command}/bin/${command}"
         ];
         __structuredAttrs = true;
-        stowage = request;
+        stowage = request // { builder = who; };
       }
       # Host mode runs the host's /usr/bin/python3: only outside the sandbox.
       # Nix then refuses it under `sandbox = true` with its own message, and

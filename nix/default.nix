@@ -39,11 +39,17 @@ let
   ociInput = import ./image/oci-input.nix { inherit validate errors; };
   helpers = import ./packages/helpers.nix { inherit step tools; };
 
-  streamLayeredImage = import ./builders/stream-layered-image.nix {
-    inherit arguments layeredImage plan finish args launch override;
-  };
+  # streamLayeredImage, or the stream of another builder's image, whose steps name `who`.
+  streamAs =
+    who:
+    import ./builders/stream-layered-image.nix {
+      inherit arguments layeredImage plan finish args launch override who;
+    };
+  streamLayeredImage = streamAs "streamLayeredImage";
   buildLayeredImage = import ./builders/build-layered-image.nix {
-    inherit arguments layeredImage plan finish archiveFile compressors args override streamLayeredImage;
+    inherit arguments layeredImage plan finish archiveFile compressors args override;
+    # Its passthru.stream: the same plan, whose steps name buildLayeredImage.
+    streamLayeredImage = streamAs "buildLayeredImage";
   };
   buildImage = import ./builders/build-image.nix {
     inherit arguments plan finish rootLayer archiveFile compressors basePick args validate errors override;
@@ -56,10 +62,14 @@ let
   };
   mergeImages = import ./builders/merge-images.nix { inherit validate errors step compressors override; };
   exportImage = import ./builders/export-image.nix { inherit args validate step compressors override basePick; };
-  toOCILayout = import ./builders/to-oci-layout.nix { inherit ociInput step compressors sbom; };
-  toOCIArchive = import ./builders/to-oci-archive.nix { inherit ociInput step toOCILayout; };
+  ociLayoutAs = who: import ./builders/to-oci-layout.nix { inherit ociInput step compressors sbom who; };
+  toOCILayout = ociLayoutAs "toOCILayout";
+  toOCIArchive = import ./builders/to-oci-archive.nix {
+    inherit ociInput step;
+    toOCILayout = ociLayoutAs "toOCIArchive";
+  };
   nixShellImages = import ./builders/nix-shell-image.nix {
-    inherit args errors validate step tools arguments names helpers archiveFile compressors streamLayeredImage;
+    inherit args errors validate step tools arguments names helpers archiveFile compressors streamAs;
   };
   # nixpkgs' prefetcher for pullImage, by its name: bin/nix-prefetch-docker.
   nix-prefetch-docker = import ./packages/nix-prefetch-docker.nix { inherit launch; };

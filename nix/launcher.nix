@@ -5,16 +5,17 @@
 # nix-prefetch-docker.
 { step, tools }:
 {
+  who,
   name,
   module,
   args ? [ ],
   bin ? null,
 }:
 step.run {
-  inherit name;
+  inherit who name;
   command = "write-launcher";
   request = {
-    version = 1;
+    version = 2;
     inherit (tools) python;
     source = "${step.sourceFor module}";
     inherit module args;

@@ -38,6 +38,9 @@ stowage_install() {
   if [ "${1:-}" = tests ]; then
     python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
     python3 -c 'import hypothesis' 2>/dev/null || missing+=(python3-hypothesis)
+    # scripts/check-python: Debian's mypy, and pip to install the pinned ruff.
+    command -v mypy >/dev/null 2>&1 || missing+=(mypy)
+    python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}" >&2

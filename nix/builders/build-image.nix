@@ -108,8 +108,9 @@ override.overridable
         debug = false;
         passthru = { };
         rootLayer =
-          { baseName, ... }:
+          { who, baseName, ... }:
           rootLayer {
+            inherit who;
             name = "${baseName}-layer";
             contents = items;
             inherit (a) extraCommands fromImage fakeRootCommands perms runAsRoot;
@@ -124,6 +125,7 @@ override.overridable
       };
       planned = plan who image;
       drv = archiveFile {
+        inherit who;
         name = "docker-image-${planned.baseName}";
         inherit planned;
         inherit (a) compressor;

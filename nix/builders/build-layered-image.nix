@@ -29,6 +29,7 @@ override.overridable
       image = layeredImage a;
       planned = plan who image;
       drv = archiveFile {
+        inherit who;
         name = planned.baseName;
         inherit planned;
         inherit (a) compressor;

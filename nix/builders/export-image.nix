@@ -51,10 +51,10 @@ override.overridable
           "${stem (a.fromImage.name or (baseNameOf "${a.fromImage}"))}-root.tar";
     in
     step.run {
-      inherit name;
+      inherit who name;
       command = "export-image";
       request = {
-        version = 2;
+        version = 3;
         fromImage = "${a.fromImage}";
         fromImageTag = basePick.pickTag who a;
         compressors = compressors.programs;

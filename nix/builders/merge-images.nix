@@ -17,10 +17,11 @@ let
       errors.fail who "expects a non-empty list of images (derivations or paths); got ${errors.show images}. For example mergeImages [ imageA imageB ]."
     else
       step.run {
+        inherit who;
         name = "merged-images.tar";
         command = "merge-images";
         request = {
-          version = 2;
+          version = 3;
           images = map (i: "${i}") images;
           compressors = compressors.programs;
         };

@@ -44,10 +44,11 @@ let
   a = args.parse who spec userArgs;
   baseName = baseNameOf a.name;
   drv = step.run {
+    inherit who;
     name = "${baseName}-multi-arch";
     command = "multi-arch-image";
     request = {
-      version = 1;
+      version = 2;
       repoTag = "${a.name}:${a.tag}";
       images = map (image: "${image.pushPlan}") a.images;
     } // (if a.annotations == { } then { } else { inherit (a) annotations; });
@@ -56,7 +57,7 @@ let
     imageName = a.name;
     imageTag = a.tag;
     inherit (a) images annotations;
-    copyToRegistry = push.launcher "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" (
+    copyToRegistry = push.launcher who "copy-to-registry-${baseName}" "stowage.cli.copy_to_registry" (
       [
         "--multi-arch"
         "${drv}"

@@ -14,7 +14,8 @@
   helpers,
   archiveFile,
   compressors,
-  streamLayeredImage,
+  # streamLayeredImage whose steps name a given builder (see nix/default.nix).
+  streamAs,
 }:
 let
   inherit (builtins)
@@ -162,14 +163,16 @@ let
 
   # The rcfile, bin/buildDerivation and the passAsFile files (python/stowage/cli/nix_shell_env.py).
   shellFiles =
-    a: baseName:
+    who: a: baseName:
     step.run {
+      inherit who;
       name = "${baseName}-nix-shell-files";
       command = "nix-shell-env";
       request = {
-        version = 1;
+        version = 2;
         inherit (a) shell command run;
-        builder = valueToString a.drv.drvAttrs.builder;
+        # The derivation's builder (`builder` is the public builder, as in every request).
+        drvBuilder = valueToString a.drv.drvAttrs.builder;
         args = map valueToString (a.drv.drvAttrs.args or [ ]);
         passAsFile = listToAttrs (
           map (n: {
@@ -182,10 +185,10 @@ let
 
   # streamLayeredImage's arguments for the parsed arguments `a`.
   layeredArgs =
-    a:
+    who: a:
     let
       name = if a.name == null then defaultName a.drv else a.name;
-      files = shellFiles a (names.imageBaseName name);
+      files = shellFiles who a (names.imageBaseName name);
       uid = toString a.uid;
       gid = toString a.gid;
       certificates = tools.files.caBundle.symlink;
@@ -262,15 +265,22 @@ let
 in
 {
   # An executable that writes the image to stdout, as streamLayeredImage's.
-  streamNixShellImage = userArgs: streamLayeredImage (layeredArgs (parse "streamNixShellImage" spec userArgs));
+  streamNixShellImage =
+    userArgs:
+    let
+      who = "streamNixShellImage";
+    in
+    streamAs who (layeredArgs who (parse who spec userArgs));
 
   # The image as a (compressed) docker-archive: <drv.name>-env.tar[.gz|.zst].
   buildNixShellImage =
     userArgs:
     let
-      a = parse "buildNixShellImage" buildSpec userArgs;
-      stream = streamLayeredImage (layeredArgs (removeAttrs a [ "compressor" ]));
+      who = "buildNixShellImage";
+      a = parse who buildSpec userArgs;
+      stream = streamAs who (layeredArgs who (removeAttrs a [ "compressor" ]));
       image = archiveFile {
+        inherit who;
         name = "${a.drv.name}-env";
         planned = { inherit (stream) conf; };
         inherit (a) compressor;

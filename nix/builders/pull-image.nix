@@ -177,10 +177,10 @@ let
       replaceStrings [ "/" ":" ] [ "-" "-" ] "docker-image-${finalImageName}-${a.finalImageTag}.tar";
 in
 step.run {
-  inherit name;
+  inherit who name;
   command = "pull-image";
   request = {
-    version = 2;
+    version = 3;
     inherit (a) imageName imageDigest os variant tlsVerify;
     architecture = a.arch;
     repoTag = "${finalImageName}:${a.finalImageTag}";

@@ -1,4 +1,7 @@
 # streamLayeredImage: an executable that writes the image to stdout.
+# `who` is the builder whose image it streams when another builder makes it (the
+# passthru.stream of buildLayeredImage, the nix-shell images): the steps of its
+# plan name that builder.
 {
   arguments,
   layeredImage,
@@ -7,16 +10,16 @@
   args,
   launch,
   override,
+  who ? "streamLayeredImage",
 }:
 let
-  who = "streamLayeredImage";
   spec = arguments.layered;
 
   # An executable that runs the stream program with `args` before its own.
   streamLauncher =
     name: args:
     launch {
-      inherit name args;
+      inherit who name args;
       module = "stowage.cli.stream";
     };
 

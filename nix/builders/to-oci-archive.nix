@@ -3,13 +3,15 @@
 { ociInput, step, toOCILayout }:
 image:
 let
-  valid = ociInput.checked "toOCIArchive" image;
+  who = "toOCIArchive";
+  valid = ociInput.checked who image;
 in
 step.run {
+  inherit who;
   name = "${ociInput.stem valid}-oci.tar";
   command = "oci-archive";
   request = {
-    version = 1;
+    version = 2;
     layout = "${toOCILayout valid}";
   };
 }

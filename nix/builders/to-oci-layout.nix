@@ -4,16 +4,19 @@
   step,
   compressors,
   sbom,
+  # toOCIArchive for the layout it archives.
+  who ? "toOCILayout",
 }:
 image:
 let
-  valid = ociInput.checked "toOCILayout" image;
+  valid = ociInput.checked who image;
 in
 step.run {
+  inherit who;
   name = "${ociInput.stem valid}-oci";
   command = "oci-layout";
   request = {
-    version = 2;
+    version = 3;
     image = "${valid}";
     compressors = compressors.programs;
   }

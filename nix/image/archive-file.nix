@@ -2,6 +2,7 @@
 # (python/stowage/cli/build_layered.py): buildLayeredImage's and buildImage's output.
 { step, compressors }:
 {
+  who,
   name,
   planned,
   compressor,
@@ -10,10 +11,11 @@ let
   row = compressors.byName.${compressor};
 in
 step.run {
+  inherit who;
   name = "${name}.tar${row.extension}";
   command = "build-layered-image";
   request = {
-    version = 2;
+    version = 3;
     plan = "${planned.conf}/plan.json";
     compressor = { inherit (row) name program level; };
   };

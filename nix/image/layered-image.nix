@@ -30,8 +30,9 @@ a:
   fromImageTag = null;
   owner = { inherit (a) uid gid uname gname; };
   rootLayer =
-    { baseName, configFile }:
+    { who, baseName, configFile }:
     rootLayer {
+      inherit who;
       name = "${baseName}-customisation-layer";
       contents = if isList a.contents then a.contents else [ a.contents ];
       inherit (a) extraCommands mtime fakeRootCommands perms;

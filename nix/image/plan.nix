@@ -4,8 +4,8 @@
 #   { name, tag, fromImage, fromImageTag, config, architecture, variant, created,
 #     mtime, owner = { uid, gid, uname, gname }, maxLayers, layeringPipeline,
 #     includeStorePaths, layers, cachedLayers, debug,
-#     rootLayer = { baseName, configFile }: the root layer's derivation }
-# Returns { conf, layerPlan, customisationLayer, configFile, imageName, baseName,
+#     rootLayer = { who, baseName, configFile }: the root layer's derivation }
+# Returns { who, conf, layerPlan, customisationLayer, configFile, imageName, baseName,
 # imageTag, storeLayers }.
 {
   errors,
@@ -47,17 +47,18 @@ let
   baseName = names.imageBaseName a.name;
 
   configFile = step.run {
+    inherit who;
     name = "${baseName}-config.json";
     command = "write-config";
     request = {
-      version = 1;
+      version = 2;
       config = if a.config == null then { } else a.config;
     };
   };
 
-  customisationLayer = a.rootLayer { inherit baseName configFile; };
+  customisationLayer = a.rootLayer { inherit who baseName configFile; };
 
-  layerArgs = { inherit (a) mtime owner; };
+  layerArgs = { inherit (a) mtime owner; inherit who; };
 
   # Explicit layers: a chain, each knowing the ones below it.
   explicitLayers =
@@ -77,7 +78,7 @@ let
       ) [ ] (if a.includeStorePaths then a.layers else [ ]);
 
   confRequest = {
-    version = 2;
+    version = 3;
     inherit imageName architecture variant;
     inherit (a) created mtime maxLayers includeStorePaths owner;
     fromImage = if a.fromImage == null then null else "${a.fromImage}";
@@ -93,6 +94,7 @@ let
 
   # The layer plan: the closure grouped into layers (and the tag's source).
   layerPlan = step.run {
+    inherit who;
     name = "${baseName}-conf";
     command = "mk-config";
     request = confRequest // {
@@ -130,6 +132,7 @@ let
       layerPlan
     else
       step.run {
+        inherit who;
         name = "${baseName}-image";
         command = "mk-config";
         request = confRequest // {
@@ -139,6 +142,6 @@ let
       };
 in
 {
-  inherit conf layerPlan customisationLayer configFile imageName baseName imageTag;
+  inherit who conf layerPlan customisationLayer configFile imageName baseName imageTag;
   storeLayers = explicitLayers ++ (if cached then autoLayers else [ ]);
 }

@@ -32,20 +32,22 @@ let
   suffix = c: if c.format == "gzip" && c.level == 6 then "gz" else "${c.format}${toString c.level}";
 
   compressed =
-    c: name: source:
+    who: c: name: source:
     step.run {
+      inherit who;
       name = "${name}-${suffix c}${if c.keepBlobs then "-blob" else ""}";
       command = "compress-layer";
       request = {
-        version = 2;
+        version = 3;
         inherit storeDir;
+        compression = settings c;
         store = null;
         tar = null;
         archive = null;
-      } // settings c // source;
+      } // source;
     };
 
-  launcher = name: module: args: launch { inherit name module args; };
+  launcher = who: name: module: args: launch { inherit who name module args; };
 
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
@@ -54,16 +56,18 @@ let
       c = pushCompression.normalise a.pushCompression;
     in
     step.run {
+      inherit (planned) who;
       name = "${planned.baseName}-push";
       command = "push-plan";
       request = {
-        version = 2;
+        version = 3;
         plan = "${planned.conf}/plan.json";
-        baseBlobs = if a.fromImage == null then null else "${compressed c "base-layers" { archive = "${a.fromImage}"; }}";
-        storeBlobs = map (l: "${compressed c l.name { store = "${l}"; }}") planned.storeLayers;
-        customisationBlob = "${compressed c planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        baseBlobs = if a.fromImage == null then null else "${compressed planned.who c "base-layers" { archive = "${a.fromImage}"; }}";
+        storeBlobs = map (l: "${compressed planned.who c l.name { store = "${l}"; }}") planned.storeLayers;
+        customisationBlob = "${compressed planned.who c planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        compression = settings c;
         inherit (a) annotations;
-      } // settings c;
+      };
     };
 
   # A push needs the image's bytes fixed: the same at build time and at push time.
@@ -86,7 +90,7 @@ in
     in
     {
       pushPlan = push;
-      copyToRegistry = pushable a (launcher "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
+      copyToRegistry = pushable a (launcher planned.who "copy-to-registry-${planned.baseName}" "stowage.cli.copy_to_registry" (
         [
           "--push"
           "${push}"
@@ -94,13 +98,13 @@ in
         # The image's SBOMs, pushed as artifacts about it (see nix/image/sbom.nix).
         ++ builtins.concatMap (file: [ "--attach" file ]) (a.attachments or [ ])
       ));
-      copyToDockerDaemon = launcher "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
+      copyToDockerDaemon = launcher planned.who "copy-to-docker-daemon-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
         "--engine"
         "docker"
       ];
-      copyToPodman = launcher "copy-to-podman-${planned.baseName}" "stowage.cli.load_image" [
+      copyToPodman = launcher planned.who "copy-to-podman-${planned.baseName}" "stowage.cli.load_image" [
         "--plan"
         plan
         "--engine"

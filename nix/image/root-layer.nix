@@ -5,6 +5,7 @@ let
   inherit (builtins) storeDir;
 in
 {
+  who,
   name,
   contents,
   extraCommands,
@@ -26,10 +27,10 @@ in
   chroot ? false,
 }:
 step.run {
-  inherit name;
+  inherit who name;
   command = "root-layer";
   request = {
-    version = 2;
+    version = 3;
     contents = map (c: "${c}") contents;
     inherit extraCommands mtime merge keepDirlinks owner storeClosure storeDir fakeRootCommands perms nixDb;
     fromImage = if fromImage == null then null else "${fromImage}";

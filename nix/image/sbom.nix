@@ -20,10 +20,12 @@ let
       errors.fail who "needs an image whose creation time is fixed; got created = \"now\". Set created to a time such as \"1970-01-01T00:00:01Z\" (the default)"
     else
       step.run {
+        # The steps name the image's builder, as its other steps do.
+        inherit (planned) who;
         name = "${planned.baseName}${suffix}";
         command = "sbom";
         request = {
-          version = 1;
+          version = 2;
           plan = "${planned.conf}/plan.json";
         } // request;
         extraAttrs.exportReferencesGraph.closure = [ planned.conf ];

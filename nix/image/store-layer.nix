@@ -25,6 +25,7 @@ in
 
   storeLayer =
     {
+      who,
       name,
       mtime,
       owner,
@@ -33,10 +34,10 @@ in
       lower ? [ ],
     }:
     step.run {
-      inherit name;
+      inherit who name;
       command = "store-path-to-layer";
       request = {
-        version = 1;
+        version = 2;
         inherit paths storeDir mtime owner;
         lower = map (l: "${l}") lower;
       };

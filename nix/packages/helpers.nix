@@ -6,12 +6,12 @@ let
   inherit (builtins) concatStringsSep;
 
   tree =
-    name: entries:
+    who: name: entries:
     step.run {
-      inherit name;
+      inherit who name;
       command = "write-tree";
       request = {
-        version = 1;
+        version = 2;
         inherit entries;
       };
     };
@@ -40,7 +40,7 @@ let
     }@args:
     let
       lines = ls: concatStringsSep "\n" ls + "\n";
-      drv = tree "fake-nss" [
+      drv = tree "fakeNss" "fake-nss" [
         {
           path = "etc/passwd";
           text = lines (
@@ -66,13 +66,13 @@ let
     drv // { override = newArgs: mkFakeNss (args // newArgs); };
 in
 {
-  binSh = tree "bin-sh" (program "sh" "bin/sh" tools.files.sh);
+  binSh = tree "binSh" "bin-sh" (program "sh" "bin/sh" tools.files.sh);
 
-  usrBinEnv = tree "usr-bin-env" (program "env" "usr/bin/env" tools.files.env);
+  usrBinEnv = tree "usrBinEnv" "usr-bin-env" (program "env" "usr/bin/env" tools.files.env);
 
   fakeNss = mkFakeNss { };
 
-  caCertificates = tree "ca-certificates" [
+  caCertificates = tree "caCertificates" "ca-certificates" [
     (file "etc/ssl/certs/ca-bundle.crt" tools.files.caBundle)
     (file "etc/ssl/certs/ca-certificates.crt" tools.files.caBundle)
     (file "etc/pki/tls/certs/ca-bundle.crt" tools.files.caBundle)

@@ -2,6 +2,7 @@
 # hash of the archive this library's pullImage writes (python/stowage/cli/nix_prefetch_docker.py).
 { launch }:
 launch {
+  who = "nix-prefetch-docker";
   name = "nix-prefetch-docker";
   module = "stowage.cli.nix_prefetch_docker";
   bin = "nix-prefetch-docker";

@@ -23,7 +23,7 @@ def _layer_paths(attr: str) -> list[str]:
 
 
 def _record(path: str) -> dict:
-    return json.loads((Path(path) / "layer.json").read_text())
+    return json.loads((Path(path) / "store-layer.json").read_text())
 
 
 def test_each_store_layer_is_a_derivation_with_a_record() -> None:

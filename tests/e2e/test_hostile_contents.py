@@ -101,7 +101,7 @@ def test_nix_db_never_writes_through_a_symlink(tmp_path: Path, link: str, builde
     evil = package("evil-nix-var", f"mkdir -p $out/{parent}; ln -s {target} $out/{link}; mkdir $out/bin")
     items = "contents" if builder == "buildLayeredImage" else "copyToRoot"
     line = build_fails(f'stowage.{builder} {{ name = "evil"; includeNixDB = true; {items} = [ {evil} ]; }}')
-    assert line.startswith("root-layer: error: "), line
+    assert line.startswith(f"{builder}: error: "), line
     assert f"/{link} in the image root is a symlink to {target}" in line, line
     assert "-evil-nix-var" in line and "includeNixDB" in line, line
     assert _snapshot(victim) == before
@@ -203,7 +203,7 @@ def test_whiteout_files_in_a_store_layer_are_refused(cached: bool) -> None:
 
 def test_whiteout_made_by_extra_commands_is_refused() -> None:
     line = build_fails('stowage.buildLayeredImage { name = "evil"; extraCommands = "touch .wh.etc"; }')
-    assert line.startswith("root-layer: error: /.wh.etc in the image root is named like a whiteout"), line
+    assert line.startswith("buildLayeredImage: error: /.wh.etc in the image root is named like a whiteout"), line
     assert "extraCommands" in line, line
 
 
@@ -260,11 +260,11 @@ def test_contents_cannot_put_files_inside_a_store_path(builder: str) -> None:
     evil = package("evil-store", "mkdir -p $out/nix/store/$(basename @victim@)/bin; echo fake > $out/nix/store/$(basename @victim@)/bin/tool", victim=victim)
     items = "copyToRoot" if builder == "buildImage" else "contents"
     line = build_fails(f'stowage.{builder} {{ name = "evil"; {items} = [ {victim} {evil} ]; }}')
-    assert line.startswith("root-layer: error: /nix/store/") and "-victim" in line, line
+    assert line.startswith(f"{builder}: error: /nix/store/") and "-victim" in line, line
     assert "inside the store" in line and "contents" in line, line
 
 
 def test_extra_commands_cannot_put_files_inside_the_store() -> None:
     line = build_fails('stowage.buildLayeredImage { name = "evil"; extraCommands = "mkdir -p nix/store/x-y; touch nix/store/x-y/z"; }')
-    assert line.startswith("root-layer: error: /nix/store/x-y"), line
+    assert line.startswith("buildLayeredImage: error: /nix/store/x-y"), line
     assert "inside the store" in line and "extraCommands" in line, line

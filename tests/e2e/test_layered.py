@@ -409,7 +409,7 @@ def test_bad_from_image_is_a_one_line_build_error(tmp_path: Path) -> None:
     expr = f's: {LIB}.streamLayeredImage {{ name = "bad"; fromImage = {bogus}; }}'
     result = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", f"({expr}) null"], check=False)
     assert result.returncode != 0
-    assert "mk-config: error: fromImage /nix/store/" in result.stderr
+    assert "streamLayeredImage: error: fromImage /nix/store/" in result.stderr
     assert "not-an-image.tar is not a readable docker-archive" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -161,7 +161,7 @@ def _failed_pull(call: dict[str, Any], env: Optional[dict[str, str]] = None) -> 
                  env={**os.environ, **(env or {})})
     assert result.returncode != 0
     assert not out_path.exists(), f"{out_path} was left in the store"
-    lines = [line for line in result.stderr.splitlines() if "pull-image: error:" in line]
+    lines = [line for line in result.stderr.splitlines() if "pullImage: error:" in line]
     assert len(lines) == 1, result.stderr
     assert f"cannot pull {call['imageName']}@{call['imageDigest']}" in lines[0]
     assert PASSWORD not in result.stderr

@@ -146,8 +146,8 @@ def test_a_failing_script_fails_the_build_in_one_line() -> None:
     require("nix-build")
     result = run(["nix-build", "--no-out-link", *NIX_OPTIONS, str(IMAGES), "-A", "failing"], check=False)
     assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("root-layer:")]
-    assert errors == ["root-layer: error: runAsRoot failed with exit status 3"]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("buildImage:")]
+    assert errors == ["buildImage: error: runAsRoot failed with exit status 3"]
     assert "Traceback" not in result.stderr
 
 
@@ -173,5 +173,5 @@ def test_a_whiteout_made_by_the_script_is_refused() -> None:
     require("nix-build")
     result = run(["nix-build", "--no-out-link", *NIX_OPTIONS, str(IMAGES), "-A", "whiteoutMaker"], check=False)
     assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("root-layer:")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("buildImage:")]
     assert len(errors) == 1 and "/etc/.wh.passwd in the image root is named like a whiteout" in errors[0]

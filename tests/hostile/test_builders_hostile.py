@@ -26,13 +26,13 @@ def in_store(path: Path) -> str:
     return f'(builtins.storePath "{stored}")'
 
 
-def build_fails(expr: str, program: str, fragment: str) -> str:
-    """Build ``expr``, which must fail with ``program``'s one-line error."""
+def build_fails(expr: str, builder: str, fragment: str) -> str:
+    """Build ``expr``, which must fail with one error line naming the public ``builder``."""
     require("nix-build")
     result = run(["nix-build", "--no-out-link", *NIX_OPTIONS, "-E", nix_expr(expr)], check=False)
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
-    errors = [line for line in result.stderr.splitlines() if f"{program}: error: " in line]
+    errors = [line for line in result.stderr.splitlines() if f"{builder}: error: " in line]
     assert len(errors) == 1, result.stderr
     assert re.search(fragment, errors[0]), errors[0]
     return errors[0]
@@ -45,7 +45,7 @@ def case(tmp_path: Path, name: str) -> tuple[str, str]:
 
 def test_merge_images_refuses_a_digest_that_would_name_a_path(tmp_path: Path) -> None:
     image, fragment = case(tmp_path, "diff-id-traversal")
-    line = build_fails(f"stowage.mergeImages [ {image} ]", "merge-images", fragment)
+    line = build_fails(f"stowage.mergeImages [ {image} ]", "mergeImages", fragment)
     assert "mergeImages input /nix/store/" in line and "sha256:../../x" in line
 
 
@@ -53,12 +53,12 @@ def test_build_image_refuses_layers_that_are_not_their_diff_ids(tmp_path: Path) 
     # The root layer's step is the first to read the base's layers (for the store
     # paths they hold), and it reads only layers checked against their diff_ids.
     image, fragment = case(tmp_path, "diff-ids-lie")
-    build_fails(f'stowage.buildImage {{ name = "h"; fromImage = {image}; }}', "root-layer", fragment)
+    build_fails(f'stowage.buildImage {{ name = "h"; fromImage = {image}; }}', "buildImage", fragment)
 
 
 def test_build_layered_image_refuses_a_bad_gzip_crc(tmp_path: Path) -> None:
     image, fragment = case(tmp_path, "gzip-layer-bad-crc")
-    build_fails(f'stowage.buildLayeredImage {{ name = "h"; fromImage = {image}; }}', "build-layered-image", fragment)
+    build_fails(f'stowage.buildLayeredImage {{ name = "h"; fromImage = {image}; }}', "buildLayeredImage", fragment)
 
 
 def test_the_stream_checks_base_layers_when_it_runs(tmp_path: Path) -> None:
@@ -73,27 +73,27 @@ def test_the_stream_checks_base_layers_when_it_runs(tmp_path: Path) -> None:
 
 def test_export_image_refuses_a_malformed_configuration(tmp_path: Path) -> None:
     image, fragment = case(tmp_path, "rootfs-string")
-    build_fails(f"stowage.exportImage {{ fromImage = {image}; }}", "export-image", fragment)
+    build_fails(f"stowage.exportImage {{ fromImage = {image}; }}", "exportImage", fragment)
 
 
 @pytest.mark.parametrize("name", ["manifest-without-config", "config-not-utf8"])
 def test_to_oci_layout_refuses_malformed_archives(tmp_path: Path, name: str) -> None:
     image, fragment = case(tmp_path, name)
-    build_fails(f"stowage.toOCILayout {image}", "oci-layout", fragment)
+    build_fails(f"stowage.toOCILayout {image}", "toOCILayout", fragment)
 
 
 def test_base_layers_count_in_max_layers(tmp_path: Path) -> None:
     layers = [layer(Entry(f"f{i}", data=b"%d" % i)) for i in range(130)]
     image = in_store(write(tmp_path / "deep.tar", Spec(layers=layers)))
     line = build_fails(
-        f'stowage.buildLayeredImage {{ name = "h"; fromImage = {image}; maxLayers = 100; }}', "mk-config",
+        f'stowage.buildLayeredImage {{ name = "h"; fromImage = {image}; maxLayers = 100; }}', "buildLayeredImage",
         r"fromImage /nix/store/\S+ has 130 layers.*131, more than maxLayers = 100; use a base image with at most 124 layers",
     )
     assert "max depth exceeded" in line
-    build_fails(f'stowage.buildImage {{ name = "h"; fromImage = {image}; }}', "mk-config", "more than maxLayers = 125")
+    build_fails(f'stowage.buildImage {{ name = "h"; fromImage = {image}; }}', "buildImage", "more than maxLayers = 125")
     shallow = in_store(write(tmp_path / "shallow.tar", Spec(layers=layers[:100])))
     build_fails(
-        f'stowage.buildLayeredImage {{ name = "h"; fromImage = {shallow}; maxLayers = 100; }}', "mk-config",
+        f'stowage.buildLayeredImage {{ name = "h"; fromImage = {shallow}; maxLayers = 100; }}', "buildLayeredImage",
         r"has 100 layers.*101, more than maxLayers = 100; set maxLayers to at least 101",
     )
 

@@ -24,7 +24,7 @@ from hostile_registry import Handler, Server, State, layer_tar, publish, serving
 
 from stowage.push import plan as push_plan  # noqa: E402
 from stowage.layers.blob import Blob  # noqa: E402
-from stowage.layers.compression import Compression  # noqa: E402
+from stowage.layers.compression import DEFAULT  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BIN = REPO / "python" / "bin"
@@ -80,7 +80,7 @@ def prefetch(server: Server, ref: str, env: dict[str, str], *flags: str) -> subp
 def pull_image(server: Server, digest: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """pull-image as its fixed-output derivation runs it, with a hand-written .attrs.json."""
     attrs = tmp_path / ".attrs.json"
-    request = {"version": 2, "imageName": f"{server.host}/team/app", "imageDigest": digest, "os": "linux",
+    request = {"version": 3, "builder": "pullImage", "imageName": f"{server.host}/team/app", "imageDigest": digest, "os": "linux",
                "architecture": "amd64", "variant": None, "repoTag": "app:1", "tlsVerify": server.scheme == "https",
                "caFile": None}
     attrs.write_text(json.dumps({"stowage": request, "outputs": {"out": str(tmp_path / "out")}}))
@@ -192,7 +192,7 @@ def test_environment_credentials_need_their_host(state: State, plain: Server, tm
     image = publish(state)
     state.challenge = 'Basic realm="hostile"'
     result = pull_image(plain, image.index, base_env(tmp_path, **creds(host)), tmp_path)
-    line = error_line(result, "pull-image")
+    line = error_line(result, "pullImage")
     assert authorizations(state) == []
     assert "requires credentials (HTTP 401" in line
     if host is None:
@@ -243,7 +243,7 @@ def test_trickled_headers_meet_the_request_deadline(state: State, plain: Server,
     image = publish(state)
     state.hook = _trickle_on(f"/v2/team/app/manifests/{image.index}", headers_too=True)  # type: ignore[assignment]
     env = base_env(tmp_path, STOWAGE_REGISTRY_TIMEOUT="1")
-    line = error_line(pull_image(plain, image.index, env, tmp_path), "pull-image")
+    line = error_line(pull_image(plain, image.index, env, tmp_path), "pullImage")
     assert f"GET {plain.host}/v2/team/app/manifests/{image.index}: no complete answer within 1 s" in line
 
 
@@ -342,7 +342,7 @@ def test_a_content_length_shorter_than_the_blob(state: State, plain: Server, tmp
     image = publish(state)
     blob = f"/v2/team/app/blobs/{image.layer}"
     state.hook = lambda h: h.path == blob and (h.send(200, state.routes[blob][1], {"Content-Length": "10"}) or True)
-    line = error_line(pull_image(plain, image.index, base_env(tmp_path), tmp_path), "pull-image")
+    line = error_line(pull_image(plain, image.index, base_env(tmp_path), tmp_path), "pullImage")
     assert f"the connection closed after 10 of {image.layer_size} bytes (after 4 attempts)" in line
 
 
@@ -352,7 +352,7 @@ def test_a_blob_with_other_bytes(state: State, plain: Server, tmp_path: Path) ->
     other_bytes = gzip.compress(layer_tar(), mtime=1)  # the same tar and length, another digest
     assert len(other_bytes) == image.layer_size
     state.routes[blob] = (state.routes[blob][0], other_bytes)
-    line = error_line(pull_image(plain, image.index, base_env(tmp_path), tmp_path), "pull-image")
+    line = error_line(pull_image(plain, image.index, base_env(tmp_path), tmp_path), "pullImage")
     assert f"not {image.layer}" in line
 
 
@@ -367,14 +367,14 @@ def _serve_manifest(state: State, data: bytes) -> str:
 ], ids=["deep", "huge", "binary"])
 def test_manifests_that_are_not_manifests(state: State, plain: Server, tmp_path: Path, data: bytes, expected: str) -> None:
     digest = _serve_manifest(state, data)
-    line = error_line(pull_image(plain, digest, base_env(tmp_path), tmp_path), "pull-image")
+    line = error_line(pull_image(plain, digest, base_env(tmp_path), tmp_path), "pullImage")
     assert expected in line
 
 
 def test_an_index_with_odd_platforms(state: State, plain: Server, tmp_path: Path) -> None:
     index = json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "x", "digest": "sha256:" + "1" * 64, "size": 1,
                         "platform": {"os": "linux\x1b[1m", "architecture": "arm", "variant": [1]}}]}).encode()
-    line = error_line(pull_image(plain, _serve_manifest(state, index), base_env(tmp_path), tmp_path), "pull-image")
+    line = error_line(pull_image(plain, _serve_manifest(state, index), base_env(tmp_path), tmp_path), "pullImage")
     assert "has no image for linux/amd64; it has: linux\\x1b[1m/arm/[1]" in line
 
 
@@ -402,7 +402,7 @@ def test_bad_redirects(state: State, plain: Server, tmp_path: Path, location: st
     blob = f"/v2/team/app/blobs/{image.layer}"
     state.hook = lambda h: h.path == blob and (
         h.send(307, headers={"Location": location.replace("{self}", plain.url + blob)}) or True)
-    line = error_line(pull_image(plain, image.index, base_env(tmp_path), tmp_path), "pull-image")
+    line = error_line(pull_image(plain, image.index, base_env(tmp_path), tmp_path), "pullImage")
     assert expected in line
 
 
@@ -427,8 +427,8 @@ def _push_plan(tmp_path: Path) -> Path:
     }))
     directory = tmp_path / "push"
     push_plan.write(str(directory), push_plan.PushPlan(
-        str(directory), str(plan), Compression(), "team/app:1", {"os": "linux", "architecture": "amd64", "variant": None},
-        tuple(blobs), config, push_plan.manifest(config, blobs, Compression())))
+        str(directory), str(plan), DEFAULT, "team/app:1", {"os": "linux", "architecture": "amd64", "variant": None},
+        tuple(blobs), config, push_plan.manifest(config, blobs, DEFAULT)))
     return directory
 
 

@@ -6,9 +6,15 @@ from typing import Any
 
 import pytest
 
+from stowage.contract.graph import parse_graph
 from stowage.store import closure
 from stowage.store.closure import Closure, StorePath
 from stowage.errors import UserError
+
+
+def graph_of(nodes: Any) -> Closure:
+    """The closure of a graph as Nix writes it, read through the contract."""
+    return closure.parse_graph(parse_graph(nodes, "buildLayeredImage"))
 
 
 def node(name: str, *refs: str, size: int = 100) -> dict[str, Any]:
@@ -35,7 +41,7 @@ GRAPH = [
 
 
 def test_parse_graph() -> None:
-    parsed = closure.parse_graph(GRAPH)
+    parsed = graph_of(GRAPH)
     assert set(parsed.paths) == {n["path"] for n in GRAPH}
     app = parsed.paths["/nix/store/h4-app"]
     assert app == StorePath(
@@ -45,17 +51,17 @@ def test_parse_graph() -> None:
 
 
 def test_parse_graph_refuses_a_graph_that_is_not_a_list() -> None:
-    with pytest.raises(UserError, match="the references graph is not a list"):
-        closure.parse_graph({"path": "/nix/store/h1-libc"})
+    with pytest.raises(UserError, match=r"^buildLayeredImage: Nix's references graph \(exportReferencesGraph\) must be a list"):
+        graph_of({"path": "/nix/store/h1-libc"})
 
 
 def test_parse_graph_refuses_a_graph_that_is_not_closed() -> None:
     with pytest.raises(UserError, match="not closed: /nix/store/h2-lib refers to /nix/store/h9-gone"):
-        closure.parse_graph([node("h1-libc"), node("h2-lib", "h9-gone")])
+        graph_of([node("h1-libc"), node("h2-lib", "h9-gone")])
 
 
 def test_heights() -> None:
-    assert closure.heights(closure.parse_graph(GRAPH)) == {
+    assert closure.heights(graph_of(GRAPH)) == {
         "/nix/store/h1-libc": 0,
         "/nix/store/h2-lib": 1,
         "/nix/store/h3-tool": 1,
@@ -67,23 +73,23 @@ def test_heights() -> None:
 def test_heights_of_a_deep_chain_need_no_recursion() -> None:
     depth = 5000  # far beyond Python's recursion limit
     graph = [node("p0")] + [node(f"p{i}", f"p{i - 1}") for i in range(1, depth)]
-    heights = closure.heights(closure.parse_graph(graph))
+    heights = closure.heights(graph_of(graph))
     assert heights[f"/nix/store/p{depth - 1}"] == depth - 1
 
 
 def test_a_path_has_the_same_height_in_every_closure() -> None:
-    small = closure.heights(closure.parse_graph(GRAPH[:3]))
-    full = closure.heights(closure.parse_graph(GRAPH))
+    small = closure.heights(graph_of(GRAPH[:3]))
+    full = closure.heights(graph_of(GRAPH))
     assert all(full[p] == h for p, h in small.items())
 
 
 def test_roots() -> None:
-    assert closure.roots(closure.parse_graph(GRAPH)) == {"/nix/store/h4-app", "/nix/store/h5-other"}
+    assert closure.roots(graph_of(GRAPH)) == {"/nix/store/h4-app", "/nix/store/h5-other"}
     assert closure.roots(Closure({})) == set()
 
 
 def test_without_drops_paths_and_references_to_them() -> None:
-    smaller = closure.parse_graph(GRAPH).without(["/nix/store/h3-tool", "/nix/store/h5-other"])
+    smaller = graph_of(GRAPH).without(["/nix/store/h3-tool", "/nix/store/h5-other"])
     assert set(smaller.paths) == {"/nix/store/h1-libc", "/nix/store/h2-lib", "/nix/store/h4-app"}
     assert smaller.paths["/nix/store/h4-app"].references == ("/nix/store/h1-libc", "/nix/store/h2-lib")
 

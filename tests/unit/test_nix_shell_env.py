@@ -20,7 +20,7 @@ BASH = shutil.which("bash") or "/bin/bash"
 
 def request(**changes: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "version": 1, "shell": BASH, "builder": BASH, "args": ["-c", "echo built $0 \"$1\"", "it's", "a b"],
+        "version": 2, "builder": "streamNixShellImage", "shell": BASH, "drvBuilder": BASH, "args": ["-c", "echo built $0 \"$1\"", "it's", "a b"],
         "command": None, "run": None, "passAsFile": {},
     }
     doc.update(changes)
@@ -60,7 +60,7 @@ def _stdenv(tmp_path: Path) -> Path:
 
 def test_the_rcfile_sources_the_setup_runs_the_hook_and_puts_its_path_first(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    nix_shell_env.build(request(run='echo "$PATH"; echo "$SHELL"; false; echo after', passAsFile={"str": "text"}), str(out))
+    nix_shell_env.write(*nix_shell_env.parse(request(run='echo "$PATH"; echo "$SHELL"; false; echo after', passAsFile={"str": "text"})), str(out))
     env = {"stdenv": str(_stdenv(tmp_path)), "shellHook": "echo hook", "PATH": "/nowhere"}
     result = subprocess.run([BASH, str(out / "rc")], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.splitlines() == [
@@ -72,16 +72,17 @@ def test_the_rcfile_sources_the_setup_runs_the_hook_and_puts_its_path_first(tmp_
 @pytest.mark.parametrize(
     "doc, words",
     [
-        (request(version=2), "version 2"),
-        (request(extra=1), "unknown ['extra']"),
-        (request(args="-e"), "args must be a list of strings"),
+        (request(version=1), "version 1"),
+        (request(extra=1), "unknown key extra"),
+        (request(args="-e"), "args must be a list of which each item is a string"),
         (request(passAsFile={"a/b": "x"}), "'a/b'"),
-        (request(passAsFile=["str"]), "passAsFile must be an object"),
-        (request(command=3), "expected a string or null"),
+        (request(passAsFile=["str"]), "passAsFile must be a JSON object"),
+        (request(passAsFile={"str": 1}), "passAsFile.str must be a string"),
+        (request(command=3), "command must be a string or null"),
     ],
 )
 def test_a_malformed_request_is_a_user_error(tmp_path: Path, doc: dict[str, Any], words: str) -> None:
     with pytest.raises(UserError, match=None) as raised:
-        nix_shell_env.build(doc, str(tmp_path / "out"))
+        nix_shell_env.write(*nix_shell_env.parse(doc), str(tmp_path / "out"))
     assert words in str(raised.value)
     assert not (tmp_path / "out").exists()

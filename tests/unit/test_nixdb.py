@@ -10,16 +10,19 @@ from typing import Any
 import pytest
 
 from conftest import require
+from stowage.contract.graph import parse_graph
 from stowage.errors import UserError
 from stowage.store import nixdb
 
 HASH = "sha256:" + "1" * 52
-GRAPH: list[dict[str, Any]] = [
+RAW_GRAPH: list[dict[str, Any]] = [
     {"path": "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-app", "narHash": HASH, "narSize": 200,
      "references": ["/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-libc", "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-app"]},
     {"path": "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-libc", "narHash": HASH, "narSize": 100, "references": []},
     {"path": "/nix/store/cccccccccccccccccccccccccccccccc-other", "narHash": HASH, "narSize": 1, "references": []},
 ]
+# As a build step gets it: parsed by the contract (stowage.contract.graph).
+GRAPH = parse_graph(RAW_GRAPH, "buildLayeredImage")
 PATHS = ["/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-app", "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-libc"]
 
 

@@ -72,61 +72,62 @@ def test_the_document_is_canonical_and_versioned() -> None:
 def test_another_version_is_refused(version: object) -> None:
     doc = document()
     doc["version"] = version
-    with pytest.raises(UserError, match=f"the image plan has version {version!r}, but this program reads version 2"):
+    shown = json.dumps(version)
+    with pytest.raises(UserError, match=f"^the image plan \\(plan.json\\) has version {shown}, but this program reads version 2"):
         plan.parse(doc)
 
 
 def test_an_unknown_key_is_refused() -> None:
     doc = document()
     doc["maxLayers"] = 100
-    with pytest.raises(UserError, match=r"the image plan does not match its schema: missing \[\], unknown \['maxLayers'\]"):
+    with pytest.raises(UserError, match=r"^the image plan \(plan.json\) has the unknown key maxLayers; got 100\."):
         plan.parse(doc)
 
 
 def test_a_missing_key_is_refused() -> None:
     doc = document()
     del doc["storeDir"]
-    with pytest.raises(UserError, match=r"missing \['storeDir'\], unknown \[\]"):
+    with pytest.raises(UserError, match=r"^the image plan \(plan.json\) has no storeDir \(a string\)"):
         plan.parse(doc)
 
 
-@pytest.mark.parametrize(
-    ("where", "what"),
-    [
-        (("owner",), "the plan's owner"),
-        (("base",), "the plan's base"),
-        (("customisationLayer",), "a layer of the image plan"),
-    ],
-)
-def test_nested_objects_are_strict_too(where: tuple[str, ...], what: str) -> None:
+def test_errors_name_the_reader_when_given() -> None:
     doc = document()
-    doc[where[0]]["extra"] = 1
-    with pytest.raises(UserError, match=f"{what} does not match its schema: .*unknown \\['extra'\\]"):
+    del doc["storeDir"]
+    with pytest.raises(UserError, match=r"^stream: the image plan \(plan.json\) has no storeDir"):
+        plan.parse(doc, "stream")
+
+
+@pytest.mark.parametrize("where", ["owner", "base", "customisationLayer"])
+def test_nested_objects_are_strict_too(where: str) -> None:
+    doc = document()
+    doc[where]["extra"] = 1
+    with pytest.raises(UserError, match=f"has the unknown key {where}.extra; got 1"):
         plan.parse(doc)
 
 
 def test_a_base_layer_with_a_wrong_key_is_refused() -> None:
     doc = document()
     doc["base"]["layers"][0]["tar"] = doc["base"]["layers"][0].pop("member")
-    with pytest.raises(UserError, match=r"a layer of the image plan does not match its schema: missing \['member'\], unknown \['tar'\]"):
+    with pytest.raises(UserError, match=r"has the unknown key base\.layers\[0\]\.tar"):
         plan.parse(doc)
 
 
 def test_a_document_that_is_not_an_object_is_refused() -> None:
-    with pytest.raises(UserError, match="the image plan has version"):
+    with pytest.raises(UserError, match=r"^the image plan \(plan.json\) must be a JSON object; got \["):
         plan.parse([document()])
-
 
 
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda d: d.__setitem__("storeLayers", "abc"), "storeLayers of the image plan must be a list"),
-        (lambda d: d["storeLayers"][1].__setitem__("size", "12"), "size of a store layer of the image plan must be an integer"),
-        (lambda d: d["owner"].__setitem__("uname", 0), "the plan's uname must be a string"),
-        (lambda d: d["owner"].__setitem__("uid", True), "the plan's uid must be an integer"),
-        (lambda d: d["storeLayers"][0].__setitem__("paths", [1]), "an item of paths of a store layer"),
-        (lambda d: d["storeLayers"][0].__setitem__("reason", 3), "reason of a store layer of the image plan must be a string"),
+        (lambda d: d.__setitem__("storeLayers", "abc"), 'storeLayers must be a list of which each item is an object with the keys paths, diffId, size, reason; got "abc"'),
+        (lambda d: d["storeLayers"][1].__setitem__("size", "12"), r'storeLayers\[1\]\.size must be an integer or null; got "12"'),
+        (lambda d: d["owner"].__setitem__("uname", 0), "owner.uname must be a string; got 0"),
+        (lambda d: d["owner"].__setitem__("uid", True), "owner.uid must be an integer; got true"),
+        (lambda d: d["storeLayers"][0].__setitem__("paths", [1]), r"storeLayers\[0\]\.paths\[0\] must be a string; got 1"),
+        (lambda d: d["storeLayers"][0].__setitem__("reason", 3), r"storeLayers\[0\]\.reason must be a string or null; got 3"),
+        (lambda d: d.__setitem__("config", []), "config must be a JSON object; got"),
     ],
 )
 def test_values_of_the_wrong_type_are_refused(edit: Any, message: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from stowage.push import plan as push_plan
 from stowage.cli.copy_to_registry import _destination
 from stowage.errors import UserError
 from stowage.layers.blob import Blob
-from stowage.layers.compression import GZIP_LAYER, ZSTD_LAYER, Compression
+from stowage.layers.compression import DEFAULT, GZIP_LAYER, ZSTD_LAYER, Compression
 from stowage.registry.upload import _Body
 from stowage.output.sink import HashingSink
 
@@ -42,26 +43,26 @@ def test_gzip_is_deterministic_and_readable() -> None:
     blob = b"".join(sent)
     assert diff_id == sha256(DATA) and digest == sha256(blob) and size == len(blob)
     assert gzip.decompress(blob) == DATA
-    assert layer_blob.record(None, _source(DATA), Compression()) == Blob(None, diff_id, digest, size)
-    assert layer_blob.record(None, _source(DATA), Compression(level=1)).digest != digest  # the level matters
+    assert layer_blob.record(None, _source(DATA), DEFAULT) == Blob(None, diff_id, digest, size)
+    assert layer_blob.record(None, _source(DATA), replace(DEFAULT, level=1)).digest != digest  # the level matters
 
 
 def test_already_gzipped_blob_passes_as_it_is() -> None:
     packed = gzip.compress(DATA, mtime=0)
-    assert layer_blob.record("m", _source(packed), Compression(), compressed=True) == Blob("m", None, sha256(packed), len(packed), True)
+    assert layer_blob.record("m", _source(packed), DEFAULT, compressed=True) == Blob("m", None, sha256(packed), len(packed), True)
 
 
 def test_records_round_trip_and_check_the_level(tmp_path: Path) -> None:
     blobs = [Blob(None, sha256(b"a"), sha256(b"b"), 3), Blob("layers/001.tar", None, sha256(b"c"), 4, True)]
-    layer_blob.write(str(tmp_path / "r"), Compression(), blobs)
-    assert layer_blob.read(str(tmp_path / "r"), Compression()) == blobs
+    layer_blob.write(str(tmp_path / "r"), DEFAULT, blobs)
+    assert layer_blob.read(str(tmp_path / "r"), DEFAULT) == blobs
     with pytest.raises(UserError, match="compressed with gzip level 6, not gzip level 9"):
-        layer_blob.read(str(tmp_path / "r"), Compression(level=9))
+        layer_blob.read(str(tmp_path / "r"), replace(DEFAULT, level=9))
     with pytest.raises(UserError, match="compressed with gzip level 6, not zstd level 6"):
-        layer_blob.read(str(tmp_path / "r"), Compression("zstd", zstd="zstd"))
+        layer_blob.read(str(tmp_path / "r"), Compression("zstd", 6, False, "zstd"))
 
 
-ZSTD = Compression("zstd", 3, zstd="/usr/bin/zstd")
+ZSTD = Compression("zstd", 3, False, "/usr/bin/zstd")
 
 
 def test_zstd_is_deterministic_and_readable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,9 +81,9 @@ def test_zstd_is_deterministic_and_readable(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_zstd_failure_is_one_error() -> None:
     with pytest.raises(UserError, match="cannot run /nonexistent/zstd"):
-        layer_blob.compress(_source(DATA), Compression("zstd", 3, zstd="/nonexistent/zstd"))
+        layer_blob.compress(_source(DATA), Compression("zstd", 3, False, "/nonexistent/zstd"))
     with pytest.raises(UserError, match="exit status"):
-        layer_blob.compress(_source(DATA), Compression("zstd", 3, zstd="/bin/false"))
+        layer_blob.compress(_source(DATA), Compression("zstd", 3, False, "/bin/false"))
 
 
 def test_kept_blob_is_the_sent_blob(tmp_path: Path) -> None:
@@ -96,7 +97,7 @@ def test_kept_blob_is_the_sent_blob(tmp_path: Path) -> None:
 def test_media_types() -> None:
     fresh, gzipped = Blob(None, "d", "x", 1), Blob("m", None, "y", 1, True)
     assert fresh.media_type(ZSTD) == ZSTD_LAYER and gzipped.media_type(ZSTD) == GZIP_LAYER
-    assert fresh.media_type(Compression()) == GZIP_LAYER
+    assert fresh.media_type(DEFAULT) == GZIP_LAYER
 
 
 class _Connection:
@@ -134,9 +135,9 @@ def _push(tmp_path: Path, name: str, architecture: str, variant: Any = None) -> 
     config = push_plan.Content(b'{"architecture":"%s"}' % architecture.encode(), push_plan.OCI_CONFIG)
     layers = (Blob(None, sha256(b"t"), sha256(b"g"), 1),)
     plan = push_plan.PushPlan(
-        directory=str(tmp_path / name), plan="/plan.json", compression=Compression(), repo_tag=f"{name}:1",
+        directory=str(tmp_path / name), plan="/plan.json", compression=DEFAULT, repo_tag=f"{name}:1",
         platform={"os": "linux", "architecture": architecture, "variant": variant},
-        layers=layers, config=config, manifest=push_plan.manifest(config, list(layers), Compression()),
+        layers=layers, config=config, manifest=push_plan.manifest(config, list(layers), DEFAULT),
     )
     push_plan.write(plan.directory, plan)
     return plan

@@ -11,6 +11,7 @@ import pytest
 
 from stowage.contract.plan import BlobLayer, ImagePlan, Owner, StoreLayer
 from stowage.errors import UserError
+from stowage.store.closure import GraphNode
 from stowage.supply import cyclonedx, inventory, layer_paths, referrers, spdx
 from stowage.supply.referrers import Attachment
 
@@ -35,12 +36,8 @@ def _plan(custom: Path) -> ImagePlan:
     )
 
 
-def _graph() -> list[dict[str, object]]:
-    return [
-        {"path": A, "narHash": NAR, "narSize": 1, "references": [A]},
-        {"path": B, "narHash": NAR, "narSize": 1, "references": [A, OUTSIDE]},
-        {"path": OUTSIDE, "narHash": NAR, "narSize": 1, "references": []},
-    ]
+def _graph() -> list[GraphNode]:
+    return [GraphNode(A, NAR, 1, (A,)), GraphNode(B, NAR, 1, (A, OUTSIDE)), GraphNode(OUTSIDE, NAR, 1, ())]
 
 
 def test_inventory_lists_the_layers_paths_and_the_customisation_layers(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ class Archive:
                 f"but the configuration has {len(diff_ids)} diff_ids"
             )
         layers = []
-        for name, diff_id in zip(names, diff_ids):
+        for name, diff_id in zip(names, diff_ids, strict=True):
             member = self.member(name)
             origin = ArchiveMember(self.path, clean_name(member.name) or member.name)
             layers.append(Layer(origin, diff_id, member.size))

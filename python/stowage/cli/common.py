@@ -5,24 +5,57 @@ from __future__ import annotations
 import os
 import select
 import sys
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Callable, Generic, Optional, TypeVar
 
 from stowage.errors import UserError
+from stowage.contract import graph as references_graph
 from stowage.contract.jsondoc import read_attrs
+from stowage.contract.schema import ContractError, builder_of, parse
 from stowage.output.sink import OutputError
+from stowage.store.closure import GraphNode
 from stowage.cli.reaper import reap_if_init
 
+R = TypeVar("R")
 
-def run_builder(program: str, build: Callable[[Any, str], None]) -> int:
-    """Run a build step: ``build(request, out)`` with the structured attribute
-    ``stowage`` (the step's versioned request) and the build's output path."""
 
+@dataclass(frozen=True)
+class Step(Generic[R]):
+    """What a build step gets from Nix: its parsed request, the output path and
+    the references graph (empty unless the derivation exports one)."""
+
+    request: R
+    out: str
+    graph: tuple[GraphNode, ...]
+
+
+def read_step(program: str, request_type: type[R]) -> Step[R]:
+    """Read the build's structured attributes: the request ``stowage`` parsed
+    as ``request_type``, ``out`` and the graph ``closure``."""
+    attrs = read_attrs()
+    raw = attrs.get("stowage")
+    who = builder_of(raw, program)
+    request = parse(request_type, raw, program)
+    graph = references_graph.parse_graph(attrs.get("closure", []), who)
+    return Step(request, output_path(attrs), graph)
+
+
+def run_builder(program: str, request_type: type[R], build: Callable[[Step[R]], Optional[int]]) -> int:
+    """Run a build step: ``build(step)``, its errors told as the public builder's
+    (``buildLayeredImage: error: ...``), which the request names."""
     def body() -> int:
-        attrs = read_attrs()
-        build(attrs["stowage"], output_path(attrs))
-        return 0
+        status = build(read_step(program, request_type))
+        return 0 if status is None else status
 
-    return run(program, body)
+    return run(step_who(program), body)
+
+
+def step_who(program: str) -> str:
+    """Who a build step's errors name: the public builder its request names."""
+    try:
+        return builder_of(read_attrs().get("stowage"), None) or program
+    except (OSError, ValueError):
+        return program  # the step reads the attributes again, and tells
 
 
 def run(program: str, body: Callable[[], int], output: str = "the output") -> int:
@@ -35,6 +68,9 @@ def run(program: str, body: Callable[[], int], output: str = "the output") -> in
     reap_if_init()  # in Nix's sandbox a builder is PID 1 and must reap orphans
     try:
         return _flushed(program, body())
+    except ContractError as error:
+        print(f"{error.who or program}: error: {error.message}", file=sys.stderr)
+        return 1
     except UserError as error:
         print(f"{program}: error: {error}", file=sys.stderr)
         return 1

@@ -4,40 +4,33 @@ image's pushCompression keeps blobs. Only an image's push depends on these
 derivations, so an image that is never pushed never pays for compression, and
 a layer shared by images is compressed once.
 
-Structured attribute ``stowage`` (version 2); exactly one of the sources is set::
-
-    {"version": 2, "format": "gzip" or "zstd", "level": int, "keep": bool,
-     "zstd": the zstd program or null, "storeDir": path,
-     "store": a store-layer record directory (its layer.json) or null,
-     "tar": a root-layer directory (layer.tar, layer.json) or null,
-     "archive": a base image's docker-archive (every layer member) or null}
+Its request is ``stowage.contract.step_requests.CompressRequest``; exactly one
+of the sources (a store-layer record, a root layer, a base's docker-archive) is set.
 
 Writes ``$out/blobs.json`` (and ``$out/blobs/<hex>`` when keeping).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any, Optional
+from typing import Optional
 
 from stowage.archive import docker_archive
-from stowage.layers import blob as layer_blob, record as layer_record, source as layer_source
+from stowage.layers import blob as layer_blob, compression, record as layer_record, source as layer_source
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, versioned
-from stowage.layers import compression
-from stowage.layers.compression import KEYS, Compression
+from stowage.contract.records import read_root_layer_record
+from stowage.contract.step_requests import CompressRequest
 from stowage.image import model
 from stowage.image.model import Layer
-from stowage.cli.common import run_builder
+from stowage.layers.compression import Compression
+from stowage.cli.common import Step, run_builder
 
 PROGRAM = "compress-layer"
-VERSION = 2
 
 
-def _store(directory: str, store_dir: str, how: Compression, keep: Optional[str]) -> list[layer_blob.Blob]:
-    record = layer_record.read(directory)
+def _store(directory: str, store_dir: str, how: Compression, *, keep: Optional[str], who: str) -> list[layer_blob.Blob]:
+    record = layer_record.read(directory, who)
     entry_stamp = model.owner_stamp(record.mtime, record.owner)
     source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
     blob = layer_blob.record(None, source, how, keep_in=keep)
@@ -46,17 +39,16 @@ def _store(directory: str, store_dir: str, how: Compression, keep: Optional[str]
     return [blob]
 
 
-def _tar(directory: str, how: Compression, keep: Optional[str]) -> list[layer_blob.Blob]:
-    with open(os.path.join(directory, "layer.json"), encoding="utf-8") as handle:
-        recorded = fields(json.load(handle), "layer.json", {"diffId", "size"})
+def _tar(directory: str, how: Compression, *, keep: Optional[str], who: str) -> list[layer_blob.Blob]:
+    recorded = read_root_layer_record(directory, who)
     tar = os.path.join(directory, "layer.tar")
-    blob = layer_blob.record(None, layer_source.tar_file(tar, int(recorded["size"])), how, keep_in=keep)
-    if blob.diff_id != recorded["diffId"]:
-        raise UserError(f"{tar} has digest {blob.diff_id}, but its record says {recorded['diffId']}")
+    blob = layer_blob.record(None, layer_source.tar_file(tar, recorded.size), how, keep_in=keep)
+    if blob.diff_id != recorded.diff_id:
+        raise UserError(f"{tar} has digest {blob.diff_id}, but its record says {recorded.diff_id}")
     return [blob]
 
 
-def _archive(path: str, how: Compression, keep: Optional[str]) -> list[layer_blob.Blob]:
+def _archive(path: str, how: Compression, *, keep: Optional[str]) -> list[layer_blob.Blob]:
     """Every distinct layer member of every image in the archive."""
     layers: dict[str, Layer] = {}
     with docker_archive.open_archive(path) as archive:
@@ -67,28 +59,27 @@ def _archive(path: str, how: Compression, keep: Optional[str]) -> list[layer_blo
     for member, layer in layers.items():
         source = layer_source.archive_member(layer)
         gzipped = layer_source.member_is_gzip(layer)
-        blobs.append(layer_blob.record(member, source, how, gzipped, keep_in=keep))
+        blobs.append(layer_blob.record(member, source, how, compressed=gzipped, keep_in=keep))
     return blobs
 
 
-def build(doc: Any, out: str) -> None:
-    what = "the compressed-layer request"
-    d = fields(versioned(doc, what, VERSION), what, {"version", "storeDir", "store", "tar", "archive"} | KEYS)
-    how = compression.parse(d, what)
-    keep = out if how.keep else None
-    if d["store"] is not None:
-        blobs = _store(str(d["store"]), str(d["storeDir"]), how, keep)
-    elif d["tar"] is not None:
-        blobs = _tar(str(d["tar"]), how, keep)
-    elif d["archive"] is not None:
-        blobs = _archive(str(d["archive"]), how, keep)
+def build(step: Step[CompressRequest]) -> None:
+    r = step.request
+    how = compression.check(r.compression, r.builder, CompressRequest.DOCUMENT)
+    keep = step.out if how.keep else None
+    if r.store is not None:
+        blobs = _store(r.store, r.store_dir, how, keep=keep, who=r.builder)
+    elif r.tar is not None:
+        blobs = _tar(r.tar, how, keep=keep, who=r.builder)
+    elif r.archive is not None:
+        blobs = _archive(r.archive, how, keep=keep)
     else:
-        raise UserError(f"{what} names no source (store, tar or archive)")
-    layer_blob.write(out, how, blobs)
+        raise UserError(f"{CompressRequest.DOCUMENT} names no source (store, tar or archive)")
+    layer_blob.write(step.out, how, blobs)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_builder(PROGRAM, build)
+    return run_builder(PROGRAM, CompressRequest, build)
 
 
 if __name__ == "__main__":

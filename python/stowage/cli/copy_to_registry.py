@@ -26,6 +26,7 @@ import os
 import sys
 from typing import Mapping, Optional
 
+from stowage.cli.arguments import ArgumentParser
 from stowage.push import multi_arch
 from stowage.push.attach import attach
 from stowage.supply.annotations import CREATED
@@ -50,7 +51,7 @@ def _bool(value: str) -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description="Push an image to a registry.")
+    parser = ArgumentParser(prog=PROGRAM, description="Push an image to a registry.")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--push", metavar="DIR", help="the image's push plan")
     source.add_argument("--multi-arch", metavar="DIR", help="a multi-platform image")

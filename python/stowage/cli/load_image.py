@@ -19,6 +19,7 @@ import os
 import sys
 from typing import Optional
 
+from stowage.cli.arguments import ArgumentParser
 from stowage.contract import plan as image_plan
 from stowage.engine import load
 from stowage.errors import UserError
@@ -29,7 +30,7 @@ PROGRAM = "load-image"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description="Load an image into Docker or podman.")
+    parser = ArgumentParser(prog=PROGRAM, description="Load an image into Docker or podman.")
     parser.add_argument("--plan", required=True, help="the image plan (JSON)")
     parser.add_argument("--engine", required=True, choices=("docker", "podman"))
     parser.add_argument("-t", "--repo-tag", metavar="NAME:TAG", help="the name and tag to load the image as")

@@ -1,36 +1,27 @@
-"""Builder of a multi-platform image (see ``stowage.push.multi_arch``).
-
-Structured attribute ``stowage`` (version 1)::
-
-    {"version": 1, "repoTag": "name:tag", "images": [push plan directories],
-     "annotations": {name: value} of the index (optional)}
+"""Builder of a multi-platform image (see ``stowage.push.multi_arch``); its
+request is ``stowage.contract.step_requests.MultiArchRequest``.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Optional
 
 from stowage.push import multi_arch
 from stowage.push import plan as push_plan
-from stowage.contract.jsondoc import fields, string, strings, versioned
-from stowage.cli.common import run_builder
-from stowage.supply.annotations import parse as parse_annotations
+from stowage.contract.step_requests import MultiArchRequest
+from stowage.cli.common import Step, run_builder
 
 PROGRAM = "multi-arch-image"
-VERSION = 1
 
 
-def build(doc: Any, out: str) -> None:
-    what = "the multi-platform image request"
-    d = fields(versioned(doc, what, VERSION), what, {"version", "repoTag", "images"}, frozenset({"annotations"}))
-    images = [push_plan.read(p) for p in strings(d["images"], f"images of {what}")]
-    annotations = parse_annotations(d.get("annotations", {}), f"annotations of {what}")
-    multi_arch.write(out, string(d["repoTag"], f"repoTag of {what}"), images, annotations)
+def build(step: Step[MultiArchRequest]) -> None:
+    images = [push_plan.read(p) for p in step.request.images]
+    multi_arch.write(step.out, step.request.repo_tag, images, dict(sorted(step.request.annotations.items())))
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    return run_builder(PROGRAM, build)
+    return run_builder(PROGRAM, MultiArchRequest, build)
 
 
 if __name__ == "__main__":

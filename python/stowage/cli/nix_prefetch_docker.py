@@ -23,6 +23,7 @@ import json
 import sys
 from typing import Any, Optional
 
+from stowage.cli.arguments import ArgumentParser
 from stowage.errors import UserError
 from stowage.registry.names import parse_image_ref
 from stowage.cli import prefetch_image
@@ -47,7 +48,7 @@ def nix_base32(digest: bytes) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description="Prefetch an image for pullImage and print its arguments.")
+    parser = ArgumentParser(prog=PROGRAM, description="Prefetch an image for pullImage and print its arguments.")
     parser.add_argument("positional", nargs="*", metavar="IMAGE_NAME [TAG|DIGEST]")
     parser.add_argument("--os", default="linux", help="OS to fetch the image for (default linux)")
     parser.add_argument("--arch", help="GOARCH to fetch the image for (default: this machine's)")

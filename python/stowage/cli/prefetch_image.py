@@ -18,12 +18,12 @@ import os
 import platform as host_platform
 import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from stowage import digest
+from stowage.cli.arguments import ArgumentParser
 from stowage.errors import UserError
 from stowage.registry import manifests
 from stowage.registry.client import RegistryClient
@@ -43,7 +43,7 @@ _HASH_CHUNK = 1 << 20
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROGRAM, description="Prefetch an image for pullImage and print the call.")
+    parser = ArgumentParser(prog=PROGRAM, description="Prefetch an image for pullImage and print the call.")
     parser.add_argument("image", metavar="IMAGE", help="name[:tag][@digest], e.g. nginx:1.27 or registry.example.com/team/app")
     parser.add_argument("tag_or_digest", metavar="TAG|DIGEST", nargs="?", help="a tag or sha256:… digest (default: latest)")
     parser.add_argument("--os", default="linux")

@@ -18,6 +18,8 @@ import os
 import sys
 from typing import Optional
 
+from stowage.cli.arguments import ArgumentParser
+from stowage.errors import UserError
 from stowage.contract import plan as image_plan
 from stowage.reference import parse_repo_tag
 from stowage.formats.docker_archive import write_image
@@ -30,7 +32,7 @@ _F_SETPIPE_SZ = 1031
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog=PROGRAM, description="Write a container image to stdout as a docker-archive."
     )
     parser.add_argument("--plan", help="the image plan (JSON) to stream")
@@ -66,6 +68,19 @@ def _plan_path(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str
     return os.path.join(conf, "plan.json") if os.path.isdir(conf) else conf
 
 
+def _read_plan(path: str) -> object:
+    """The image plan's JSON; a file that is missing or not JSON is a user error."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as error:
+        raise UserError(f"cannot read the image plan {path}: {error.strerror}; "
+                        "give the plan.json of an image (its conf)") from None
+    except ValueError as error:
+        raise UserError(f"the image plan {path} is not JSON ({error}); "
+                        "give the plan.json of an image (its conf)") from None
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -73,8 +88,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     def body() -> int:
         repo_tag = None if args.repo_tag is None else parse_repo_tag(args.repo_tag, "--repo-tag")
-        with open(plan_path, encoding="utf-8") as handle:
-            plan = image_plan.parse(json.load(handle))
+        plan = image_plan.parse(_read_plan(plan_path))
         if sys.stdout.isatty():
             print(f"{PROGRAM}: refusing to write an image to a terminal; pipe it, "
                   "e.g. into `docker load`", file=sys.stderr)

@@ -2,12 +2,8 @@
 ``streamLayeredImage``): a Python script for the library's own interpreter that
 runs one entry point with fixed leading arguments.
 
-Structured attribute ``stowage`` (version 1)::
-
-    {"version": 1, "python": path, "source": path of the python/ tree,
-     "module": "stowage.cli.stream", "args": [str], "bin": str (optional)}
-
-With ``bin``, $out is a package: the launcher is ``$out/bin/<bin>``.
+Its request is ``stowage.contract.step_requests.LauncherRequest``. With ``bin``,
+$out is a package: the launcher is ``$out/bin/<bin>``.
 """
 
 from __future__ import annotations
@@ -16,11 +12,10 @@ import os
 import sys
 from typing import Optional
 
-from stowage.contract.jsondoc import fields, read_attrs, versioned
-from stowage.cli.common import output_path, run
+from stowage.contract.step_requests import LauncherRequest
+from stowage.cli.common import Step, run_builder
 
 PROGRAM = "write-launcher"
-VERSION = 1
 
 
 def launcher(python: str, source: str, module: str, args: list[str]) -> str:
@@ -34,22 +29,19 @@ def launcher(python: str, source: str, module: str, args: list[str]) -> str:
     )
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    def body() -> int:
-        attrs = read_attrs()
-        d = fields(versioned(attrs["stowage"], "the launcher request", VERSION),
-                   "the launcher request", {"version", "python", "source", "module", "args"}, frozenset({"bin"}))
-        out = output_path(attrs)
-        text = launcher(str(d["python"]), str(d["source"]), str(d["module"]), [str(a) for a in d["args"]])
-        if "bin" in d:
-            os.makedirs(os.path.join(out, "bin"))
-            out = os.path.join(out, "bin", str(d["bin"]))
-        with open(out, "x", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(out, 0o555)
-        return 0
+def build(step: Step[LauncherRequest]) -> None:
+    r, out = step.request, step.out
+    text = launcher(r.python, r.source, r.module, list(r.args))
+    if r.bin is not None:
+        os.makedirs(os.path.join(out, "bin"))
+        out = os.path.join(out, "bin", r.bin)
+    with open(out, "x", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(out, 0o555)
 
-    return run(PROGRAM, body)
+
+def main(argv: Optional[list[str]] = None) -> int:
+    return run_builder(PROGRAM, LauncherRequest, build)
 
 
 if __name__ == "__main__":

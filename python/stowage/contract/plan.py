@@ -25,11 +25,10 @@ are together; it is for the reader and changes no byte of the image.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from stowage import canonical_json
-from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, optional_str, string, strings, versioned
+from stowage.contract import schema
 
 VERSION = 2
 
@@ -123,68 +122,74 @@ def _encode(plan: ImagePlan) -> dict[str, Any]:
     }
 
 
-def _decode_blob(doc: Any, source_key: str) -> BlobLayer:
-    what = "a layer of the image plan"
-    d = fields(doc, what, {source_key, "diffId", "size"})
-    return BlobLayer(
-        string(d[source_key], f"{source_key} of {what}"),
-        string(d["diffId"], f"diffId of {what}"),
-        integer(d["size"], f"size of {what}"),
-    )
+# The plan document's JSON form, for the strict parser (stowage.contract.schema).
 
 
-def _decode_base(doc: Any) -> Optional[Base]:
-    if doc is None:
-        return None
-    d = fields(doc, "the plan's base", {"archive", "history", "layers"})
-    return Base(
-        str(d["archive"]),
-        tuple(_decode_blob(layer, "member") for layer in d["layers"]),
-        tuple(d["history"]),
-    )
+@dataclass(frozen=True)
+class _BaseLayerDoc:
+    member: str
+    diff_id: str
+    size: int
 
 
-def _decode_store_layer(doc: Any) -> StoreLayer:
-    what = "a store layer of the image plan"
-    d = fields(doc, what, {"paths", "diffId", "size"}, frozenset({"reason"}))
-    return StoreLayer(
-        strings(d["paths"], f"paths of {what}"),
-        optional_str(d["diffId"]),
-        None if d["size"] is None else integer(d["size"], f"size of {what}"),
-        None if "reason" not in d else string(d["reason"], f"reason of {what}"),
-    )
+@dataclass(frozen=True)
+class _TarLayerDoc:
+    tar: str
+    diff_id: str
+    size: int
 
 
-def parse(doc: Any) -> ImagePlan:
-    """Return the plan in ``doc`` (parsed JSON), checking its version and keys."""
-    d = fields(
-        versioned(doc, "the image plan", VERSION),
-        "the image plan",
-        {
-            "version", "repoTag", "created", "mtime", "architecture", "variant", "config",
-            "owner", "storeDir", "base", "storeLayers", "customisationLayer",
-        },
-    )
-    o = fields(d["owner"], "the plan's owner", {"uid", "gid", "uname", "gname"})
-    if not isinstance(d["storeLayers"], list):
-        raise UserError(f"storeLayers of the image plan must be a list; got {d['storeLayers']!r}")
-    if not isinstance(d["config"], dict):
-        raise UserError(f"config of the image plan must be an object; got {d['config']!r}")
+@dataclass(frozen=True)
+class _StoreLayerDoc:
+    paths: tuple[str, ...]
+    diff_id: Optional[str]
+    size: Optional[int]
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class _BaseDoc:
+    archive: str
+    history: tuple[dict[str, Any], ...]
+    layers: tuple[_BaseLayerDoc, ...]
+
+
+@dataclass(frozen=True)
+class PlanDocument:
+    DOCUMENT: ClassVar[str] = "the image plan (plan.json)"
+    VERSION: ClassVar[int] = VERSION
+
+    repo_tag: str
+    created: str
+    mtime: str
+    architecture: str
+    variant: Optional[str]
+    config: dict[str, Any]
+    owner: Owner
+    store_dir: str
+    base: Optional[_BaseDoc]
+    store_layers: tuple[_StoreLayerDoc, ...]
+    customisation_layer: _TarLayerDoc
+
+
+def parse(doc: Any, who: Optional[str] = None) -> ImagePlan:
+    """Return the plan in ``doc`` (parsed JSON), checked strictly; ``who`` names errors."""
+    d = schema.parse(PlanDocument, doc, who)
+    base = None
+    if d.base is not None:
+        layers = tuple(BlobLayer(b.member, b.diff_id, b.size) for b in d.base.layers)
+        base = Base(d.base.archive, layers, d.base.history)
+    c = d.customisation_layer
     return ImagePlan(
-        repo_tag=str(d["repoTag"]),
-        created=str(d["created"]),
-        mtime=str(d["mtime"]),
-        architecture=str(d["architecture"]),
-        variant=optional_str(d["variant"]),
-        config=dict(d["config"]),
-        owner=Owner(
-            integer(o["uid"], "the plan's uid"),
-            integer(o["gid"], "the plan's gid"),
-            string(o["uname"], "the plan's uname"),
-            string(o["gname"], "the plan's gname"),
-        ),
-        store_dir=str(d["storeDir"]),
-        base=_decode_base(d["base"]),
-        store_layers=tuple(_decode_store_layer(layer) for layer in d["storeLayers"]),
-        customisation_layer=_decode_blob(d["customisationLayer"], "tar"),
+        repo_tag=d.repo_tag,
+        created=d.created,
+        mtime=d.mtime,
+        architecture=d.architecture,
+        variant=d.variant,
+        config=d.config,
+        owner=d.owner,
+        store_dir=d.store_dir,
+        base=base,
+        store_layers=tuple(StoreLayer(s.paths, s.diff_id, s.size, s.reason) for s in d.store_layers),
+        customisation_layer=BlobLayer(c.tar, c.diff_id, c.size),
     )

@@ -137,7 +137,7 @@ def write(image: model.Image, sink: HashingSink, *, mtime: int, progress: Progre
     diff_ids: list[str] = []
     with ExitStack() as stack:
         w = _Writer(sink, Stamp(mtime, 0, 0, b"", b""), verify, stack)
-        for layer, name in zip(image.layers, names):
+        for layer, name in zip(image.layers, names, strict=True):
             if len(diff_ids) < present:
                 diff_ids.append(_known(layer))
                 progress(f"layer {len(diff_ids)}: {_mb(int(layer.size or 0))}, held by the engine")

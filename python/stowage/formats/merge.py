@@ -7,6 +7,7 @@ checked digests.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -49,7 +50,7 @@ def _image(out: _Merged, archive: docker_archive.Archive, image: model.Image) ->
     names = []
     for layer in image.layers:
         name = Digest.parse(layer.diff_id, "diff_id").hex + "/layer.tar"
-        names.append(out.add(name, lambda: _copy_layer(sink, name, archive, layer)))
+        names.append(out.add(name, functools.partial(_copy_layer, sink, name, archive, layer)))
     out.manifest.append({"Config": config_name, "RepoTags": list(image.repo_tags), "Layers": names})
 
 

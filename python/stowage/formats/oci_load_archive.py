@@ -78,13 +78,14 @@ def write_archive(
     ``sink``, without the bodies of the layers in ``held``."""
     image = model.with_diff_ids(model.of_plan(plan, datetime.now(timezone.utc)), diff_ids)
     sizes = _layer_sizes(image)
-    for number, (diff_id, size, write) in enumerate(zip(diff_ids, sizes, layer_source.of_image(image)), start=1):
+    sources = layer_source.of_image(image)
+    for number, (diff_id, size, write) in enumerate(zip(diff_ids, sizes, sources, strict=True), start=1):
         if diff_id in held:
             progress(f"layer {number}: {size / 1e6:.1f} MB, held by the engine")
             continue
         _layer(sink, write, diff_id, size)
         progress(f"layer {number}: {size / 1e6:.1f} MB")
-    layers = [descriptor(LAYER_TAR, d, s) for d, s in zip(diff_ids, sizes)]
+    layers = [descriptor(LAYER_TAR, d, s) for d, s in zip(diff_ids, sizes, strict=True)]
     for name, data in _trailer(image.config, layers, repo_tag or plan.repo_tag):
         tar_member.add_bytes(sink, name.encode(), data, STAMP)
     sink.write(tarformat.END_OF_ARCHIVE)

@@ -114,7 +114,7 @@ def with_diff_ids(image: Image, diff_ids: Sequence[str]) -> Image:
     configuration rendered from its template (or kept, when it has none)."""
     if len(diff_ids) != len(image.layers):
         raise ValueError(f"with_diff_ids: {len(diff_ids)} diff_ids for {len(image.layers)} layers")
-    layers = tuple(replace(layer, diff_id=d) for layer, d in zip(image.layers, diff_ids))
+    layers = tuple(replace(layer, diff_id=d) for layer, d in zip(image.layers, diff_ids, strict=True))
     config = image.config_bytes if image.template is None else image.template.render(diff_ids)
     return replace(image, layers=layers, config_bytes=config)
 
@@ -123,7 +123,7 @@ def with_blobs(image: Image, blobs: Sequence[Blob]) -> Image:
     """The image whose layers are stored as ``blobs``."""
     if len(blobs) != len(image.layers):
         raise ValueError(f"with_blobs: {len(blobs)} blobs for {len(image.layers)} layers")
-    return replace(image, layers=tuple(replace(layer, blob=b) for layer, b in zip(image.layers, blobs)))
+    return replace(image, layers=tuple(replace(layer, blob=b) for layer, b in zip(image.layers, blobs, strict=True)))
 
 
 def layer_names(image: Image) -> list[str]:

@@ -10,12 +10,8 @@ cores. A base member that is already gzipped is a blob as it is
 (``compressed``). With ``keep`` the blob itself is kept next to the record
 (``blobs/<hex>``), and the push sends that file instead of compressing again.
 
-``blobs.json`` (version 2)::
-
-    {"version": 2, "format": "gzip" or "zstd", "level": 6,
-     "blobs": [{"key": member name or null, "diffId": "sha256:..." or null,
-                "digest": "sha256:...", "size": n, "compressed": bool,
-                "file": "blobs/<hex>" or null}]}
+``blobs.json`` is ``stowage.contract.push_documents.BlobsRecord`` (a kept
+blob's ``file`` relative to the record's directory).
 """
 
 from __future__ import annotations
@@ -23,38 +19,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Optional, Union, cast
+from dataclasses import replace
+from typing import BinaryIO, Callable, Optional, Union, cast
 
 from stowage import digest
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
+from stowage.contract import schema
+from stowage.contract.push_documents import Blob as Blob, BlobsRecord
 from stowage.layers import zstd_blob
-from stowage.layers.compression import GZIP_LAYER, Compression
+from stowage.layers.compression import Compression
 from stowage.layers.source import Source
 from stowage.output.pgzip import ParallelGzipWriter
 from stowage.output.sink import HashingSink
 
-VERSION = 2
-FILE = "blobs.json"
+FILE = BlobsRecord.FILE
 KEPT = "blobs"
 
 Data = Union[bytes, memoryview]
 Forward = Callable[[Data], object]
-
-
-@dataclass(frozen=True)
-class Blob:
-    key: Optional[str]  # a base archive's member name; None for a layer of its own
-    diff_id: Optional[str]  # None for a member that was already gzipped
-    digest: str
-    size: int
-    compressed: bool = False
-    file: Optional[str] = None  # the kept blob's path, if kept
-
-    def media_type(self, compression: Compression) -> str:
-        """Its media type in a manifest: an already gzipped member stays gzip."""
-        return GZIP_LAYER if self.compressed else compression.media_type
 
 
 class _Counter:
@@ -126,7 +108,7 @@ class _Keeper:
         return path
 
 
-def record(key: Optional[str], source: Source, compression: Compression, compressed: bool = False,
+def record(key: Optional[str], source: Source, compression: Compression, *, compressed: bool = False,
            keep_in: Optional[str] = None) -> Blob:
     """The blob of ``source``, compressed (or not) to learn its digest; kept
     in ``keep_in`` when given."""
@@ -138,47 +120,24 @@ def record(key: Optional[str], source: Source, compression: Compression, compres
     else:
         diff_id, digest, size = compress(source, compression, forward)
     kept = None if keeper is None else keeper.done(digest)
-    return Blob(key, diff_id, digest, size, compressed, kept)
+    return Blob(key, diff_id, digest, size, compressed=compressed, file=kept)
 
 
 def write(directory: str, compression: Compression, blobs: list[Blob]) -> None:
+    """Write ``blobs.json`` into ``directory`` (which may hold kept blobs already)."""
     os.makedirs(directory, exist_ok=True)
-    doc = {
-        "version": VERSION,
-        "format": compression.format,
-        "level": compression.level,
-        "blobs": [
-            {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed,
-             "file": None if b.file is None else os.path.relpath(b.file, directory)}
-            for b in blobs
-        ],
-    }
+    relative = tuple(b if b.file is None else replace(b, file=os.path.relpath(b.file, directory)) for b in blobs)
+    record = BlobsRecord(compression.format, compression.level, relative)
     with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, sort_keys=True)
+        json.dump(schema.encode(record), handle, sort_keys=True)
 
 
-def _blob(doc: Any, what: str, directory: str) -> Blob:
-    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed", "file"})
-    if not isinstance(d["compressed"], bool):
-        raise UserError(f"compressed of {what} must be true or false; got {d['compressed']!r}")
-    kept = optional_str(d["file"])
-    return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], f"digest of {what}"),
-                integer(d["size"], f"size of {what}"), d["compressed"],
-                None if kept is None else os.path.join(directory, kept))
-
-
-def read(directory: str, compression: Compression) -> list[Blob]:
-    """The blobs recorded in ``directory``, checked to be of ``compression``."""
+def read(directory: str, compression: Compression, who: Optional[str] = None) -> list[Blob]:
+    """The blobs recorded in ``directory`` (kept ones by their full path),
+    checked to be of ``compression``."""
     path = os.path.join(directory, FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the blob record {path}: {error}") from None
-    d = fields(versioned(doc, path, VERSION), path, {"version", "format", "level", "blobs"})
-    found = Compression(d["format"], d["level"])
+    record = schema.load(BlobsRecord, path, who)
+    found = Compression(record.format, record.level, False, None)
     if not found.same_bytes(compression):
         raise UserError(f"{path} was compressed with {found.describe()}, not {compression.describe()}: rebuild it")
-    if not isinstance(d["blobs"], list):
-        raise UserError(f"blobs of {path} must be a list; got {d['blobs']!r}")
-    return [_blob(b, f"a blob of {path}", directory) for b in d["blobs"]]
+    return [b if b.file is None else replace(b, file=os.path.join(directory, b.file)) for b in record.blobs]

@@ -51,7 +51,7 @@ class Graph:
         return tuple(r for r in self.closure.paths[path].references if r in self.members)
 
 
-Value = Union[Graph, list, dict]
+Value = Union[Graph, list[Any], dict[str, Any]]
 Step = Callable[[Value], Value]
 
 KNOWN = (
@@ -72,9 +72,22 @@ def _kind(value: Any) -> str:
     return "a list"
 
 
-def _need(op: str, value: Value, want: type, hint: str) -> None:
-    if not isinstance(value, want):
+def _graph(op: str, value: Any, hint: str = "a graph") -> Graph:
+    if not isinstance(value, Graph):
         raise _fail(f"{op} needs {hint}, got {_kind(value)}")
+    return value
+
+
+def _list(op: str, value: Any, hint: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _fail(f"{op} needs {hint}, got {_kind(value)}")
+    return value
+
+
+def _dict(op: str, value: Any, hint: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(f"{op} needs {hint}, got {_kind(value)}")
+    return value
 
 
 def _path_list(op: str, arg: Any, single_ok: bool = False) -> list[str]:
@@ -96,8 +109,7 @@ def _subcomponent(op: str, arg: Any, downwards: bool) -> Step:
     starts = _path_list(op, arg)
 
     def run(value: Value) -> Value:
-        _need(op, value, Graph, "a graph")
-        graph: Graph = value
+        graph = _graph(op, value)
         members = set(graph.paths)
         users: dict[str, list[str]] = {p: [] for p in graph.paths}
         for p in graph.paths:
@@ -149,8 +161,7 @@ def _split_paths(arg: Any) -> Step:
     specs = _split_targets(arg)
 
     def run(value: Value) -> Value:
-        _need("split_paths", value, Graph, "a graph")
-        graph: Graph = value
+        graph = _graph("split_paths", value)
         members = set(graph.paths)
         split: set[str] = set()
         for spec in specs:
@@ -219,15 +230,13 @@ def popularity(graph: Graph) -> list[str]:
 
 
 def _popularity_contest(value: Value) -> Value:
-    _need("popularity_contest", value, Graph, "a graph")
-    return [Graph(value.closure, (p,)) for p in popularity(value)]
+    graph = _graph("popularity_contest", value)
+    return [Graph(graph.closure, (p,)) for p in popularity(graph)]
 
 
-def _merge(graphs: list[Value]) -> Graph:
-    paths: list[str] = []
-    for g in graphs:
-        _need("limit_layers", g, Graph, "a list of graphs")
-        paths.extend(g.paths)
+def _merge(values: list[Value]) -> Graph:
+    graphs = [_graph("limit_layers", g, "a list of graphs") for g in values]
+    paths = [p for g in graphs for p in g.paths]
     return Graph(graphs[0].closure, tuple(paths))
 
 
@@ -235,10 +244,10 @@ def _limit_layers(arg: Any) -> Step:
     n = _count("limit_layers", arg)
 
     def run(value: Value) -> Value:
-        _need("limit_layers", value, list, "a list (e.g. after popularity_contest)")
-        if len(value) <= n:
-            return list(value)
-        return value[: n - 1] + [_merge(value[n - 1 :])]
+        items = _list("limit_layers", value, "a list (e.g. after popularity_contest)")
+        if len(items) <= n:
+            return list(items)
+        return items[: n - 1] + [_merge(items[n - 1 :])]
 
     return run
 
@@ -247,8 +256,8 @@ def _split_every(arg: Any) -> Step:
     n = _count("split_every", arg)
 
     def run(value: Value) -> Value:
-        _need("split_every", value, Graph, "a graph")
-        return [Graph(value.closure, value.paths[i : i + n]) for i in range(0, len(value.paths), n)]
+        graph = _graph("split_every", value)
+        return [Graph(graph.closure, graph.paths[i : i + n]) for i in range(0, len(graph.paths), n)]
 
     return run
 
@@ -257,8 +266,8 @@ def _remove_paths(arg: Any) -> Step:
     drop = set(_path_list("remove_paths", arg, single_ok=True))
 
     def run(value: Value) -> Value:
-        _need("remove_paths", value, Graph, "a graph")
-        return value.keep(set(value.paths) - drop)
+        graph = _graph("remove_paths", value)
+        return graph.keep(set(graph.paths) - drop)
 
     return run
 
@@ -269,10 +278,10 @@ def _over(key: Any, inner: Any) -> Step:
     apply = compile_element(inner)
 
     def run(value: Value) -> Value:
-        _need("over", value, dict, "a dict (e.g. after subcomponent_in)")
-        if key not in value:
-            raise _fail(f"over {key!r}: the dict has no such key, only {', '.join(value)}")
-        return {k: (apply(v) if k == key else v) for k, v in value.items()}
+        parts = _dict("over", value, "a dict (e.g. after subcomponent_in)")
+        if key not in parts:
+            raise _fail(f"over {key!r}: the dict has no such key, only {', '.join(parts)}")
+        return {k: (apply(v) if k == key else v) for k, v in parts.items()}
 
     return run
 
@@ -281,15 +290,13 @@ def _map(inner: Any) -> Step:
     apply = compile_element(inner)
 
     def run(value: Value) -> Value:
-        _need("map", value, list, "a list")
-        return [apply(v) for v in value]
+        return [apply(v) for v in _list("map", value, "a list")]
 
     return run
 
 
 def _reverse(value: Value) -> Value:
-    _need("reverse", value, list, "a list")
-    return list(reversed(value))
+    return list(reversed(_list("reverse", value, "a list")))
 
 
 def flatten(value: Value) -> list[Graph]:

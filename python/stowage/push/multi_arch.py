@@ -1,10 +1,8 @@
 """A multi-platform image: an OCI image index (image-spec v1.1) over the pushed
 manifests of per-platform images, and the list of their push plans, in a
 directory: ``index.json`` (the index's bytes, pushed as the image's tag) and
-``images.json``::
-
-    {"version": 1, "repoTag": "name:tag", "images": [push plan directories],
-     "annotations": {name: value} of the index (optional)}
+``images.json`` (``stowage.contract.push_documents.MultiArchDocument``; its
+``annotations`` are the index's).
 
 Each entry's ``platform`` (os, architecture, variant) is the image's own, from
 its configuration; two images for one platform are refused.
@@ -15,17 +13,17 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 from stowage import canonical_json
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, string, strings, versioned
+from stowage.contract import schema
+from stowage.contract.push_documents import MultiArchDocument
 from stowage.push.plan import OCI_INDEX, Content, PushPlan
 from stowage.push.plan import read as read_push_plan
-from stowage.supply.annotations import parse as parse_annotations, with_annotations
+from stowage.supply.annotations import with_annotations
 
-VERSION = 1
-FILE = "images.json"
+FILE = MultiArchDocument.FILE
 
 
 @dataclass(frozen=True)
@@ -57,27 +55,19 @@ def write(directory: str, repo_tag: str, images: list[PushPlan], annotations: Op
     os.mkdir(directory)
     with open(os.path.join(directory, "index.json"), "wb") as handle:
         handle.write(content.data)
-    doc: dict[str, Any] = {"version": VERSION, "repoTag": repo_tag, "images": [p.directory for p in images]}
-    if annotations:
-        doc["annotations"] = annotations
+    doc = schema.encode(MultiArchDocument(repo_tag, tuple(p.directory for p in images), dict(annotations or {})))
+    if not annotations:
+        del doc["annotations"]  # as before annotations: the same bytes for the same images
     with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
         json.dump(doc, handle, sort_keys=True)
 
 
 def read(directory: str) -> MultiArch:
-    path = os.path.join(directory, FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the multi-platform image {path}: {error}") from None
-    d = fields(versioned(doc, path, VERSION), path, {"version", "repoTag", "images"}, frozenset({"annotations"}))
-    images = [read_push_plan(p) for p in strings(d["images"], f"images of {path}")]
-    annotations = parse_annotations(d.get("annotations", {}), f"annotations of {path}")
+    d = schema.load(MultiArchDocument, os.path.join(directory, FILE))
+    images = [read_push_plan(p) for p in d.images]
+    annotations = d.annotations
     with open(os.path.join(directory, "index.json"), "rb") as handle:
         data = handle.read()
     if data != index(images, annotations).data:
         raise UserError(f"{directory}/index.json does not match its images: rebuild it")
-    return MultiArch(string(d["repoTag"], f"repoTag of {path}"), tuple(images), Content(data, OCI_INDEX))
-
-
+    return MultiArch(d.repo_tag, tuple(images), Content(data, OCI_INDEX))

@@ -9,13 +9,8 @@ the open format, the same family as the OCI index of multi-platform images and
 as ``toOCILayout``; Docker (20.10+), podman, skopeo, containerd and every current
 registry read it.
 
-``push.json`` (version 2)::
-
-    {"version": 2, "plan": path of plan.json, "repoTag": "name:tag",
-     "format", "level", "keep", "zstd": the compression (layers.compression),
-     "platform": {"os": "linux", "architecture": "amd64", "variant": null or "v7"},
-     "config": {"digest", "size"}, "manifest": {"digest", "size"},
-     "layers": [{"key", "diffId", "digest", "size", "compressed", "file"} (as blobs.json)]}
+``push.json`` is ``stowage.contract.push_documents.PushDocument`` (with the
+image's pushCompression; a kept blob's ``file`` is its full path).
 """
 
 from __future__ import annotations
@@ -28,14 +23,14 @@ from typing import Any, Optional
 from stowage import canonical_json, media_types
 from stowage.digest import sha256
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields, integer, optional_str, string, versioned
-from stowage.layers import compression as layer_compression
+from stowage.contract import schema
+from stowage.contract.push_documents import Described, PushDocument
+from stowage.contract.push_documents import Platform as PlatformDoc
 from stowage.layers.blob import Blob
-from stowage.layers.compression import KEYS, Compression
+from stowage.layers.compression import Compression
 from stowage.supply.annotations import with_annotations
 
-VERSION = 2
-FILE = "push.json"
+FILE = PushDocument.FILE
 OCI_MANIFEST = media_types.OCI_MANIFEST
 OCI_CONFIG = media_types.OCI_CONFIG
 OCI_INDEX = media_types.OCI_INDEX
@@ -80,60 +75,41 @@ def manifest(config: Content, layers: list[Blob], how: Compression,
     return Content(canonical_json.dumps(with_annotations(doc, annotations or {})), OCI_MANIFEST)
 
 
-def _blob_doc(b: Blob) -> dict[str, Any]:
-    return {"key": b.key, "diffId": b.diff_id, "digest": b.digest, "size": b.size, "compressed": b.compressed,
-            "file": b.file}
-
-
 def write(directory: str, push: PushPlan) -> None:
     os.makedirs(directory, exist_ok=True)  # kept blobs may be there already
     for name, content in (("config.json", push.config), ("manifest.json", push.manifest)):
         with open(os.path.join(directory, name), "wb") as handle:
             handle.write(content.data)
-    doc = {
-        "version": VERSION, "plan": push.plan, **push.compression.to_json(), "repoTag": push.repo_tag,
-        "platform": push.platform,
-        "config": {"digest": push.config.digest, "size": len(push.config.data)},
-        "manifest": {"digest": push.manifest.digest, "size": len(push.manifest.data)},
-        "layers": [_blob_doc(b) for b in push.layers],
-    }
+    p = push.platform
+    doc = PushDocument(
+        plan=push.plan, compression=push.compression, repo_tag=push.repo_tag,
+        platform=PlatformDoc(str(p["os"]), str(p["architecture"]), p.get("variant")),
+        config=Described(push.config.digest, len(push.config.data)),
+        manifest=Described(push.manifest.digest, len(push.manifest.data)),
+        layers=push.layers,
+    )
     with open(os.path.join(directory, FILE), "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, sort_keys=True)
+        json.dump(schema.encode(doc), handle, sort_keys=True)
 
 
-def _content(directory: str, name: str, media_type: str, expected: Any) -> Content:
+def _content(directory: str, name: str, media_type: str, expected: Described) -> Content:
     with open(os.path.join(directory, name), "rb") as handle:
         content = Content(handle.read(), media_type)
-    e = fields(expected, f"{name} of {directory}", {"digest", "size"})
-    if (content.digest, len(content.data)) != (e["digest"], e["size"]):
+    if (content.digest, len(content.data)) != (expected.digest, expected.size):
         raise UserError(f"{directory}/{name} does not match its digest in {FILE}: rebuild the push plan")
     return content
 
 
-def _layer(doc: Any, what: str) -> Blob:
-    d = fields(doc, what, {"key", "diffId", "digest", "size", "compressed", "file"})
-    return Blob(optional_str(d["key"]), optional_str(d["diffId"]), string(d["digest"], what),
-                integer(d["size"], what), bool(d["compressed"]), optional_str(d["file"]))
-
-
-def read(directory: str) -> PushPlan:
+def read(directory: str, who: Optional[str] = None) -> PushPlan:
     """The push plan in ``directory`` (a push-plan derivation's output)."""
-    path = os.path.join(directory, FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the push plan {path}: {error}") from None
-    keys = {"version", "plan", "repoTag", "platform", "config", "manifest", "layers"} | KEYS
-    d = fields(versioned(doc, path, VERSION), path, keys)
-    p = fields(d["platform"], f"platform of {path}", {"os", "architecture", "variant"})
+    d = schema.load(PushDocument, os.path.join(directory, FILE), who)
     return PushPlan(
         directory=directory,
-        plan=string(d["plan"], f"plan of {path}"),
-        compression=layer_compression.parse(d, path),
-        repo_tag=string(d["repoTag"], f"repoTag of {path}"),
-        platform={k: optional_str(v) for k, v in p.items()},
-        layers=tuple(_layer(layer, f"a layer of {path}") for layer in d["layers"]),
-        config=_content(directory, "config.json", OCI_CONFIG, d["config"]),
-        manifest=_content(directory, "manifest.json", OCI_MANIFEST, d["manifest"]),
+        plan=d.plan,
+        compression=d.compression,
+        repo_tag=d.repo_tag,
+        platform={"os": d.platform.os, "architecture": d.platform.architecture, "variant": d.platform.variant},
+        layers=d.layers,
+        config=_content(directory, "config.json", OCI_CONFIG, d.config),
+        manifest=_content(directory, "manifest.json", OCI_MANIFEST, d.manifest),
     )

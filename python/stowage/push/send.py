@@ -172,7 +172,7 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
     jobs = [Job(f"layer {number}/{count}", blob.digest, blob.size, _layer_producer(source, blob, push.compression))
-            for number, (blob, source) in enumerate(zip(push.layers, sources), start=1)]
+            for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
     config = push.config
     jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
     push_blobs(client, jobs, stats=stats, progress=progress, options=options)

@@ -136,7 +136,7 @@ def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progre
     names: list[str] = []
     stored: dict[str, tuple[str, int]] = {}  # blob digest: member name, tar size
     layers: list[model.Layer] = []
-    for number, (layer, diff_id) in enumerate(zip(manifest.layers, diff_ids), start=1):
+    for number, (layer, diff_id) in enumerate(zip(manifest.layers, diff_ids, strict=True), start=1):
         if layer.digest not in stored:
             member = archive.open_member(f"layers/{len(stored) + 1:03d}.tar")
             what = f"layer {number} (blob {layer.digest})"

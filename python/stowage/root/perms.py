@@ -9,10 +9,10 @@ path is not in the layer is an error (a typo would otherwise pass silently).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Optional, Sequence
 
 from stowage.errors import UserError
-from stowage.contract.jsondoc import fields
+from stowage.contract.image_requests import PermRule
 from stowage.layers.tarball import Entry
 
 
@@ -29,11 +29,11 @@ class Rule:
         return name == self.path or (self.recursive and name.startswith(self.path + b"/"))
 
 
-def _mode(value: Any, path: str) -> Optional[int]:
+def _mode(value: Optional[str], path: str) -> Optional[int]:
     if value is None:
         return None
     try:
-        mode = int(str(value), 8)
+        mode = int(value, 8)
     except ValueError:
         mode = -1
     if not 0 <= mode <= 0o7777:
@@ -41,22 +41,12 @@ def _mode(value: Any, path: str) -> Optional[int]:
     return mode
 
 
-def parse(doc: Any) -> list[Rule]:
-    """Return the rules of a ``perms`` list (as Nix passed it)."""
-    rules = []
-    for item in doc or []:
-        d = fields(item, "a perms rule", {"path"}, frozenset({"uid", "gid", "mode", "recursive"}))
-        path = str(d["path"])
-        rules.append(
-            Rule(
-                path.strip("/").encode(),
-                None if d.get("uid") is None else int(d["uid"]),
-                None if d.get("gid") is None else int(d["gid"]),
-                _mode(d.get("mode"), path),
-                bool(d.get("recursive", False)),
-            )
-        )
-    return rules
+def rules(items: Sequence[PermRule]) -> list[Rule]:
+    """Return the rules of a ``perms`` list (as the request carries it)."""
+    return [
+        Rule(item.path.strip("/").encode(), item.uid, item.gid, _mode(item.mode, item.path), item.recursive)
+        for item in items
+    ]
 
 
 def apply(entries: list[Entry], rules: list[Rule], default_owner: tuple[int, int]) -> list[Entry]:
@@ -75,7 +65,7 @@ def apply(entries: list[Entry], rules: list[Rule], default_owner: tuple[int, int
                 mode=rule.mode if rule.mode is not None else entry.mode,
             )
         result.append(entry)
-    for rule, was_used in zip(rules, used):
+    for rule, was_used in zip(rules, used, strict=True):
         if not was_used:
             raise UserError(
                 f"perms: /{rule.path.decode()} is not in the image root; "

@@ -1,15 +1,26 @@
 """The store closure of an image, from Nix's ``exportReferencesGraph``.
 
 Nix writes, for structured-attrs builds, a list of
-``{"path", "narSize", "narHash", "closureSize", "references"}`` objects.
+``{"path", "narSize", "narHash", "closureSize", "references"}`` objects, which
+``stowage.contract.graph`` parses into ``GraphNode`` values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable, Sequence
 
 from stowage.errors import UserError
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One store path of Nix's references graph, as Nix describes it."""
+
+    path: str
+    nar_hash: str
+    nar_size: int
+    references: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -45,16 +56,12 @@ class Closure:
         )
 
 
-def parse_graph(nodes: Any) -> Closure:
-    """Return the closure described by an ``exportReferencesGraph`` list."""
-    if not isinstance(nodes, list):
-        raise UserError("the references graph is not a list")
+def parse_graph(nodes: Sequence[GraphNode]) -> Closure:
+    """Return the closure of the references graph ``nodes``."""
     paths: dict[str, StorePath] = {}
     for node in nodes:
-        path = node["path"]
-        paths[path] = StorePath(
-            path, int(node["narSize"]), tuple(sorted(set(node["references"]) - {path}))
-        )
+        path = node.path
+        paths[path] = StorePath(path, node.nar_size, tuple(sorted(set(node.references) - {path})))
     for sp in paths.values():
         for ref in sp.references:
             if ref not in paths:

@@ -22,25 +22,26 @@ import sqlite3
 import stat
 import subprocess
 import tempfile
-from typing import Any, Iterable
+from typing import Iterable, Sequence
 
 from stowage.errors import UserError
+from stowage.store.closure import GraphNode
 
 
-def registration(graph: list[dict[str, Any]], paths: Iterable[str]) -> str:
+def registration(graph: Sequence[GraphNode], paths: Iterable[str]) -> str:
     """Return the ``nix-store --load-db`` input (the ``--dump-db`` format) for ``paths``."""
     wanted = set(paths)
     lines: list[str] = []
-    for node in sorted(graph, key=lambda n: str(n["path"])):
-        if node["path"] not in wanted:
+    for node in sorted(graph, key=lambda n: n.path.encode()):
+        if node.path not in wanted:
             continue
-        refs = sorted(r for r in node["references"] if r in wanted)
-        lines += [node["path"], node["narHash"], str(node["narSize"]), "", str(len(refs)), *refs]
+        refs = sorted(r for r in node.references if r in wanted)
+        lines += [node.path, node.nar_hash, str(node.nar_size), "", str(len(refs)), *refs]
     return "".join(line + "\n" for line in lines)
 
 
 def register(
-    root: str, graph: list[dict[str, Any]], paths: list[str], *, nix_store: str, seconds: int, scratch: str
+    root: str, graph: Sequence[GraphNode], paths: list[str], *, nix_store: str, seconds: int, scratch: str
 ) -> None:
     """Create ``root/nix/var/nix/db`` registering ``paths`` (a closed set); the
     database is made in a new directory under ``scratch``, then copied in."""

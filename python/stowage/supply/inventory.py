@@ -12,11 +12,11 @@ paths (``buildImage`` copies its items' closure there) are read from its tar.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional, Sequence
 
-from stowage.contract.jsondoc import string, strings
 from stowage.contract.plan import ImagePlan
 from stowage.errors import UserError
+from stowage.store.closure import GraphNode
 from stowage.supply import layer_paths, store_name
 
 
@@ -51,20 +51,6 @@ class Inventory:
         return tuple(p.path for p in self.packages if p.path not in referenced)
 
 
-def _graph(nodes: Any) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """path -> (NAR hash, references) of an ``exportReferencesGraph`` list."""
-    if not isinstance(nodes, list):
-        raise UserError("the references graph is not a list")
-    graph = {}
-    for node in nodes:
-        # Nix versions add keys of their own (narSize, closureSize, ...): only these are read.
-        if not isinstance(node, dict) or not {"path", "narHash", "references"} <= node.keys():
-            raise UserError(f"a node of the references graph lacks path, narHash or references; got {node!r}")
-        path = string(node["path"], "path of the references graph")
-        graph[path] = (string(node["narHash"], f"narHash of {path}"), strings(node["references"], f"references of {path}"))
-    return graph
-
-
 def _base_layers(plan: ImagePlan) -> tuple[BaseLayer, ...]:
     if plan.base is None:
         return ()
@@ -74,13 +60,14 @@ def _base_layers(plan: ImagePlan) -> tuple[BaseLayer, ...]:
         steps = [None] * len(plan.base.layers)
     return tuple(
         BaseLayer(number, layer.diff_id, None if step is None else str(step))
-        for number, (layer, step) in enumerate(zip(plan.base.layers, steps), start=1)
+        for number, (layer, step) in enumerate(zip(plan.base.layers, steps, strict=True), start=1)
     )
 
 
-def of_plan(plan: ImagePlan, graph_nodes: Any, created: str) -> Inventory:
-    """The inventory of the image planned by ``plan``, created at ``created``."""
-    graph = _graph(graph_nodes)
+def of_plan(plan: ImagePlan, graph_nodes: Sequence[GraphNode], created: str) -> Inventory:
+    """The inventory of the image planned by ``plan``, created at ``created``; ``graph_nodes``
+    is the references graph of the plan (``stowage.contract.graph``)."""
+    graph = {node.path: (node.nar_hash, node.references) for node in graph_nodes}
     custom = layer_paths.store_paths(plan.customisation_layer.source, plan.store_dir)
     listed = sorted({p for layer in plan.store_layers for p in layer.paths} | custom)
     members = set(listed)
