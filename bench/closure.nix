@@ -13,7 +13,9 @@
 # with `compressor`); `mtime` is the layers' mtime (a new one gives new layer
 # derivations without new store paths); a new `tag` gives a new image
 # derivation over the same layers; `cachedLayers` is the builders' argument
-# (true here, as these benchmarks measure the recorded layers, unless given).
+# (true here, as these benchmarks measure the recorded layers, unless given);
+# `extraContents` joins the contents (e.g. a busybox, for an image that runs);
+# `pushCompression` is the builders' argument.
 {
   stowage ? import ../. { },
   mix ? "default",
@@ -29,6 +31,8 @@
   mtime ? "1970-01-01T00:00:01Z",
   tag ? null,
   cachedLayers ? true,
+  extraContents ? [ ],
+  pushCompression ? { },
 }:
 let
   inherit (builtins)
@@ -101,11 +105,11 @@ let
     deps = "${root}";
   };
 
-  contents = [ root ] ++ (if app == null then [ ] else [ application ]);
+  contents = [ root ] ++ extraContents ++ (if app == null then [ ] else [ application ]);
 
   imageArgs = {
     name = "bench-${mix}";
-    inherit contents maxLayers mtime tag cachedLayers;
+    inherit contents maxLayers mtime tag cachedLayers pushCompression;
   };
 
   image =

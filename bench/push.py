@@ -1,6 +1,6 @@
 """Benchmark of copyToRegistry against ``skopeo copy`` of the same image, in one run.
 
-    python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3]
+    python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3] [--variants gzip6,zstd3,gzip6-kept,zstd3-kept]
 
 Builds two images of the synthetic closure (bench/closure.nix, buildLayeredImage,
 uncompressed archives): application version 1 and version 2 (only the 10 MB
@@ -16,8 +16,11 @@ its storage in a temporary directory, then measures, wall time and bytes sent:
   as a fresh CI runner would push;
 * skopeo, again (warm cache): the same copy again with the cold run's cache;
 * skopeo, version 2: the archive of version 2 to the same repository, empty cache;
-* ours, cold: ``$(nix-build -A image.copyToRegistry)`` into an empty repository;
-* ours, no-op: the same push again (best of ``--repeat``);
+* ours, cold: ``$(nix-build -A image.copyToRegistry)`` into an empty repository,
+  for each ``--variants`` pushCompression: gzip level 6 (the default), zstd level
+  3, and each with ``keepBlobs`` (the blobs kept in the store by the
+  compressed-layer derivations, sent as they are);
+* ours, no-op: the default variant's push again (best of ``--repeat``);
 * ours, version 2: version 2's copyToRegistry to the same repository.
 
 Bytes sent: for skopeo, the ``wchar`` of its process (Go writes sockets with
@@ -121,11 +124,31 @@ def ours(label: str, push: str, destination: str) -> Measure:
     return Measure(label, measure.seconds, int(match.group(1)))
 
 
+VARIANTS = {
+    "gzip6": "{ }",
+    "zstd3": '{ format = "zstd"; level = 3; }',
+    "gzip6-kept": "{ keepBlobs = true; }",
+    "zstd3-kept": '{ format = "zstd"; level = 3; keepBlobs = true; }',
+}
+
+
+def variant_pushes(closure: Closure, names: list[str]) -> list[tuple[str, str]]:
+    """(variant, copyToRegistry) of application 1 for the other pushCompression variants."""
+    pushes = []
+    for name in names:
+        image = Image(closure, 1, builder="layered", extra=["--arg", "pushCompression", VARIANTS[name]])
+        build = nix_build(image.args(), "image.copyToRegistry", f"push-variant-{name}")
+        print(f"copyToRegistry, {name}: built in {build.seconds:.1f} s ({build.derivations} derivations)")
+        pushes.append((name, build.path))
+    return pushes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--paths", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="pushCompression variants of the cold push")
     options = parser.parse_args()
     closure = Closure(options.size_mb, options.paths)
     v1, v2 = (Image(closure, app, builder="layered") for app in (1, 2))
@@ -135,6 +158,7 @@ def main() -> int:
         print(f"copyToRegistry of app {image.app} built in {build.seconds:.1f} s "
               f"({build.derivations} derivations: compressed-layer records, push plan, launcher)")
     pushes = [build.path for build in records]
+    others = variant_pushes(closure, [v for v in options.variants.split(",") if v != "gzip6"])
     directory = tempfile.mkdtemp(prefix="push-bench-registry-")
     cache = tempfile.mkdtemp(prefix="push-bench-home-")
     process, host = start_registry(directory)
@@ -149,14 +173,15 @@ def main() -> int:
         again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours:again") for _ in range(options.repeat)]
         results.append(min(again, key=lambda m: m.seconds))
         results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours:2"))
+        results += [ours(f"copyToRegistry, cold, {name}", push, f"{host}/ours-{name}:1") for name, push in others]
     finally:
         os.kill(process.pid, signal.SIGTERM)
         process.wait()
         shutil.rmtree(directory)
         shutil.rmtree(cache, ignore_errors=True)
-    print(f"\n{'':32} {'seconds':>8} {'MB sent':>9}")
+    print(f"\n{'':40} {'seconds':>8} {'MB sent':>9} {'/ skopeo cold':>13}")
     for m in results:
-        print(f"{m.label:32} {m.seconds:8.2f} {m.bytes_sent / 1e6:9.2f}")
+        print(f"{m.label:40} {m.seconds:8.2f} {m.bytes_sent / 1e6:9.2f} {m.seconds / results[0].seconds:13.2f}")
     noop = results[5]
     print(f"\nno-op push / skopeo cold: {noop.seconds / results[0].seconds:.1%}; "
           f"/ skopeo again (fresh runner): {noop.seconds / results[1].seconds:.1%}; "

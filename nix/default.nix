@@ -22,8 +22,9 @@ let
   names = import ./image/names.nix;
   sbom = import ./image/sbom.nix { inherit errors step; };
   annotations = import ./image/annotations.nix { inherit errors; };
+  pushCompression = import ./image/push-compression.nix { inherit errors; };
   arguments = import ./image/arguments.nix {
-    inherit errors validate reference platform pipeline names annotations;
+    inherit errors validate reference platform pipeline names annotations pushCompression;
   };
   basePick = import ./image/base-pick.nix { inherit validate; };
   layers = import ./image/store-layer.nix { inherit step; };
@@ -32,7 +33,7 @@ let
   plan = import ./image/plan.nix {
     inherit errors platform pipeline names step layers system;
   };
-  push = import ./image/push.nix { inherit errors step launch; };
+  push = import ./image/push.nix { inherit errors step launch compressors pushCompression; };
   finish = import ./image/finish.nix { inherit push sbom annotations; };
   archiveFile = import ./image/archive-file.nix { inherit step compressors; };
   ociInput = import ./image/oci-input.nix { inherit validate errors; };

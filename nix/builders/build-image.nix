@@ -84,6 +84,7 @@ override.overridable
           name
           tag
           annotations
+          pushCompression
           fromImage
           config
           architecture

@@ -9,6 +9,7 @@
   pipeline,
   names,
   annotations,
+  pushCompression,
 }:
 let
   inherit (builtins) all concatLists isInt isList isString;
@@ -16,6 +17,8 @@ let
   image = {
     # OCI annotations of the pushed manifest and of toOCILayout's (annotations.nix).
     annotations = annotations.spec;
+    # How copyToRegistry compresses the layers (push-compression.nix).
+    pushCompression = pushCompression.spec;
     name = {
       required = true;
       check = v: reference.checkName (if isString v then names.toLower v else v);

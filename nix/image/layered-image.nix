@@ -11,6 +11,7 @@ a:
     name
     tag
     annotations
+    pushCompression
     fromImage
     config
     architecture

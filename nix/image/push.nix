@@ -6,26 +6,41 @@
 # is never pushed never compresses anything, and each derivation is keyed on what
 # makes its layer (a store layer's record derivation, the customisation layer's
 # derivation, the base archive), so a layer shared by images is compressed once.
-# The blobs themselves are not stored: the push compresses again, and checks it
-# gets exactly the recorded bytes.
-{ errors, step, launch }:
+# The blobs themselves are not stored unless the image's pushCompression says
+# keepBlobs = true: the push compresses again, and checks it gets exactly the
+# recorded bytes. The format and level are the image's (push-compression.nix);
+# the default, gzip at level 6 (gzip's own), gives the layers most registries hold.
+{
+  errors,
+  step,
+  launch,
+  compressors,
+  pushCompression,
+}:
 let
   inherit (builtins) storeDir;
 
-  # gzip level of every pushed layer. 6 is gzip's own default: the size most
-  # registries' layers have, at a cost paid once per layer (at build time) plus
-  # once per upload of a missing layer.
-  level = 6;
+  # Compression settings as the compress-layer and push-plan requests carry them.
+  settings =
+    c:
+    {
+      inherit (c) format level;
+      keep = c.keepBlobs;
+      zstd = if c.format == "zstd" then compressors.byName.zstd.program else null;
+    };
+
+  suffix = c: if c.format == "gzip" && c.level == 6 then "gz" else "${c.format}${toString c.level}";
 
   compressed =
-    who: name: source:
+    who: c: name: source:
     step.run {
       inherit who;
-      name = "${name}-gz";
+      name = "${name}-${suffix c}${if c.keepBlobs then "-blob" else ""}";
       command = "compress-layer";
       request = {
-        version = 2;
-        inherit level storeDir;
+        version = 3;
+        inherit storeDir;
+        compression = settings c;
         store = null;
         tar = null;
         archive = null;
@@ -37,17 +52,20 @@ let
   # The push plan of an image: its layers' blobs, configuration and manifest.
   pushPlan =
     a: planned:
+    let
+      c = pushCompression.normalise a.pushCompression;
+    in
     step.run {
       inherit (planned) who;
       name = "${planned.baseName}-push";
       command = "push-plan";
       request = {
-        version = 2;
+        version = 3;
         plan = "${planned.conf}/plan.json";
-        inherit level;
-        baseBlobs = if a.fromImage == null then null else "${compressed planned.who "base-layers" { archive = "${a.fromImage}"; }}";
-        storeBlobs = map (l: "${compressed planned.who l.name { store = "${l}"; }}") planned.storeLayers;
-        customisationBlob = "${compressed planned.who planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        baseBlobs = if a.fromImage == null then null else "${compressed planned.who c "base-layers" { archive = "${a.fromImage}"; }}";
+        storeBlobs = map (l: "${compressed planned.who c l.name { store = "${l}"; }}") planned.storeLayers;
+        customisationBlob = "${compressed planned.who c planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
+        compression = settings c;
         inherit (a) annotations;
       };
     };
@@ -61,7 +79,7 @@ let
       value;
 in
 {
-  inherit level launcher;
+  inherit launcher;
 
   # The attributes finish adds to every image.
   attrs =

@@ -32,6 +32,18 @@ let
     config.Cmd = [ "${app}" ];
     debug = true;
   };
+  # zstd blobs kept by their compressed-layer derivations (compress-layer's and
+  # push-plan's compression).
+  zstdKept = lib.streamLayeredImage {
+    name = "contract/zstd";
+    tag = "1";
+    contents = [ app ];
+    pushCompression = {
+      format = "zstd";
+      level = 5;
+      keepBlobs = true;
+    };
+  };
   withNixDb = lib.buildLayeredImageWithNixDb { name = "contract/nixdb"; tag = "1"; contents = [ app ]; };
   piped = lib.streamLayeredImage {
     name = "contract/pipeline";
@@ -95,7 +107,7 @@ nixShell
     layered.provenance
   ];
   buildLayeredImageWithNixDb = [ withNixDb ];
-  streamLayeredImage = [ piped piped.streamScript ];
+  streamLayeredImage = [ piped piped.streamScript zstdKept.copyToRegistry ];
   buildImage = [ built built.copyToRegistry ];
   buildImageWithNixDb = [ builtWithNixDb ];
   pullImage = [ pulled ];

@@ -13,6 +13,9 @@ import pytest
 
 from conftest import NIX_OPTIONS, REPO, nix_eval, require, run
 from stowage.contract import schema
+from stowage.contract.push_documents import Blob, BlobsRecord, Compression, Described, Platform, PushDocument
+from stowage.contract.schema import ContractError
+from stowage.contract.step_requests import CompressRequest, PushPlanRequest
 from stowage.contract.steps import REQUESTS
 
 HERE = Path(__file__).resolve().parent
@@ -88,3 +91,39 @@ def test_every_step_program_has_a_request_type() -> None:
     ))
     by_hand = {"copy-to-registry", "load-image", "nix-prefetch-docker", "prefetch-image", "stream"}
     assert commands - by_hand == set(REQUESTS)
+
+
+def test_push_compression_reaches_the_push_steps(steps: Steps) -> None:
+    """An image's pushCompression is in its compress-layer and push-plan requests
+    (the zstd program named); the other images ask for gzip at level 6."""
+    _, _, drvs = steps
+    requests = [step for step in map(_request, drvs.values()) if step is not None]
+    parsed = [schema.parse(REQUESTS[program], doc, program) for program, doc in requests
+              if program in ("compress-layer", "push-plan")]
+    settings = {(r.compression.format, r.compression.level, r.compression.keep) for r in parsed
+                if isinstance(r, (CompressRequest, PushPlanRequest))}
+    assert settings == {("gzip", 6, False), ("zstd", 5, True)}
+    assert all(r.compression.zstd for r in parsed if isinstance(r, (CompressRequest, PushPlanRequest))
+               and r.compression.format == "zstd")
+
+
+ZSTD = Compression("zstd", 5, True, "/bin/zstd")
+BLOB = Blob(None, "sha256:" + "1" * 64, "sha256:" + "2" * 64, 7, file="blobs/" + "2" * 64)
+
+
+def test_push_documents_round_trip() -> None:
+    """blobs.json and push.json (version 2) carry the compression and kept files."""
+    record = BlobsRecord("zstd", 5, (BLOB,))
+    assert schema.parse(BlobsRecord, schema.encode(record)) == record
+    push = PushDocument(plan="/plan.json", compression=ZSTD, repo_tag="a:1",
+                        platform=Platform("linux", "amd64", None), config=Described("sha256:" + "3" * 64, 2),
+                        manifest=Described("sha256:" + "4" * 64, 3), layers=(BLOB,))
+    assert schema.parse(PushDocument, schema.encode(push)) == push
+
+
+@pytest.mark.parametrize("change", [{"format": "xz"}, {"level": "5"}, {"keep": 1}, {"bzip": True}])
+def test_a_compression_the_contract_does_not_know_is_refused(change: dict[str, Any]) -> None:
+    doc = {"version": CompressRequest.VERSION, "builder": "buildLayeredImage", "storeDir": "/nix/store",
+           "compression": {**schema.encode(ZSTD), **change}, "store": None, "tar": "/t", "archive": None}
+    with pytest.raises(ContractError, match="^buildLayeredImage: .*compression"):
+        schema.parse(CompressRequest, doc)

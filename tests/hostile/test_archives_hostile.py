@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,7 @@ from stowage.archive import docker_archive
 from stowage.formats import export as flatten, merge, oci_layout
 from stowage.tar import headers as tarformat
 from stowage.cli import compress_layer
+from stowage.layers.compression import DEFAULT
 from stowage.errors import UserError
 from stowage.formats.docker_archive import write_image
 from stowage.contract.plan import BlobLayer, ImagePlan, Owner
@@ -73,7 +75,7 @@ def oci(path: Path, out: Path) -> None:
 
 
 def compressed_records(path: Path, out: Path) -> None:
-    compress_layer._archive(str(path), 1)
+    compress_layer._archive(str(path), replace(DEFAULT, level=1), keep=None)
 
 
 WRITERS: dict[str, Writer] = {

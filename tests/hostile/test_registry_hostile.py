@@ -24,6 +24,7 @@ from hostile_registry import Handler, Server, State, layer_tar, publish, serving
 
 from stowage.push import plan as push_plan  # noqa: E402
 from stowage.layers.blob import Blob  # noqa: E402
+from stowage.layers.compression import DEFAULT  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BIN = REPO / "python" / "bin"
@@ -426,8 +427,8 @@ def _push_plan(tmp_path: Path) -> Path:
     }))
     directory = tmp_path / "push"
     push_plan.write(str(directory), push_plan.PushPlan(
-        str(directory), str(plan), 6, "team/app:1", {"os": "linux", "architecture": "amd64", "variant": None},
-        tuple(blobs), config, push_plan.manifest(config, blobs)))
+        str(directory), str(plan), DEFAULT, "team/app:1", {"os": "linux", "architecture": "amd64", "variant": None},
+        tuple(blobs), config, push_plan.manifest(config, blobs, DEFAULT)))
     return directory
 
 
@@ -484,3 +485,13 @@ def test_a_manifest_refusal_is_escaped(state: State, plain: Server, tmp_path: Pa
     line = error_line(copy(plain, _push_plan(tmp_path), base_env(tmp_path)), "copy-to-registry")
     assert "HTTP 403, DENIED: \\x1b[31mno\\x1b[0m" in line
 
+
+
+def test_a_failed_blob_upload_leaves_no_manifest(state: State, plain: Server, tmp_path: Path) -> None:
+    """Blobs go up in parallel, but the manifest only after all of them: a refused
+    upload fails the push with one line, and no manifest names the missing blob."""
+    body = json.dumps({"errors": [{"code": "BLOB_UPLOAD_INVALID", "message": "no"}]}).encode()
+    state.hook = lambda h: h.command == "PUT" and h.path.startswith("/upload/") and (h.send(400, body) or True)
+    line = error_line(copy(plain, _push_plan(tmp_path), base_env(tmp_path)), "copy-to-registry")
+    assert "HTTP 400, BLOB_UPLOAD_INVALID: no" in line
+    assert not [r for r in state.requests if r.method == "PUT" and "/manifests/" in r.path]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from stowage.push import plan as push_plan
 from stowage.cli.copy_to_registry import _destination
 from stowage.errors import UserError
 from stowage.layers.blob import Blob
+from stowage.layers.compression import DEFAULT, GZIP_LAYER, ZSTD_LAYER, Compression
 from stowage.registry.upload import _Body
 from stowage.output.sink import HashingSink
 
@@ -41,21 +43,61 @@ def test_gzip_is_deterministic_and_readable() -> None:
     blob = b"".join(sent)
     assert diff_id == sha256(DATA) and digest == sha256(blob) and size == len(blob)
     assert gzip.decompress(blob) == DATA
-    assert layer_blob.record(None, _source(DATA), 6) == Blob(None, diff_id, digest, size)
-    assert layer_blob.record(None, _source(DATA), 1).digest != digest  # the level matters
+    assert layer_blob.record(None, _source(DATA), DEFAULT) == Blob(None, diff_id, digest, size)
+    assert layer_blob.record(None, _source(DATA), replace(DEFAULT, level=1)).digest != digest  # the level matters
 
 
 def test_already_gzipped_blob_passes_as_it_is() -> None:
     packed = gzip.compress(DATA, mtime=0)
-    assert layer_blob.record("m", _source(packed), 6, compressed=True) == Blob("m", None, sha256(packed), len(packed), True)
+    assert layer_blob.record("m", _source(packed), DEFAULT, compressed=True) == Blob("m", None, sha256(packed), len(packed), True)
 
 
 def test_records_round_trip_and_check_the_level(tmp_path: Path) -> None:
     blobs = [Blob(None, sha256(b"a"), sha256(b"b"), 3), Blob("layers/001.tar", None, sha256(b"c"), 4, True)]
-    layer_blob.write(str(tmp_path / "r"), 6, blobs)
-    assert layer_blob.read(str(tmp_path / "r"), 6) == blobs
-    with pytest.raises(UserError, match="compressed at level 6, not 9"):
-        layer_blob.read(str(tmp_path / "r"), 9)
+    layer_blob.write(str(tmp_path / "r"), DEFAULT, blobs)
+    assert layer_blob.read(str(tmp_path / "r"), DEFAULT) == blobs
+    with pytest.raises(UserError, match="compressed with gzip level 6, not gzip level 9"):
+        layer_blob.read(str(tmp_path / "r"), replace(DEFAULT, level=9))
+    with pytest.raises(UserError, match="compressed with gzip level 6, not zstd level 6"):
+        layer_blob.read(str(tmp_path / "r"), Compression("zstd", 6, False, "zstd"))
+
+
+ZSTD = Compression("zstd", 3, False, "/usr/bin/zstd")
+
+
+def test_zstd_is_deterministic_and_readable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    blobs = []
+    for cores in ("1", "3"):
+        monkeypatch.setenv("NIX_BUILD_CORES", cores)
+        sent: list[bytes] = []
+        diff_id, digest, size = layer_blob.compress(_source(DATA), ZSTD, lambda b: sent.append(bytes(b)))
+        blobs.append(b"".join(sent))
+        assert diff_id == sha256(DATA) and digest == sha256(blobs[-1]) and size == len(blobs[-1])
+    assert blobs[0] == blobs[1]
+    assert subprocess.run(["zstd", "-dc"], input=blobs[0], capture_output=True, check=True).stdout == DATA
+
+
+def test_zstd_failure_is_one_error() -> None:
+    with pytest.raises(UserError, match="cannot run /nonexistent/zstd"):
+        layer_blob.compress(_source(DATA), Compression("zstd", 3, False, "/nonexistent/zstd"))
+    with pytest.raises(UserError, match="exit status"):
+        layer_blob.compress(_source(DATA), Compression("zstd", 3, False, "/bin/false"))
+
+
+def test_kept_blob_is_the_sent_blob(tmp_path: Path) -> None:
+    blob = layer_blob.record(None, _source(DATA), ZSTD, keep_in=str(tmp_path / "out"))
+    assert blob.file is not None and sha256(Path(blob.file).read_bytes()) == blob.digest
+    layer_blob.write(str(tmp_path / "out"), ZSTD, [blob])
+    assert json.loads((tmp_path / "out" / "blobs.json").read_text())["blobs"][0]["file"] == "blobs/" + blob.digest[7:]
+    assert layer_blob.read(str(tmp_path / "out"), ZSTD) == [blob]
+
+
+def test_media_types() -> None:
+    fresh, gzipped = Blob(None, "d", "x", 1), Blob("m", None, "y", 1, True)
+    assert fresh.media_type(ZSTD) == ZSTD_LAYER and gzipped.media_type(ZSTD) == GZIP_LAYER
+    assert fresh.media_type(DEFAULT) == GZIP_LAYER
 
 
 class _Connection:
@@ -93,9 +135,9 @@ def _push(tmp_path: Path, name: str, architecture: str, variant: Any = None) -> 
     config = push_plan.Content(b'{"architecture":"%s"}' % architecture.encode(), push_plan.OCI_CONFIG)
     layers = (Blob(None, sha256(b"t"), sha256(b"g"), 1),)
     plan = push_plan.PushPlan(
-        directory=str(tmp_path / name), plan="/plan.json", level=6, repo_tag=f"{name}:1",
+        directory=str(tmp_path / name), plan="/plan.json", compression=DEFAULT, repo_tag=f"{name}:1",
         platform={"os": "linux", "architecture": architecture, "variant": variant},
-        layers=layers, config=config, manifest=push_plan.manifest(config, list(layers)),
+        layers=layers, config=config, manifest=push_plan.manifest(config, list(layers), DEFAULT),
     )
     push_plan.write(plan.directory, plan)
     return plan
@@ -169,3 +211,16 @@ def test_unrecorded_layers_are_compressed_on_every_core(monkeypatch: pytest.Monk
     monkeypatch.delenv("NIX_BUILD_CORES")
     layer_blob.gzip(_source(DATA), 6)
     assert workers == [4, os.cpu_count() or 1]
+
+
+def test_mount_sources() -> None:
+    from stowage.cli.copy_to_registry import _mount_sources
+    from stowage.registry.names import parse_repository
+
+    here = parse_repository("127.0.0.1:5000/team/app")
+    assert _mount_sources([], here, "127.0.0.1:5000/team/base:1") == ["team/base"]  # the image's own repository
+    assert _mount_sources([], here, "127.0.0.1:5000/team/app:1") == []  # the destination itself
+    assert _mount_sources([], here, "team/base:1") == []  # another registry
+    assert _mount_sources(["127.0.0.1:5000/a/b"], here, "127.0.0.1:5000/a/b:1") == ["a/b"]
+    with pytest.raises(UserError, match="--mount-from 'example.com/a' is on registry example.com, not 127.0.0.1:5000"):
+        _mount_sources(["example.com/a"], here, "x:1")

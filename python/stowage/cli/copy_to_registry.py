@@ -2,11 +2,13 @@
 to a registry; the executable behind every image's ``copyToRegistry``.
 
     copy-to-registry (--push DIR | --multi-arch DIR) [--tls-verify=false] [--quiet]
-                     [--attach [N:]MEDIA-TYPE=FILE ...] [--no-sbom] [--no-provenance]
-                     [docker://]HOST[:PORT]/NAME[:TAG]
+                     [--mount-from HOST[:PORT]/OTHER ...] [--attach [N:]MEDIA-TYPE=FILE ...]
+                     [--no-sbom] [--no-provenance] [docker://]HOST[:PORT]/NAME[:TAG]
 
 Without a destination the image's own name and tag; without a tag the image's.
-Progress (per blob: "exists" or the bytes sent) goes to stderr; stdout gets the
+Blobs the destination lacks are mounted from the ``--mount-from`` repositories
+(of the same registry) that have them, else uploaded. Progress (per blob:
+"exists", "mounted from …" or the bytes sent) goes to stderr; stdout gets the
 pushed reference with its digest, ``HOST/NAME@sha256:...``.
 
 Each ``--attach`` (the image's SBOMs, as its launcher passes them; for a
@@ -22,7 +24,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Optional
+from typing import Mapping, Optional
 
 from stowage.cli.arguments import ArgumentParser
 from stowage.push import multi_arch
@@ -32,8 +34,9 @@ from stowage.supply.referrers import IN_TOTO, Attachment
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
 from stowage.push import send as registry_push
+from stowage.registry.chunked import CHUNK
 from stowage.registry.client import RegistryClient
-from stowage.registry.names import parse_image_ref, parse_repository
+from stowage.registry.names import Repository, parse_image_ref, parse_repository
 from stowage.cli.common import progress_printer, run, write_stdout
 
 PROGRAM = "copy-to-registry"
@@ -57,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-verify", type=_bool, default=True, metavar="BOOL",
                         help="false: accept an unverified certificate or plain HTTP (loopback test registries)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument("--mount-from", action="append", default=[], metavar="HOST/NAME",
+                        help="a repository of the same registry to mount blobs from (repeatable)")
     parser.add_argument("--attach", action="append", default=[], metavar="[N:]MEDIA-TYPE=FILE",
                         help="a document to push as an artifact about the image (repeatable)")
     parser.add_argument("--no-sbom", action="store_true", help="push no attached documents (SBOMs, provenance)")
@@ -89,6 +94,40 @@ def _created(manifest: bytes) -> dict[str, str]:
     return {CREATED: value} if isinstance(value, str) else {}
 
 
+CHUNK_VAR = "STOWAGE_REGISTRY_CHUNK_SIZE"
+
+
+def _chunk_size(env: Mapping[str, str]) -> int:
+    """Bytes per chunk of a chunked upload: ``$STOWAGE_REGISTRY_CHUNK_SIZE`` or the default."""
+    value = env.get(CHUNK_VAR, "").strip()
+    if not value:
+        return CHUNK
+    if not value.isdigit() or int(value) < 1024:
+        raise UserError(f"{CHUNK_VAR} must be a number of bytes of at least 1024; got {value!r}. "
+                        f"Unset it for the default {CHUNK}")
+    return int(value)
+
+
+def _mount_sources(names: list[str], destination: Repository, own: str) -> list[str]:
+    """The repository paths of ``--mount-from``, each on the destination's registry,
+    then the image's own repository when it is another one of that registry (a
+    mount attempt costs nothing: the session it opens takes the upload if it fails)."""
+    registry = destination.registry
+    paths = []
+    for name in names:
+        repo = parse_repository(name.removeprefix("docker://"))
+        if repo.registry != registry:
+            raise UserError(f"--mount-from {name!r} is on registry {repo.registry}, not {registry}; "
+                            "name a repository of the destination's registry, e.g. "
+                            f"{registry}/team/base")
+        paths.append(repo.path)
+    mine = parse_repository(parse_image_ref(own).name)
+    if (mine.registry, mine.path) != (registry, destination.path) and mine.registry == registry \
+            and mine.path not in paths:
+        paths.append(mine.path)
+    return paths
+
+
 def _destination(value: Optional[str], own: str) -> tuple[str, str]:
     """(name, tag) of the destination."""
     value = own if value is None else value.removeprefix("docker://")
@@ -112,23 +151,27 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
+            options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo, own)),
+                                                _chunk_size(os.environ))
             if client.note:
                 progress(f"note: {client.note}")
             stats = registry_push.Stats()
             if multi is not None:
                 for number, image in enumerate(multi.images, start=1):
-                    registry_push.push_image(client, image, image.manifest.digest, stats=stats, progress=progress)
+                    registry_push.push_image(client, image, image.manifest.digest, stats=stats, progress=progress,
+                                             options=options)
                     attach(client, image.manifest, attachments.get(number, []), _created(image.manifest.data), progress)
                 registry_push.put_manifest(client, tag, multi.index)
                 digest = multi.index.digest
             else:
                 assert single is not None
-                registry_push.push_image(client, single, tag, stats=stats, progress=progress)
+                registry_push.push_image(client, single, tag, stats=stats, progress=progress, options=options)
                 digest = single.manifest.digest
                 attach(client, single.manifest, attachments.get(1, []), _created(single.manifest.data), progress)
         except UserError as error:
             raise UserError(f"cannot push to {name}:{tag}: {error}") from None
-        progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed")
+        mounted = f", {stats.mounted} mounted" if stats.mounted else ""
+        progress(f"{name}:{tag}: {stats.uploaded} blobs sent ({stats.bytes_sent} bytes), {stats.existing} existed{mounted}")
         write_stdout(f"{name}@{digest}\n".encode())
         return 0
 

@@ -1,12 +1,14 @@
-"""``load-image``: stream an image (its plan) into ``docker load`` or
+"""``load-image``: load an image (its plan) into ``docker load`` or
 ``podman load``; the executable behind ``copyToDockerDaemon`` and ``copyToPodman``.
 
-    load-image --plan PLAN --engine docker|podman [--repo-tag NAME:TAG] [--quiet]
+    load-image --plan PLAN --engine docker|podman [--repo-tag NAME:TAG] [--quiet] [--all-layers]
 
-The engine is the one on PATH (or named by ``$STOWAGE_DOCKER`` / ``$STOWAGE_PODMAN``);
-what it prints on stdout is passed on to ours once it ends (so that a failing
-write, such as a full disk, is reported: the engines ignore it); nothing is
-written to disk on the way.
+The engine is the one on PATH (or named by ``$STOWAGE_DOCKER`` / ``$STOWAGE_PODMAN``).
+It is first asked which layers it holds, and only the others are sent
+(``engine.load``); ``--all-layers`` sends every layer without asking. What it
+prints on stdout is passed on to ours once it ends (so that a failing write,
+such as a full disk, is reported: the engines ignore it); nothing is written to
+disk on the way.
 """
 
 from __future__ import annotations
@@ -14,17 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import threading
 from typing import Optional
 
 from stowage.cli.arguments import ArgumentParser
 from stowage.contract import plan as image_plan
+from stowage.engine import load
 from stowage.errors import UserError
-from stowage.formats.docker_archive import write_image
 from stowage.reference import parse_repo_tag
-from stowage.output.sink import HashingSink, fd_output
 from stowage.cli.common import progress_printer, run, write_stdout
 
 PROGRAM = "load-image"
@@ -36,15 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", required=True, choices=("docker", "podman"))
     parser.add_argument("-t", "--repo-tag", metavar="NAME:TAG", help="the name and tag to load the image as")
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument("--all-layers", action="store_true",
+                        help="send every layer, without asking the engine which ones it holds")
     return parser
-
-
-def _spawn(engine: str) -> subprocess.Popen[bytes]:
-    program = os.environ.get(f"STOWAGE_{engine.upper()}") or engine
-    try:
-        return subprocess.Popen([program, "load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    except OSError as error:
-        raise UserError(f"cannot run {program} load: {error.strerror}; install {engine} or put it on PATH") from None
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -55,24 +48,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         with open(args.plan, encoding="utf-8") as handle:
             plan = image_plan.parse(json.load(handle))
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
-        process = _spawn(args.engine)
-        assert process.stdin is not None and process.stdout is not None
-        said: list[bytes] = []  # read alongside, so that the engine never blocks on it
-        reader = threading.Thread(target=lambda: said.append(process.stdout.read()))  # type: ignore[union-attr]
-        reader.start()
-        fd = process.stdin.fileno()
-        try:
-            with HashingSink(fd_output(fd), direct_fd=fd) as sink:
-                write_image(plan, sink, repo_tag=repo_tag, progress=progress)
-        except BrokenPipeError:
-            pass  # the engine stopped reading: its status says why
-        finally:
-            process.stdin.close()
-            reader.join()
-            process.stdout.close()
-        write_stdout(b"".join(said))
-        if process.wait() != 0:
-            raise UserError(f"{args.engine} load failed (exit status {process.returncode})")
+        program = os.environ.get(f"STOWAGE_{args.engine.upper()}") or args.engine
+        request = load.Request(plan, args.engine, program, repo_tag, incremental=not args.all_layers)
+        outcome = load.load(request, progress, progress_printer(PROGRAM))
+        sys.stderr.buffer.write(outcome.stderr)
+        write_stdout(outcome.stdout)
+        if outcome.status != 0:
+            raise UserError(f"{args.engine} load failed (exit status {outcome.status})")
         return 0
 
     return run(PROGRAM, body, output=f"the image to {args.engine} load")

@@ -4,7 +4,7 @@ customisation layer), or, for a store layer without a record (``cachedLayers =
 false``), compressed here; then the configuration and the OCI manifest.
 
 Its request is ``stowage.contract.step_requests.PushPlanRequest`` (with the
-manifest's ``annotations``).
+image's pushCompression and the manifest's ``annotations``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from stowage.contract import plan as image_plan
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
 from stowage.contract.step_requests import PushPlanRequest
+from stowage.layers import compression
+from stowage.layers.compression import Compression
 from stowage.layers.blob import Blob
 from stowage.timestamps import NOW
 from stowage.cli.common import Step, progress_printer, run_builder
@@ -32,9 +34,9 @@ def _checked(blob: Blob, diff_id: str, what: str) -> Blob:
     return blob
 
 
-def _layers(image: model.Image, d: PushPlanRequest, level: int) -> list[Blob]:
-    """Each layer's blob, bottom first."""
-    recorded = {b.diff_id: b for directory in d.store_blobs for b in layer_blob.read(directory, level)}
+def _layers(image: model.Image, d: PushPlanRequest, how: Compression, out: str) -> list[Blob]:
+    """Each layer's blob, bottom first (one compressed here kept in ``out`` when keeping)."""
+    recorded = {b.diff_id: b for directory in d.store_blobs for b in layer_blob.read(directory, how, d.builder)}
     show = progress_printer(PROGRAM)
     base: dict[Optional[str], Blob] = {}
     blobs: list[Blob] = []
@@ -43,16 +45,16 @@ def _layers(image: model.Image, d: PushPlanRequest, level: int) -> list[Blob]:
         if isinstance(origin, model.ArchiveMember):
             if d.base_blobs is None:
                 raise UserError("the image has a base but the request has no baseBlobs")
-            base = base or {b.key: b for b in layer_blob.read(d.base_blobs, level)}
+            base = base or {b.key: b for b in layer_blob.read(d.base_blobs, how, d.builder)}
             blobs.append(_checked(base[origin.member], str(diff_id), f"base layer {origin.member}"))
         elif isinstance(origin, model.StorePaths) and (diff_id is None or diff_id not in recorded):
-            blob = layer_blob.record(None, layer_source.of_layer(layer), level)
+            blob = layer_blob.record(None, layer_source.of_layer(layer), how, keep_in=out if how.keep else None)
             show(f"layer {len(blobs) + 1}: {blob.size / 1e6:.1f} MB compressed (no layer record)")
             blobs.append(_checked(blob, diff_id or str(blob.diff_id), "a store layer"))
         elif isinstance(origin, model.StorePaths):
             blobs.append(recorded[diff_id])
         else:
-            custom = layer_blob.read(d.customisation_blob, level)[0]
+            custom = layer_blob.read(d.customisation_blob, how, d.builder)[0]
             blobs.append(_checked(custom, str(diff_id), "the customisation layer"))
     return blobs
 
@@ -64,19 +66,20 @@ def diff_ids(image: model.Image, blobs: list[Blob]) -> list[str]:
 
 def build(step: Step[PushPlanRequest]) -> None:
     d, out = step.request, step.out
-    level = d.level
+    how = compression.check(d.compression, d.builder, PushPlanRequest.DOCUMENT)
     with open(d.plan, encoding="utf-8") as handle:
         plan = image_plan.parse(json.load(handle), d.builder)
     if plan.created == NOW:
         raise UserError("the image's created is \"now\"; a push needs a fixed configuration")
     image = layer_source.image_to_push(plan)
-    blobs = _layers(image, d, level)
+    blobs = _layers(image, d, how, out)
     image = model.with_diff_ids(image, diff_ids(image, blobs))
     config = push_plan.Content(image.config, push_plan.OCI_CONFIG)
     push_plan.write(out, push_plan.PushPlan(
-        directory=out, plan=d.plan, level=level, repo_tag=plan.repo_tag,
+        directory=out, plan=d.plan, compression=how, repo_tag=plan.repo_tag,
         platform={"os": "linux", "architecture": plan.architecture, "variant": plan.variant},
-        layers=tuple(blobs), config=config, manifest=push_plan.manifest(config, blobs, dict(sorted(d.annotations.items()))),
+        layers=tuple(blobs), config=config,
+        manifest=push_plan.manifest(config, blobs, how, dict(sorted(d.annotations.items()))),
     ))
 
 

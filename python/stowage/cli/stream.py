@@ -3,6 +3,8 @@
     stream --plan PLAN [--repo-tag NAME:TAG]
     stream CONF [--repo-tag NAME:TAG]     (nixpkgs' `streamScript conf`: CONF is the
                                            image's conf directory or its plan.json)
+    stream ... --load docker|podman       (into the engine, only the layers it lacks:
+                                           as copyToDockerDaemon / copyToPodman)
 
 Progress goes to stderr, one line per layer; stdout carries only the archive.
 """
@@ -22,6 +24,7 @@ from stowage.contract import plan as image_plan
 from stowage.reference import parse_repo_tag
 from stowage.formats.docker_archive import write_image
 from stowage.output.sink import HashingSink, fd_output
+from stowage.cli import load_image
 from stowage.cli.common import progress_printer, run
 
 PROGRAM = "stream"
@@ -38,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         "-t", "--repo-tag", "--repo_tag", metavar="NAME:TAG", help="the name and tag to load the image as"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print no progress")
+    parser.add_argument("--load", choices=("docker", "podman"),
+                        help="load into this engine, sending only the layers it lacks, instead of writing stdout")
     parser.add_argument(
         "--verify", action="store_true",
         help="hash recorded layers too, and fail if a digest differs from its record",
@@ -95,6 +100,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             write_image(plan, sink, repo_tag=repo_tag, progress=progress, verify=args.verify)
         return 0
 
+    if args.load is not None:
+        return load_image.main(["--plan", plan_path, "--engine", args.load,
+                                *(["--repo-tag", args.repo_tag] if args.repo_tag else []),
+                                *(["--quiet"] if args.quiet else [])])
     return run(PROGRAM, body, output="the image to standard output")
 
 

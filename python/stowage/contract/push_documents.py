@@ -1,7 +1,7 @@
 """The documents of pushes, written at build time and read by later steps and by
 the push programs:
 
-- ``blobs.json`` (``compress-layer``): each layer's gzipped blob;
+- ``blobs.json`` (``compress-layer``): each layer's compressed blob;
 - ``push.json`` (``push-plan``): everything a push of one image sends;
 - ``images.json`` (``multi-arch-image``): the push plans of a multi-platform image.
 
@@ -11,7 +11,37 @@ Parsed by ``stowage.contract.schema`` (strict, versioned; camelCase keys).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Optional
+from typing import ClassVar, Literal, Optional
+
+from stowage import media_types
+
+Format = Literal["gzip", "zstd"]
+#: The OCI layer media type of each format of pushed layers.
+MEDIA_TYPES: dict[str, str] = {"gzip": media_types.OCI_LAYER_GZIP, "zstd": media_types.OCI_LAYER_ZSTD}
+
+
+@dataclass(frozen=True)
+class Compression:
+    """How pushed layers are compressed: the image's pushCompression, as the
+    compress-layer and push-plan requests carry it and push.json repeats it (so
+    that a push makes exactly the recorded bytes). Levels are checked by
+    ``stowage.layers.compression.check``."""
+
+    format: Format
+    level: int
+    keep: bool  # the compressed-layer derivations keep the blobs
+    zstd: Optional[str]  # the zstd program, for format "zstd"
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+    def same_bytes(self, other: "Compression") -> bool:
+        """Whether blobs made with ``other`` are the ones made with this."""
+        return (self.format, self.level) == (other.format, other.level)
+
+    def describe(self) -> str:
+        return f"{self.format} level {self.level}"
 
 
 @dataclass(frozen=True)
@@ -23,15 +53,21 @@ class Blob:
     digest: str
     size: int
     compressed: bool = False
+    file: Optional[str] = None  # the kept blob (blobs.json: relative to its directory)
+
+    def media_type(self, compression: Compression) -> str:
+        """Its media type in a manifest: an already gzipped member stays gzip."""
+        return media_types.OCI_LAYER_GZIP if self.compressed else compression.media_type
 
 
 @dataclass(frozen=True)
 class BlobsRecord:
     DOCUMENT: ClassVar[str] = "the blob record (blobs.json)"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
     FILE: ClassVar[str] = "blobs.json"
 
-    level: int  # gzip level
+    format: Format
+    level: int
     blobs: tuple[Blob, ...]
 
 
@@ -53,11 +89,11 @@ class Described:
 @dataclass(frozen=True)
 class PushDocument:
     DOCUMENT: ClassVar[str] = "the push plan (push.json)"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
     FILE: ClassVar[str] = "push.json"
 
     plan: str  # path of the image plan
-    level: int
+    compression: Compression
     repo_tag: str
     platform: Platform
     config: Described  # config.json

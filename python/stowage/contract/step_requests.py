@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Optional, Union
 
+from stowage.contract.push_documents import Compression
+
 
 @dataclass(frozen=True)
 class LauncherRequest:
@@ -159,13 +161,14 @@ class PullImageRequest:
 
 @dataclass(frozen=True)
 class CompressRequest:
-    """``compress-layer``: the gzipped blobs' digests; exactly one source is set."""
+    """``compress-layer``: the compressed blobs' digests (and the blobs, when
+    ``compression.keep``); exactly one source is set."""
 
     DOCUMENT: ClassVar[str] = "the compressed-layer request (compress-layer)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     builder: str
-    level: int
+    compression: Compression  # the image's pushCompression
     store_dir: str
     store: Optional[str]  # a store-layer record directory
     tar: Optional[str]  # a root layer's directory
@@ -177,11 +180,11 @@ class PushPlanRequest:
     """``push-plan``: everything a push sends, settled at build time."""
 
     DOCUMENT: ClassVar[str] = "the push plan request (push-plan)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     builder: str
     plan: str  # path of plan.json
-    level: int
+    compression: Compression  # the image's pushCompression
     base_blobs: Optional[str]  # compress-layer output of the base archive
     store_blobs: tuple[str, ...]
     customisation_blob: str

@@ -120,14 +120,29 @@ def _layer(w: _Writer, name: str, layer: model.Layer) -> tuple[str, str]:
     raise ValueError(f"_layer: a layer of {origin} is written where it is fetched (registry.pull)")
 
 
-def write(image: model.Image, sink: HashingSink, *, mtime: int, progress: Progress, verify: bool = False) -> None:
-    """Write the docker-archive of ``image`` to ``sink``; its members have time ``mtime``."""
+def _known(layer: model.Layer) -> str:
+    """The diff_id of a layer left out for the engine, which must be known."""
+    if layer.diff_id is None:
+        raise ValueError(f"write: a layer of {layer.origin} held by the engine has no diff_id")
+    return layer.diff_id
+
+
+def write(image: model.Image, sink: HashingSink, *, mtime: int, progress: Progress, verify: bool = False,
+          present: int = 0) -> None:
+    """Write the docker-archive of ``image`` to ``sink``; its members have time
+    ``mtime``. The ``present`` bottom layers (held by the engine that loads it,
+    their digests known) are listed in ``manifest.json`` but not written: Docker
+    skips a layer whose chain it has."""
     names = model.layer_names(image)
     diff_ids: list[str] = []
     with ExitStack() as stack:
         w = _Writer(sink, Stamp(mtime, 0, 0, b"", b""), verify, stack)
         for layer, name in zip(image.layers, names, strict=True):
-            if name in names[: len(diff_ids)]:  # a member listed again
+            if len(diff_ids) < present:
+                diff_ids.append(_known(layer))
+                progress(f"layer {len(diff_ids)}: {_mb(int(layer.size or 0))}, held by the engine")
+                continue
+            if name in names[present: len(diff_ids)]:  # a member written already
                 diff_ids.append(str(layer.diff_id))
                 progress(f"layer {len(diff_ids)}: {_mb(int(layer.size or 0))} from the base image")
                 continue
@@ -155,10 +170,13 @@ def write_image(
     progress: Progress = lambda line: None,
     now: Optional[datetime] = None,
     verify: bool = False,
+    present: int = 0,
 ) -> None:
-    """Write the docker-archive of ``plan`` to ``sink`` (tagged ``repo_tag``, or the plan's)."""
+    """Write the docker-archive of ``plan`` to ``sink`` (tagged ``repo_tag``, or
+    the plan's), without the members of its ``present`` bottom layers (see ``write``)."""
     now = now or datetime.now(timezone.utc)
     image = model.of_plan(plan, now)
     if repo_tag is not None:
         image = replace(image, repo_tags=(repo_tag,))
-    write(image, sink, mtime=epoch_seconds(plan.mtime, "mtime", now), progress=progress, verify=verify)
+    write(image, sink, mtime=epoch_seconds(plan.mtime, "mtime", now), progress=progress, verify=verify,
+          present=present)

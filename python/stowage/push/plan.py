@@ -3,12 +3,14 @@ holding ``config.json`` (the image configuration blob), ``manifest.json`` (the
 registry manifest) and ``push.json``, which names the image plan the layers are
 made again from and each layer's blob.
 
-The manifest is an OCI image manifest (image-spec v1.1) with gzipped layers:
+The manifest is an OCI image manifest (image-spec v1.1) with gzipped layers
+(or zstd ones, as the image's pushCompression says):
 the open format, the same family as the OCI index of multi-platform images and
 as ``toOCILayout``; Docker (20.10+), podman, skopeo, containerd and every current
 registry read it.
 
-``push.json`` is ``stowage.contract.push_documents.PushDocument``.
+``push.json`` is ``stowage.contract.push_documents.PushDocument`` (with the
+image's pushCompression; a kept blob's ``file`` is its full path).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from stowage.errors import UserError
 from stowage.contract import schema
 from stowage.contract.push_documents import Described, PushDocument
 from stowage.contract.push_documents import Platform as PlatformDoc
-from stowage.layers.blob import GZIP_LAYER, Blob
+from stowage.layers.blob import Blob
+from stowage.layers.compression import Compression
 from stowage.supply.annotations import with_annotations
 
 FILE = PushDocument.FILE
@@ -52,7 +55,7 @@ class Content:
 class PushPlan:
     directory: str
     plan: str  # path of the image plan
-    level: int
+    compression: Compression
     repo_tag: str
     platform: dict[str, Optional[str]]
     layers: tuple[Blob, ...]
@@ -60,25 +63,26 @@ class PushPlan:
     manifest: Content
 
 
-def manifest(config: Content, layers: list[Blob], annotations: Optional[dict[str, str]] = None) -> Content:
-    """The OCI image manifest of ``config`` and the gzipped ``layers``."""
+def manifest(config: Content, layers: list[Blob], how: Compression,
+             annotations: Optional[dict[str, str]] = None) -> Content:
+    """The OCI image manifest of ``config`` and the compressed ``layers``."""
     doc = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
         "config": config.descriptor(),
-        "layers": [{"mediaType": GZIP_LAYER, "digest": b.digest, "size": b.size} for b in layers],
+        "layers": [{"mediaType": b.media_type(how), "digest": b.digest, "size": b.size} for b in layers],
     }
     return Content(canonical_json.dumps(with_annotations(doc, annotations or {})), OCI_MANIFEST)
 
 
 def write(directory: str, push: PushPlan) -> None:
-    os.mkdir(directory)
+    os.makedirs(directory, exist_ok=True)  # kept blobs may be there already
     for name, content in (("config.json", push.config), ("manifest.json", push.manifest)):
         with open(os.path.join(directory, name), "wb") as handle:
             handle.write(content.data)
     p = push.platform
     doc = PushDocument(
-        plan=push.plan, level=push.level, repo_tag=push.repo_tag,
+        plan=push.plan, compression=push.compression, repo_tag=push.repo_tag,
         platform=PlatformDoc(str(p["os"]), str(p["architecture"]), p.get("variant")),
         config=Described(push.config.digest, len(push.config.data)),
         manifest=Described(push.manifest.digest, len(push.manifest.data)),
@@ -102,7 +106,7 @@ def read(directory: str, who: Optional[str] = None) -> PushPlan:
     return PushPlan(
         directory=directory,
         plan=d.plan,
-        level=d.level,
+        compression=d.compression,
         repo_tag=d.repo_tag,
         platform={"os": d.platform.os, "architecture": d.platform.architecture, "variant": d.platform.variant},
         layers=d.layers,

@@ -1,25 +1,35 @@
 """Pushing an image (or a multi-platform index) whose every blob is known from
-its push plan: one HEAD per blob, an upload of only the missing ones (layers
-made again from the store and compressed on the fly, see ``upload``), then the
-configuration and the manifest.
+its push plan: one HEAD per blob, and a mount or an upload of only the missing
+ones (layers made again from the store and compressed on the fly, see
+``registry.blob_push``), up to ``PARALLEL`` blobs at a time, then the manifest.
+The manifest goes up only once every blob is there, so a push that fails or is
+interrupted leaves no manifest naming a missing blob.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Optional
 
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
 from stowage.errors import UserError
 from stowage.layers.blob import Forward
+from stowage.layers.compression import Compression
 from stowage.push.plan import Content, PushPlan
 from stowage.registry.client import RegistryClient
 from stowage.registry.transport import status
-from stowage.registry.upload import Produce, upload
+from stowage.registry.blob_push import MOUNTED, push_blob
+from stowage.registry.chunked import CHUNK
+from stowage.registry.upload import Produce
 
 Progress = Callable[[str], None]
+#: Blobs checked and sent at once. Measured against a loopback registry (bench/push.py):
+#: uploads overlap their compression and the registry's hashing and writing.
+PARALLEL = 4
 
 
 @dataclass
@@ -29,7 +39,33 @@ class Stats:
     existing: int = 0
     uploaded: int = 0
     bytes_sent: int = 0
+    mounted: int = 0
     done: set[str] = field(default_factory=set)  # digests handled in this run
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, **counts: int) -> None:
+        with self.lock:
+            for name, count in counts.items():
+                setattr(self, name, getattr(self, name) + count)
+
+
+@dataclass(frozen=True)
+class BlobOptions:
+    """How missing blobs get there: repositories of the registry to mount them
+    from, and the size above which (and in which) they are sent in chunks."""
+
+    mount_from: tuple[str, ...] = ()
+    chunk: int = CHUNK
+
+
+@dataclass(frozen=True)
+class Job:
+    """One blob of a push."""
+
+    label: str
+    digest: str
+    size: int
+    produce: Produce
 
 
 def exists(client: RegistryClient, digest: str) -> bool:
@@ -42,28 +78,71 @@ def exists(client: RegistryClient, digest: str) -> bool:
     raise client.fail(response, what)
 
 
-def _blob(client: RegistryClient, digest: str, size: int, produce: Produce, *, label: str,
-          stats: Stats, progress: Progress) -> None:
-    if digest in stats.done:
-        progress(f"{label} {digest[7:19]}: pushed above")
+def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress, options: BlobOptions,
+          known: Optional[bool] = None) -> None:
+    """Check the blob (unless ``known`` says whether it is there), then mount or send it."""
+    digest = job.digest
+    if known if known is not None else exists(client, digest):
+        stats.add(existing=1)
+        progress(f"{job.label} {digest[7:19]}: exists")
         return
-    stats.done.add(digest)
-    if exists(client, digest):
-        stats.existing += 1
-        progress(f"{label} {digest[7:19]}: exists")
+    how = push_blob(client, digest, job.size, job.produce, what=f"{job.label} (blob {digest})",
+                    mount_from=options.mount_from, chunk=options.chunk)
+    if how.startswith(MOUNTED):
+        stats.add(mounted=1)
+        progress(f"{job.label} {digest[7:19]}: mounted from {how.partition(':')[2]}")
         return
-    upload(client, digest, size, produce, what=f"{label} (blob {digest})")
-    stats.uploaded += 1
-    stats.bytes_sent += size
-    progress(f"{label} {digest[7:19]}: {size} bytes sent")
+    stats.add(uploaded=1, bytes_sent=job.size)
+    progress(f"{job.label} {digest[7:19]}: {job.size} bytes sent")
 
 
-def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, level: int) -> Produce:
+def _locked(progress: Progress) -> Progress:
+    """``progress`` callable from several threads, a whole line at a time."""
+    lock = threading.Lock()
+
+    def show(line: str) -> None:
+        with lock:
+            progress(line)
+
+    return show
+
+
+def push_blobs(client: RegistryClient, jobs: list[Job], *, stats: Stats, progress: Progress,
+               options: BlobOptions = BlobOptions()) -> None:
+    """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time.
+    The first blob is checked alone, so that authentication happens once."""
+    progress = _locked(progress)
+    pending = []
+    for job in jobs:
+        if job.digest in stats.done:
+            progress(f"{job.label} {job.digest[7:19]}: pushed above")
+        else:
+            stats.done.add(job.digest)
+            pending.append(job)
+    if not pending:
+        return
+    first = exists(client, pending[0].digest)
+    with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="push") as pool:
+        futures = [pool.submit(_blob, client, job, stats=stats, progress=progress, options=options,
+                               known=first if index == 0 else None)
+                   for index, job in enumerate(pending)]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Compression) -> Produce:
+    """Writes the layer's blob: the kept file as it is, else compressed again."""
     def produce(forward: Forward) -> None:
-        if blob.compressed:
+        if blob.file is not None:
+            layer_blob.as_is(layer_source.tar_file(blob.file, blob.size), forward)
+        elif blob.compressed:
             layer_blob.as_is(source, forward)
         else:
-            layer_blob.gzip(source, level, forward)
+            layer_blob.compress(source, how, forward)
 
     return produce
 
@@ -84,17 +163,17 @@ def put_manifest(client: RegistryClient, reference: str, content: Content) -> No
     response.close()
 
 
-def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats: Stats, progress: Progress) -> None:
+def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats: Stats, progress: Progress,
+               options: BlobOptions = BlobOptions()) -> None:
     """Push the blobs of ``push`` that the registry lacks, then its manifest as ``reference``."""
     with open(push.plan, encoding="utf-8") as handle:
         sources = layer_source.of_image(layer_source.image_to_push(image_plan.parse(json.load(handle))))
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
-    for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1):
-        produce = _layer_producer(source, blob, push.level)
-        _blob(client, blob.digest, blob.size, produce, label=f"layer {number}/{count}", stats=stats, progress=progress)
+    jobs = [Job(f"layer {number}/{count}", blob.digest, blob.size, _layer_producer(source, blob, push.compression))
+            for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
     config = push.config
-    _blob(client, config.digest, len(config.data), _bytes_producer(config.data), label="config", stats=stats,
-          progress=progress)
+    jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
+    push_blobs(client, jobs, stats=stats, progress=progress, options=options)
     put_manifest(client, reference, push.manifest)

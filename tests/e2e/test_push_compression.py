@@ -1,0 +1,61 @@
+"""pushCompression against docker-registry, skopeo and podman: zstd layers
+(…tar+zstd, the same bytes whether recorded by their own derivations or by the
+push plan), and kept blobs, sent as they are (the same manifest as compressing
+again)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import PODMAN_RUN, REPO, nix_build, run  # noqa: E402
+from registry_server import Registry, manifest_digest, start_registry  # noqa: E402
+from test_push import push  # noqa: E402
+
+IMAGES = REPO / "tests" / "e2e" / "compression-images.nix"
+ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
+
+
+def copy(attr: str, destination: str) -> tuple[str, str]:
+    executable = nix_build(f"(import {IMAGES} {{ }}).{attr}.copyToRegistry")
+    result = run([str(executable), "--tls-verify=false", destination])
+    return result.stdout.strip(), result.stderr
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    server = start_registry(tmp_path_factory.mktemp("registry-compression"), secure=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_zstd_layers(registry: Registry, podman: str) -> None:
+    out, _ = copy("zstd", f"{registry.host}/zstd/app:v1")
+    raw = json.loads(run(["skopeo", "inspect", "--raw", "--tls-verify=false",
+                          f"docker://{registry.host}/zstd/app:v1"]).stdout)
+    assert [layer["mediaType"] for layer in raw["layers"]] == [ZSTD_LAYER] * 3
+    assert out.endswith(manifest_digest(registry, "zstd/app:v1"))
+    unrecorded, _ = copy("zstdUncached", f"{registry.host}/zstd/app:uncached")
+    assert unrecorded == out  # the push plan compresses to the recorded bytes
+    run([podman, "pull", "-q", "--tls-verify=false", f"{registry.host}/zstd/app:v1"])
+    assert run([*PODMAN_RUN, f"{registry.host}/zstd/app:v1"]).stdout == "app v1\n"
+
+
+def test_kept_blobs_are_sent_as_they_are(registry: Registry) -> None:
+    plan = nix_build(f"(import {IMAGES} {{ }}).kept.pushPlan")
+    layers = json.loads((plan / "push.json").read_text())["layers"]
+    assert all(layer["file"] and Path(layer["file"]).stat().st_size == layer["size"] for layer in layers)
+    out, _ = copy("kept", f"{registry.host}/kept/app:v1")
+    again, _, _ = push("v1", f"{registry.host}/kept/app:compressed", "--tls-verify=false")
+    assert out == again  # the same manifest as compressing at push time
+    uncached, _ = copy("keptUncached", f"{registry.host}/kept/app:uncached")
+    assert uncached == out
+    plan = nix_build(f"(import {IMAGES} {{ }}).keptUncached.pushPlan")
+    assert all(layer["file"] for layer in json.loads((plan / "push.json").read_text())["layers"])

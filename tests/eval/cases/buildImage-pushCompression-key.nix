@@ -1,0 +1,1 @@
+(import ../../.. { }).buildImage { name = "app"; pushCompression = { compression = "gzip"; }; }

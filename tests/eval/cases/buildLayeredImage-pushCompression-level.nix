@@ -1,0 +1,1 @@
+(import ../../.. { }).buildLayeredImage { name = "app"; pushCompression = { format = "zstd"; level = 22; }; }

@@ -1,0 +1,1 @@
+(import ../../.. { }).streamLayeredImage { name = "app"; pushCompression = { format = "brotli"; }; }
