@@ -1,4 +1,4 @@
-"""The image plan from mk-config's request (stowage.image.planning): the default
+"""The image plan from mk-config's request (stowage.layers.planning): the default
 tag, the closure grouped above the explicit layers, recorded layers checked
 against the image's stamp, the layer budget, and the files of a known image."""
 
@@ -16,7 +16,7 @@ from stowage.contract.plan import Owner
 from stowage.contract.records import RootLayerRecord, StoreLayerRecord, write_root_layer_record
 from stowage.errors import UserError
 from stowage.cli import mk_config
-from stowage.image import planning
+from stowage.layers import planning
 from stowage.store.closure import GraphNode
 
 ROOT = Owner(0, 0, "root", "root")

@@ -1,7 +1,7 @@
 """Builder of the image plan (``mk-config``): its request is
 ``stowage.contract.image_requests.ImageRequest`` and its structured attribute
 ``closure`` Nix's references graph of the customisation layer and config file.
-Writes to the directory $out (the plan is made by ``stowage.image.planning``):
+Writes to the directory $out (the plan is made by ``stowage.layers.planning``):
 
 - ``plan.json``: the plan document (see ``stowage.contract.plan``), which ``stream`` reads;
 - when every layer's digest is recorded and ``created`` is fixed, also the image's
@@ -20,7 +20,7 @@ from stowage.contract.image_requests import ImageRequest
 from stowage.contract.plan import ImagePlan
 from stowage.formats import docker_archive as docker_archive_format
 from stowage.image import model
-from stowage.image.planning import describe_layers, make_plan
+from stowage.layers.planning import describe_layers, make_plan
 from stowage.timestamps import NOW
 from stowage.cli.common import Step, run_builder
 
