@@ -15,7 +15,7 @@ def store_paths(tar_path: str, store_dir: str) -> set[str]:
     prefix = store_dir.strip("/") + "/"
     found: set[str] = set()
     try:
-        with tarfile.open(tar_path, "r|") as tar:
+        with tarfile.open(tar_path, mode="r|") as tar:
             for member in tar:
                 name = member.name.removeprefix("./").lstrip("/")
                 if name.startswith(prefix) and len(name) > len(prefix):
