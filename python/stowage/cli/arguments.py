@@ -30,11 +30,11 @@ class ArgumentParser(argparse.ArgumentParser):
             flush = getattr(stream, "flush", None)
             if flush is not None:
                 flush()
-        except BrokenPipeError:
-            # The reader is gone (`--help | head`): end quietly, with nothing
-            # left for the interpreter to flush into the closed pipe at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), 1 if stream is sys.stdout else 2)
-            sys.exit(1)
         except OSError as error:
-            print(f"{self.prog}: error: cannot write the help: {error.strerror}", file=sys.stderr)
+            # A closed pipe (`--help | head`) ends quietly; anything else (a full
+            # disk) is one line. Either way the stream is pointed at /dev/null, so
+            # that nothing is left for the interpreter to flush into it at exit.
+            if not isinstance(error, BrokenPipeError) and stream is not sys.stderr:
+                print(f"{self.prog}: error: cannot write the help: {error.strerror}", file=sys.stderr)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1 if stream is sys.stdout else 2)
             sys.exit(1)
