@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
-from stowage.tar import headers as tarformat, member as tar_member
+from stowage.tar import headers as tarformat
 from stowage.errors import UserError
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
@@ -163,19 +163,30 @@ def _stamp_for(stamp: Stamp, owner: Optional[tuple[int, int]]) -> Stamp:
 def length(entries: Iterable[Entry], stamp: Stamp) -> int:
     """Return the exact byte length of the layer tarball of ``entries``."""
     total = len(tarformat.END_OF_ARCHIVE)
+    plain = tarformat.plain_length if tarformat.plain_header(stamp) is not None else None
     for e in entries:
-        own = _stamp_for(stamp, e.owner)
-        total += tarformat.member_length(e.name, e.linkname, e.size, own)
+        size = plain(e.name, e.linkname, e.size) if plain is not None and e.owner is None else None
+        if size is None:
+            size = tarformat.member_length(e.name, e.linkname, e.size, _stamp_for(stamp, e.owner))
+        total += size
     return total
 
 
 def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
-    """Write the layer tarball of ``entries`` to ``sink``."""
+    """Write the layer tarball of ``entries`` to ``sink``.
+
+    Entries the stamp's plain ustar holds take the short way (``plain_header``,
+    and a small file's header, bytes and padding in one call of the sink)."""
     header, regular = tarformat.header, tarformat.REGTYPE
+    plain = tarformat.plain_header(stamp)
+    member, write_bytes = sink.member, sink.write
     for e in entries:
-        own = stamp if e.owner is None else _stamp_for(stamp, e.owner)
-        sink.write(header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname))
+        block = plain(e.name, e.typeflag, e.mode, e.size, e.linkname) if plain is not None and e.owner is None else None
+        if block is None:
+            own = _stamp_for(stamp, e.owner)
+            block = header(e.name, e.typeflag, e.mode, own, size=e.size, linkname=e.linkname)
         if e.typeflag == regular:
-            sink.file(e.root + e.name, e.size)
-            tar_member.end(sink, e.size)
+            member(block, e.root + e.name, e.size)
+        else:
+            write_bytes(block)
     sink.write(tarformat.END_OF_ARCHIVE)
