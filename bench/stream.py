@@ -18,7 +18,12 @@ throughput in MB/s of file bytes (regular files' sizes, 10^6 bytes), the
 stream's ratios to both, microseconds per tar entry, and the stream's peak
 RSS. Each side is run
 once untimed first (page cache warm; the stream's image digest is printed so a
-change of output bytes shows), then ``--repeat`` times; the best run counts.
+change of output bytes shows), then ``--repeat`` times; the best run counts, or
+with ``--median`` the median run. ``cpu`` is the CPU time (user + system) of
+the stream and of ``tar``, and its ratio tar / stream: on a loaded machine it
+moves less than the wall time. ``--baseline DIR`` also runs ``DIR``'s
+``python/bin/stream`` (another checkout, e.g. ``git archive`` of an older
+commit) on the same plans, interleaved, as a row ``<case>-base``.
 A last case streams one layer of ``--entries`` tiny files (maxLayers = 2) for
 peak RSS and the per-entry cost.
 """
@@ -31,9 +36,10 @@ import os
 import stat
 import subprocess
 import sys
+import statistics
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
@@ -77,6 +83,7 @@ class Closure:
 class Run:
     seconds: float
     max_rss_kb: int
+    cpu: float = 0.0
 
 
 def build(case: Case, seed: int) -> Closure:
@@ -121,23 +128,23 @@ def _wait(process: subprocess.Popen[bytes]) -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"bench: {process.args!r} exited with {process.returncode}")
-    return Run(0.0, usage.ru_maxrss)
+    return Run(0.0, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def pipeline(producer: list[str], consumer: list[str], *, output: Optional[int] = None) -> Run:
-    """Run ``producer | consumer``; return the wall time and the producer's peak RSS."""
+    """Run ``producer | consumer``; return the wall time, the producer's peak RSS and CPU time."""
     start = time.perf_counter()
     left = subprocess.Popen(producer, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert left.stdout is not None
     right = subprocess.Popen(consumer, stdin=left.stdout, stdout=output or subprocess.DEVNULL)
     left.stdout.close()
-    rss = _wait(left).max_rss_kb
+    done = _wait(left)
     _wait(right)
-    return Run(time.perf_counter() - start, rss)
+    return Run(time.perf_counter() - start, done.max_rss_kb, done.cpu)
 
 
-def stream_command(closure: Closure) -> list[str]:
-    return [sys.executable, "-SB", STREAM, "--plan", closure.plan, "--quiet"]
+def stream_command(closure: Closure, stream: str = STREAM) -> list[str]:
+    return [sys.executable, "-SB", stream, "--plan", closure.plan, "--quiet"]
 
 
 def floor_command(closure: Closure) -> list[str]:
@@ -148,48 +155,59 @@ def hasher(*flags: str) -> list[str]:
     return [sys.executable, "-SB", "-c", HASHER, *flags]
 
 
-def image_digest(closure: Closure) -> str:
+def image_digest(closure: Closure, stream: str = STREAM) -> str:
     """Stream the image once (warming the cache) and return its sha256."""
     read, write = os.pipe()
-    pipeline(stream_command(closure), hasher("-p"), output=write)
+    pipeline(stream_command(closure, stream), hasher("-p"), output=write)
     os.close(write)
     with os.fdopen(read, "r") as handle:
         return handle.read().strip()
 
 
 def best(runs: list[Run]) -> Run:
-    return Run(min(r.seconds for r in runs), max(r.max_rss_kb for r in runs))
+    return Run(min(r.seconds for r in runs), max(r.max_rss_kb for r in runs), min(r.cpu for r in runs))
 
 
-def measure(closure: Closure, repeat: int) -> tuple[Run, Run, Run, str]:
-    """Return the best stream, tar | cat and floor runs, and the image digest."""
-    digest = image_digest(closure)
+def median(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.seconds for r in runs), max(r.max_rss_kb for r in runs),
+        statistics.median(r.cpu for r in runs),
+    )
+
+
+def measure(closure: Closure, repeat: int, streams: list[str],
+            pick: Callable[[list[Run]], Run]) -> tuple[list[Run], Run, Run, list[str]]:
+    """Return the picked run of each stream, of tar | cat and of the floor, and
+    each stream's image digest."""
+    digests = [image_digest(closure, stream) for stream in streams]
     pipeline(floor_command(closure), hasher())
-    streams, tars, floors = [], [], []
+    runs: list[list[Run]] = [[] for _ in streams]
+    tars, floors = [], []
     for _ in range(repeat):
-        streams.append(pipeline(stream_command(closure), ["cat"]))
+        for stream, mine in zip(streams, runs):
+            mine.append(pipeline(stream_command(closure, stream), ["cat"]))
         tars.append(pipeline(floor_command(closure), ["cat"]))
         floors.append(pipeline(floor_command(closure), hasher()))
-    return best(streams), best(tars), best(floors), digest
+    return [pick(mine) for mine in runs], pick(tars), pick(floors), digests
 
 
-def report_row(case: Case, closure: Closure, stream: Run, tar: Run, floor: Run) -> str:
+def report_row(label: str, closure: Closure, stream: Run, tar: Run, floor: Run) -> str:
     mb = closure.file_bytes / 1e6
     return (
-        f"{case.label:<10} {mb:>8.0f} {closure.entries:>8} {closure.layers:>6} "
+        f"{label:<13} {mb:>5.0f} {closure.entries:>8} {closure.layers:>6} "
         f"{mb / stream.seconds:>8.0f} {mb / tar.seconds:>8.0f} {tar.seconds / stream.seconds:>6.2f} "
         f"{mb / floor.seconds:>8.0f} {floor.seconds / stream.seconds:>6.2f} "
         f"{stream.seconds / closure.entries * 1e6:>7.1f} {tar.seconds / closure.entries * 1e6:>7.1f} "
-        f"{stream.max_rss_kb / 1024:>7.1f}"
+        f"{stream.max_rss_kb / 1024:>7.1f} {stream.cpu:>6.2f} {tar.cpu:>6.2f} {tar.cpu / stream.cpu:>6.2f}"
     )
 
 
 HEADER = (
-    f"{'case':<10} {'MB':>8} {'entries':>8} {'layers':>6} "
+    f"{'case':<13} {'MB':>5} {'entries':>8} {'layers':>6} "
     f"{'stream':>8} {'tar|cat':>8} {'ratio':>6} {'floor':>8} {'ratio':>6} "
-    f"{'us/ent':>7} {'us/ent':>7} {'RSS MB':>7}\n"
-    f"{'':<10} {'files':>8} {'':>8} {'':>6} {'MB/s':>8} {'MB/s':>8} {'':>6} {'MB/s':>8} {'':>6} "
-    f"{'stream':>7} {'tar':>7} {'stream':>7}"
+    f"{'us/ent':>7} {'us/ent':>7} {'RSS MB':>7} {'cpu s':>6} {'cpu s':>6} {'cpu':>6}\n"
+    f"{'':<13} {'files':>5} {'':>8} {'':>6} {'MB/s':>8} {'MB/s':>8} {'':>6} {'MB/s':>8} {'':>6} "
+    f"{'stream':>7} {'tar':>7} {'stream':>7} {'stream':>6} {'tar':>6} {'ratio':>6}"
 )
 
 
@@ -211,6 +229,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--paths", type=int, default=40, help="store paths per closure (default 40)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per side (default 3)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--median", action="store_true", help="the median run counts, not the best")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="another checkout whose stream also runs on the same plans (row <case>-base)")
     return parser.parse_args(argv)
 
 
@@ -221,12 +242,14 @@ def main(argv: list[str]) -> int:
         print(f"bench: building {case.label} ...", file=sys.stderr)
         closure = build(case, args.seed)
         print(f"bench: measuring {case.label} ({closure.entries} entries) ...", file=sys.stderr)
-        stream, tar, floor, digest = measure(closure, args.repeat)
-        digests.append(f"{case.label:<10} sha256:{digest}  {closure.plan}")
-        rows.append(report_row(case, closure, stream, tar, floor))
+        streams = [STREAM] + ([os.path.join(args.baseline, "python", "bin", "stream")] if args.baseline else [])
+        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best)
+        for label, stream, digest in zip([case.label, f"{case.label}-base"], runs, sums):
+            digests.append(f"{label:<13} sha256:{digest}  {closure.plan}")
+            rows.append(report_row(label, closure, stream, tar, floor))
     print(
         f"stream (recorded layers: no hashing) vs tar | cat and vs tar | python sha256 (floor), "
-        f"best of {args.repeat}; ratio = stream throughput / the other's"
+        f"{'median' if args.median else 'best'} of {args.repeat}; ratio = stream throughput / the other's"
     )
     print(HEADER)
     print("\n".join(rows))

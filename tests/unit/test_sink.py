@@ -166,3 +166,39 @@ def test_a_full_disk_is_an_output_error(tmp_path: Path, size: int) -> None:
                 sink.file(os.fsencode(source), size)
     finally:
         os.close(fd)
+
+
+@pytest.mark.parametrize("size", [0, 1, 511, 512, 1000, sink_module.DIRECT_MIN - 1, sink_module.DIRECT_MIN + 1])
+def test_member_is_header_data_and_padding(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size)
+    (tmp_path / "f").write_bytes(data)
+    out = bytearray()
+    with HashingSink(out.extend) as sink:
+        sink.write(b"y" * (BUFFER_SIZE - 700))  # the second member crosses a buffer's end
+        for _ in range(2):
+            sink.member(b"h" * 512, os.fsencode(tmp_path / "f"), size)
+    member = b"h" * 512 + data + bytes(-size % 512)
+    assert bytes(out) == b"y" * (BUFFER_SIZE - 700) + member + member
+
+
+def test_member_of_a_changed_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"12345")
+    with HashingSink(bytearray().extend) as sink:
+        with pytest.raises(UserError, match=f"{path} changed while it was read: 5 of 9 bytes"):
+            sink.member(bytes(512), os.fsencode(path), 9)
+        with pytest.raises(UserError, match=f"{path} changed while it was read: it grew"):
+            sink.member(bytes(512), os.fsencode(path), 4)
+        with pytest.raises(UserError, match=f"cannot read {tmp_path}/gone: No such file"):
+            sink.member(bytes(512), os.fsencode(tmp_path / "gone"), 1)
+
+    def short_readv(fd: int, buffers: list[memoryview]) -> int:
+        chunk = os.read(fd, min(len(buffers[0]), 2))
+        buffers[0][: len(chunk)] = chunk
+        return len(chunk)
+
+    monkeypatch.setattr(os, "readv", short_readv)
+    out = bytearray()
+    with HashingSink(out.extend) as sink:
+        sink.member(b"h" * 512, os.fsencode(path), 5)
+    assert bytes(out) == b"h" * 512 + b"12345" + bytes(507)

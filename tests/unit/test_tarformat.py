@@ -171,3 +171,34 @@ def test_a_time_the_field_cannot_hold_is_refused_not_written(mtime: int) -> None
     """A negative or too large value has no octal field: refused before any byte."""
     with pytest.raises(ValueError, match="does not fit"):
         tarformat.header(b"f", tarformat.REGTYPE, 0o644, Stamp(mtime, 0, 0, b"", b""), size=0)
+
+
+PLAIN_CASES = [
+    (b"bin/hello", tarformat.REGTYPE, 0o555, 5, b""),
+    (b"nix/store/", tarformat.DIRTYPE, 0o755, 0, b""),
+    (b"lib/libx.so", tarformat.SYMTYPE, 0o777, 0, b"libx.so.1"),
+    (b"n" * 100, tarformat.REGTYPE, 0o644, 0o77777777777, b""),  # the largest plain fields
+    (b"\x7f" * 100, tarformat.SYMTYPE, 0o7777, 0, b"\x7f" * 100),  # the largest ASCII sums
+]
+PAX_CASES = [
+    (b"n" * 101, tarformat.REGTYPE, 0o644, 1, b""),
+    ("caf\u00e9".encode(), tarformat.REGTYPE, 0o644, 1, b""),
+    (b"big", tarformat.REGTYPE, 0o644, 0o77777777777 + 1, b""),
+    (b"link", tarformat.SYMTYPE, 0o777, 0, b"t" * 101),
+]
+
+
+@pytest.mark.parametrize("name,typeflag,mode,size,linkname", PLAIN_CASES + PAX_CASES)
+def test_plain_header_is_header_or_declines(name: bytes, typeflag: bytes, mode: int, size: int, linkname: bytes) -> None:
+    block = tarformat.plain_header(STAMP)
+    assert block is not None
+    expected = tarformat.header(name, typeflag, mode, STAMP, size=size, linkname=linkname)
+    plain = len(expected) == tarformat.BLOCK
+    assert block(name, typeflag, mode, size, linkname) == (expected if plain else None)
+    length = tarformat.member_length(name, linkname, size, STAMP)
+    assert tarformat.plain_length(name, linkname, size) == (length if plain else None)
+
+
+def test_plain_header_declines_a_stamp_that_needs_pax() -> None:
+    assert tarformat.plain_header(Stamp(0, 1 << 22, 0, b"", b"")) is None
+    assert tarformat.plain_header(Stamp(0, 0, 0, "\u00e9".encode(), b"")) is None

@@ -177,6 +177,50 @@ class HashingSink:
         finally:
             os.close(fd)
 
+    def member(self, header: bytes, path: bytes, size: int) -> None:
+        """Append a tar member: ``header``, the ``size`` bytes of ``path``, and the
+        zeros to the next 512-byte block. A small file goes straight into the
+        buffer with one read (the common case on closures of small files)."""
+        fill = self._fill
+        start = fill + len(header)
+        end = start + size + (-size % 512)
+        if end >= BUFFER_SIZE or size >= DIRECT_MIN:
+            if fill and size < DIRECT_MIN and len(header) + size < BUFFER_SIZE - 512:
+                self._flush()  # a fresh buffer holds it whole
+                self.member(header, path, size)
+                return
+            self.write(header)
+            self.file(path, size)
+            self.zeros(-size % 512)
+            return
+        view = self._view
+        view[fill:start] = header
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as error:
+            raise UserError(f"cannot read {os.fsdecode(path)}: {error.strerror}") from None
+        try:
+            # One byte more than expected: a file that grew shows itself here.
+            got = os.readv(fd, [view[start : start + size + 1]])
+            if got != size:
+                self._short_read(fd, path, size, start, got)
+        finally:
+            os.close(fd)
+        view[start + size : end] = _ZEROS[: end - start - size]
+        self._fill = end
+
+    def _short_read(self, fd: int, path: bytes, size: int, start: int, got: int) -> None:
+        """Read the rest of a file that one read did not bring whole, or say how it changed."""
+        if got > size:
+            raise UserError(f"{os.fsdecode(path)} changed while it was read: it grew")
+        while got < size:
+            more = os.readv(fd, [self._view[start + got : start + size + 1]])
+            if more == 0:
+                raise UserError(f"{os.fsdecode(path)} changed while it was read: {got} of {size} bytes")
+            got += more
+        if got > size:
+            raise UserError(f"{os.fsdecode(path)} changed while it was read: it grew")
+
     def _send(self, fd: int, path: bytes, size: int) -> None:
         """Copy ``size`` bytes of ``fd`` to the output descriptor in the kernel."""
         assert self._direct_fd is not None
