@@ -37,15 +37,27 @@ def _steps(pkgs: str) -> tuple[dict[str, list[str]], dict[str, Any]]:
     run(["nix-instantiate", *NIX_OPTIONS, "-E", f"builtins.concatLists (builtins.attrValues ({_images(pkgs)}))"])
     paths = [p for drvs in tops.values() for p in drvs]
     shown = run(["nix", "--extra-experimental-features", "nix-command", "show-derivation", "-r", *paths]).stdout
-    return tops, json.loads(shown)
+    return tops, _by_path(json.loads(shown), paths)
+
+
+def _by_path(shown: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """Nix's shown derivations by their store paths: Nix up to 2.32 prints
+    {"/nix/store/<name>.drv": drv}; later Nix {"version": N, "derivations":
+    {"<name>.drv": drv}}, its keys without the store directory."""
+    derivations = shown["derivations"] if "derivations" in shown and "version" in shown else shown
+    store = paths[0].rsplit("/", 1)[0]
+    return {key if key.startswith("/") else f"{store}/{key}": drv for key, drv in derivations.items()}
 
 
 def _request(drv: dict[str, Any]) -> tuple[str, Any] | None:
     """(program, request) of a build step of this library; None for another derivation."""
     args = drv["args"]
-    if args[:1] != ["-SB"] or "__json" not in drv["env"]:
+    # Structured attributes: in the environment as __json, or (Nix 2.33 and later)
+    # a field of their own.
+    attrs = drv.get("structuredAttrs") or json.loads(drv["env"].get("__json", "null"))
+    if args[:1] != ["-SB"] or attrs is None:
         return None
-    return args[1].rsplit("/", 1)[1], json.loads(drv["env"]["__json"])["stowage"]
+    return args[1].rsplit("/", 1)[1], attrs["stowage"]
 
 
 #: Steps of builders that need pkgs: not reached in host mode.
