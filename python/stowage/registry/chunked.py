@@ -23,7 +23,7 @@ from stowage.registry.client import RegistryClient
 from stowage.registry.deadline import Deadline
 from stowage.registry.transport import Response, TransientError, describe_os_error, watched
 from stowage.registry.untrusted import shown
-from stowage.registry.upload import Produce, _answer, _Body, _connection, _send, _target
+from stowage.registry.upload import Produce, _Body, _connection, _target, complete
 
 #: Blobs larger than this go up in chunks of this size: below the 100 MB body
 #: limit common in front of registries, large enough that the extra round trip
@@ -102,15 +102,8 @@ def put(client: RegistryClient, location: str, digest: str, size: int, *, produc
         body = _Body(_Sink(chunks), digest, size, what)  # type: ignore[arg-type]
         produce(body.write)
         body.finish()
-        url = _target(client, chunks.location, what)
-        query = "&".join(q for q in (url.query, "digest=" + urllib.parse.quote(digest)) if q)
-        connection = _connection(url, client, deadline.seconds)
-        try:
-            watched(connection, deadline)
-            _send(connection, client, url, query=query, size=0, body=lambda: None)
-            _answer(Response(connection.getresponse(), deadline), what)
-        finally:
-            connection.close()
+        complete(client, _target(client, chunks.location, what), digest, size=0,
+                 body=lambda connection: None, deadline=deadline, what=what)
     except (OSError, http.client.HTTPException, ValueError) as error:
         if deadline.expired:
             raise deadline.error() from None

@@ -89,19 +89,26 @@ def _session(client: RegistryClient, what: str) -> str:
     return str(response.headers["Location"])
 
 
+def complete(client: RegistryClient, url: urllib.parse.SplitResult, digest: str, *, size: int,
+             body: Callable[[http.client.HTTPConnection], None], deadline: Deadline, what: str) -> None:
+    """The PUT that closes the upload session at ``url`` (from ``_target``) with the
+    blob's digest; ``body`` sends its ``size`` bytes (none: the chunks went before)."""
+    query = "&".join(q for q in (url.query, "digest=" + urllib.parse.quote(digest)) if q)
+    connection = _connection(url, client, deadline.seconds)
+    try:
+        watched(connection, deadline)
+        _send(connection, client, url, query=query, size=size, body=lambda: body(connection))
+        _answer(Response(connection.getresponse(), deadline), what)
+    finally:
+        connection.close()
+
+
 def _put(client: RegistryClient, location: str, digest: str, size: int, *, produce: Produce, what: str) -> None:
     url = _target(client, location, what)
-    query = "&".join(q for q in (url.query, "digest=" + urllib.parse.quote(digest)) if q)
     deadline = Deadline(client.transport.limits.blob(size), f"{what}: PUT {shown(url.netloc + url.path, 200)}")
     try:
-        connection = _connection(url, client, deadline.seconds)
-        try:
-            watched(connection, deadline)
-            _send(connection, client, url, query=query, size=size,
-                  body=lambda: _produce(connection, digest, size, produce=produce, what=what))
-            _answer(Response(connection.getresponse(), deadline), what)
-        finally:
-            connection.close()
+        complete(client, url, digest, size=size, deadline=deadline, what=what,
+                 body=lambda connection: _produce(connection, digest, size, produce=produce, what=what))
     except (OSError, http.client.HTTPException, ValueError) as error:
         if deadline.expired:
             raise deadline.error() from None
