@@ -33,7 +33,7 @@ let
   plan = import ./image/plan.nix {
     inherit errors platform pipeline names step layers system;
   };
-  push = import ./image/push.nix { inherit errors step launch compressors pushCompression; };
+  push = import ./image/push.nix { inherit errors layers step launch compressors pushCompression; };
   finish = import ./image/finish.nix { inherit push sbom annotations; };
   archiveFile = import ./image/archive-file.nix { inherit step compressors; };
   ociInput = import ./image/oci-input.nix { inherit validate errors; };

@@ -12,6 +12,7 @@
 # the default, gzip at level 6 (gzip's own), gives the layers most registries hold.
 {
   errors,
+  layers,
   step,
   launch,
   compressors,
@@ -63,7 +64,7 @@ let
         version = 3;
         plan = "${planned.conf}/plan.json";
         baseBlobs = if a.fromImage == null then null else "${compressed planned.who c "base-layers" { archive = "${a.fromImage}"; }}";
-        storeBlobs = map (l: "${compressed planned.who c l.name { store = "${l}"; }}") planned.storeLayers;
+        storeBlobs = map (l: "${compressed layers.sharedWho c l.name { store = "${l}"; }}") planned.storeLayers;
         customisationBlob = "${compressed planned.who c planned.customisationLayer.name { tar = "${planned.customisationLayer}"; }}";
         compression = settings c;
         inherit (a) annotations;

@@ -1,6 +1,7 @@
 # The derivation of one store layer's record (python/stowage/cli/store_path_to_layer.py):
 # exactly `paths`, or the closure of `packages` minus the `lower` layers' paths.
-# Each is built once and shared by every image that holds the same paths.
+# Each is built once and shared by every image that holds the same paths,
+# whichever public builder made the image: its request names `sharedWho`.
 { step }:
 let
   inherit (builtins)
@@ -12,8 +13,11 @@ let
     substring
     unsafeDiscardStringContext
     ;
+  sharedWho = "layer";
 in
 {
+  inherit sharedWho;
+
   # "layer-<hash of the paths>-<first name>": named after what it holds.
   layerName =
     paths:
@@ -25,16 +29,17 @@ in
 
   storeLayer =
     {
-      who,
       name,
       mtime,
       owner,
       paths ? null,
       packages ? [ ],
       lower ? [ ],
+      ...
     }:
     step.run {
-      inherit who name;
+      who = sharedWho;
+      inherit name;
       command = "store-path-to-layer";
       request = {
         version = 2;

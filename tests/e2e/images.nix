@@ -287,6 +287,7 @@ in
   dagCached = stowage.buildLayeredImage (dagArgs // { cachedLayers = true; });
   dagV2Cached = stowage.buildLayeredImage (dagV2Args // { cachedLayers = true; });
   dagOtherCached = stowage.buildLayeredImage (dagOtherArgs // { cachedLayers = true; });
+  dagOtherStreamCached = stowage.streamLayeredImage (removeAttrs dagOtherArgs [ "compressor" ] // { cachedLayers = true; });
   explicitLayers = stowage.buildLayeredImage {
     name = "e2e-explicit";
     tag = "latest";

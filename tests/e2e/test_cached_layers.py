@@ -48,6 +48,15 @@ def test_images_sharing_a_base_share_layer_derivations(docker: str) -> None:
     assert inspected[0] & inspected[1] == shared_ids
 
 
+def test_every_builder_shares_the_layer_derivations_of_the_same_paths() -> None:
+    """A store layer's derivation does not depend on which builder asked for it:
+    a streamLayeredImage and a buildLayeredImage of the same closure build it once."""
+    streamed, archived = _layer_paths("dagOtherStreamCached"), _layer_paths("dagOtherCached")
+    assert len(streamed) >= 3
+    assert streamed == archived
+    assert all(_record(p)["paths"] for p in streamed)
+
+
 def test_a_one_package_change_keeps_every_lower_layer_derivation() -> None:
     old, new = _layer_paths("dagCached"), _layer_paths("dagV2Cached")
     assert len(old) == len(new)
