@@ -8,12 +8,20 @@ let
   inherit (builtins) derivation;
 
   # Each program gets the part of python/ it runs (python-source.nix), so that
-  # only changes to that code rebuild what it made.
+  # only changes to that code rebuild what it made. Worked out once per program
+  # and evaluation (these attribute sets' values are shared), not once per step:
+  # an image of 120 store layers evaluates 120 store-path-to-layer steps.
   source = import ./python-source.nix;
+  forCommand = builtins.mapAttrs (command: _: source.forCommand command) (builtins.readDir ../python/bin);
+  forModule = builtins.mapAttrs (module: _: source.forModule module) {
+    "stowage.cli.copy_to_registry" = null;
+    "stowage.cli.load_image" = null;
+    "stowage.cli.stream" = null;
+  };
 in
 {
   # python/ as a launcher of `module` needs it (write-launcher's `source`).
-  sourceFor = source.forModule;
+  sourceFor = module: forModule.${module} or (source.forModule module);
 
   run =
     {
@@ -30,7 +38,7 @@ in
         builder = tools.python;
         args = [
           "-SB"
-          "${source.forCommand command}/bin/${command}"
+          "${forCommand.${command}}/bin/${command}"
         ];
         __structuredAttrs = true;
         stowage = request // { builder = who; };
