@@ -68,14 +68,15 @@ def _pull_expr(call: dict[str, Any]) -> str:
     return f"{LIB}.pullImage {{ {body} }}"
 
 
-def _child_expr(call: dict[str, Any]) -> str:
-    return (f"{LIB}.buildLayeredImage {{ name = \"child\"; tag = \"1\"; fromImage = {_pull_expr(call)};"
+def _child_expr(call: dict[str, Any], builder: str = "buildLayeredImage") -> str:
+    return (f"{LIB}.{builder} {{ name = \"child\"; tag = \"1\"; fromImage = {_pull_expr(call)};"
             " extraCommands = \"mkdir -p etc; echo child > etc/child\";"
             " config.Cmd = [ \"/bin/sh\" \"-c\" \"cat /etc/marker /etc/child\" ]; }")
 
 
-def _copy(call: dict[str, Any], destination: str, check: bool = True) -> tuple[str, str, int]:
-    tool = nix_build(f"({_child_expr(call)}).copyToRegistry")
+def _copy(call: dict[str, Any], destination: str, check: bool = True,
+          builder: str = "buildLayeredImage") -> tuple[str, str, int]:
+    tool = nix_build(f"({_child_expr(call, builder)}).copyToRegistry")
     result = run([str(tool), "--tls-verify=false", "--no-sbom", destination], check=check)
     return result.stdout.strip(), result.stderr, result.returncode
 
@@ -128,20 +129,22 @@ def test_the_archive_loads_in_docker_podman_and_skopeo(pulled: dict[str, Any], d
     assert len(inspected["Layers"]) == len(record["layers"]) and inspected["Architecture"] == "amd64"
 
 
+@pytest.mark.parametrize("builder", ["buildLayeredImage", "buildImage", "streamLayeredImage"])
 def test_push_to_another_repository_mounts_the_base_layers(origin: tuple[Registry, Path], pulled: dict[str, Any],
-                                                           docker: str) -> None:
+                                                           docker: str, builder: str) -> None:
     registry, log = origin
     start = log.stat().st_size
     base = _layers(registry, "base:1")
-    out, err, _ = _copy(pulled, f"{registry.host}/child:1")
+    repository = f"child-{builder.lower()}"
+    out, err, _ = _copy(pulled, f"{registry.host}/{repository}:1", builder=builder)
     assert err.count(": mounted from base") == len(base)
-    assert _uploads(log, start, "child") == 2  # the customisation layer and the configuration
+    assert _uploads(log, start, repository) == 2  # the customisation layer and the configuration
     assert "2 blobs sent" in err and f"{len(base)} mounted" in err
-    pushed = _layers(registry, "child:1")
+    pushed = _layers(registry, f"{repository}:1")
     assert [(m["digest"], m["size"]) for m in pushed[: len(base)]] == [(m["digest"], m["size"]) for m in base]
     assert {m["mediaType"] for m in pushed} == {OCI_GZIP}
-    assert out == f"{registry.host}/child@" + out.rpartition("@")[2]
-    assert _runs(registry, "child:1", docker) == "pulled amd64\nchild\n"
+    assert out == f"{registry.host}/{repository}@" + out.rpartition("@")[2]
+    assert _runs(registry, f"{repository}:1", docker) == "pulled amd64\nchild\n"
 
 
 def test_push_to_another_registry_copies_from_the_origin(origin: tuple[Registry, Path], other: Registry,

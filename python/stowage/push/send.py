@@ -1,7 +1,8 @@
 """Pushing an image (or a multi-platform index) whose every blob is known from
 its push plan: one HEAD per blob, and a mount or an upload of only the missing
 ones (layers made again from the store and compressed on the fly, see
-``registry.blob_push``), up to ``PARALLEL`` blobs at a time, then the manifest.
+``registry.blob_push``; a pulled base layer mounted or copied from its origin
+registry, see ``push.origin``), up to ``PARALLEL`` blobs at a time, then the manifest.
 The manifest goes up only once every blob is there, so a push that fails or is
 interrupted leaves no manifest naming a missing blob.
 """
