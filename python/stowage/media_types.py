@@ -5,6 +5,8 @@ layers.
 
 from __future__ import annotations
 
+from typing import Optional
+
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -38,7 +40,7 @@ _DISTRIBUTABLE = {DOCKER_LAYER_GZIP: OCI_LAYER_GZIP, OCI_LAYER_GZIP: OCI_LAYER_G
                   OCI_LAYER_ZSTD: OCI_LAYER_ZSTD, OCI_LAYER_TAR: OCI_LAYER_TAR}
 
 
-def oci_layer(media_type: str) -> str | None:
+def oci_layer(media_type: str) -> Optional[str]:
     """The OCI layer media type of the same compression as ``media_type``, or
     None when that blob may not be pushed as it is."""
     return _DISTRIBUTABLE.get(media_type)

@@ -3,10 +3,10 @@ the digest, the platform and the name and tag it is given.
 
 Members, in order: ``layers/NNN.tar`` (uncompressed, in manifest order; a layer
 listed twice is stored once), ``<config digest hex>.json`` (the configuration's
-bytes as the registry has them, so the image id stays the config digest), unless
-the request leaves it out ``stowage-registry.json`` (the registry record,
-``stowage.contract.registry_record``: where the image came from and each layer's
-registry blob) and ``manifest.json`` (canonical JSON). Every blob is verified
+bytes as the registry has them, so the image id stays the config digest),
+``stowage-registry.json`` (the registry record, ``stowage.contract.registry_record``:
+where the image came from and each layer's registry blob; left out when the
+request says so) and ``manifest.json`` (canonical JSON). Every blob is verified
 against its digest, every layer against the configuration's ``diff_id``.
 """
 
@@ -156,7 +156,7 @@ def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progre
         layers.append(model.Layer(model.RegistryBlob(request.image_name, layer.digest), diff_id, size, blob))
     image = model.Image(tuple(layers), (request.repo_tag,), config)
     trailer = docker_archive_format.trailer(image, names)
-    if request.registry_record:
+    if request.registry_record and image.diff_ids is not None:  # a config without diff_ids: no record
         record = _record(client, request.image_digest, manifest_digest, manifest, image)
         trailer.insert(-1, (RegistryRecord.FILE, record))
     for name, data in trailer:
