@@ -5,7 +5,8 @@ is pushed with skopeo and pulled by digest with nix-build; the child is pushed w
 copyToRegistry to another repository of the same registry (the base layers are
 mounted, not sent), to another registry (copied from the origin, verified), and
 with the origin gone (one error line); what was pushed is pulled and run by Docker.
-The pulled archive itself still loads in Docker and podman, and registryRecord =
+A copy the origin cuts short is refused and not kept. The pulled archive itself
+still loads in Docker and podman, and registryRecord =
 false gives the archive without the record."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import LIB, REPO, nix_build, run  # noqa: E402
+import registry_server  # noqa: E402
 from registry_server import Registry, manifest, start_registry  # noqa: E402
 
 IMAGES = REPO / "tests" / "e2e" / "registry-images.nix"
@@ -186,3 +188,29 @@ def test_without_the_record(origin: tuple[Registry, Path], pulled: dict[str, Any
         assert names == [n for n in with_record.getnames() if n != RECORD]
         for name in names:
             assert without.extractfile(name).read() == with_record.extractfile(name).read()  # type: ignore[union-attr]
+
+
+def test_a_copy_the_origin_cuts_short_is_refused(origin: tuple[Registry, Path], other: Registry, tmp_path: Path,
+                                                 pulled: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The origin's address, once the base is pulled, answers through a proxy that
+    sends half of every blob: the copy is checked as it passes, the push fails on
+    one line and the destination does not keep the blob."""
+    gone = start_registry(tmp_path / "cut", secure=False)
+    try:
+        call = _pull_call(gone, "base")
+        nix_build(f"({_child_expr(call)}).copyToRegistry")
+    finally:
+        gone.stop()
+    port = int(gone.host.rpartition(":")[2])
+    monkeypatch.setattr(registry_server, "free_port", lambda: port)
+    proxy = registry_server.TruncatingProxy(origin[0].host)  # the same blobs, cut short
+    try:
+        _, err, status = _copy(call, f"{other.host}/cut:1", check=False)
+    finally:
+        proxy.stop()
+    lines = [line for line in err.splitlines() if "error:" in line]
+    assert status == 1 and len(lines) == 1, err
+    assert f"cannot be copied from its origin {gone.host}/base" in lines[0] and "Traceback" not in err
+    first = _layers(origin[0], "base:1")[0]["digest"]
+    assert run(["skopeo", "inspect", "--tls-verify=false", f"docker://{other.host}/cut:1"], check=False).returncode != 0
+    assert not registry_server.has_blob(other, "cut", first)

@@ -41,7 +41,7 @@ def copier(origin: RegistryClient, blob: Blob, *, what: str, target: Repository)
     descriptor = Descriptor(blob.origin.media_type if blob.origin else "", blob.digest, blob.size)
 
     def produce(forward: Forward) -> None:
-        check = BlobCheck(descriptor, f"{what} from {origin.repo}")
+        check = BlobCheck(descriptor, "its blob")
         try:
             with origin.blob(blob.digest, blob.size) as response:
                 while chunk := response.read(_CHUNK):
