@@ -6,8 +6,8 @@ copyToRegistry to another repository of the same registry (the base layers are
 mounted, not sent), to another registry (copied from the origin, verified), and
 with the origin gone (one error line); what was pushed is pulled and run by Docker.
 A copy the origin cuts short is refused and not kept. The pulled archive itself
-still loads in Docker and podman, and registryRecord =
-false gives the archive without the record."""
+still loads in Docker and podman, and registryRecord = false gives the archive
+without the record."""
 
 from __future__ import annotations
 
