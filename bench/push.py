@@ -1,6 +1,7 @@
 """Benchmark of copyToRegistry against ``skopeo copy`` of the same image, in one run.
 
     python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3] [--variants gzip6,zstd3,gzip6-kept,zstd3-kept]
+                          [--from-pulled]
 
 Builds two images of the synthetic closure (bench/closure.nix, buildLayeredImage,
 uncompressed archives): application version 1 and version 2 (only the 10 MB
@@ -21,7 +22,14 @@ its storage in a temporary directory, then measures, wall time and bytes sent:
   3, and each with ``keepBlobs`` (the blobs kept in the store by the
   compressed-layer derivations, sent as they are);
 * ours, no-op: the default variant's push again (best of ``--repeat``);
-* ours, version 2: version 2's copyToRegistry to the same repository.
+* ours, version 2: version 2's copyToRegistry to the same repository;
+* with ``--from-pulled``: skopeo's cold push pulled back with pullImage (through
+  prefetch-image, which adds it to the store), a child ``buildLayeredImage`` of it
+  (one small customisation layer), and the child's copyToRegistry to another
+  repository of the registry: with the registry record (base layers mounted) and
+  with ``registryRecord = false`` (base layers compressed again at build time and
+  sent); the build of each copyToRegistry (the base's compressed-layer record
+  included) is timed too.
 
 Bytes sent: for skopeo, the ``wchar`` of its process (Go writes sockets with
 write(2); the count also holds its cache's writes, a few kB), read from
@@ -48,7 +56,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nixbench import Closure, Image, nix_build  # noqa: E402
+from nixbench import REPO, Build, Closure, Image, nix_build  # noqa: E402
+
+PREFETCH = os.path.join(REPO, "python", "bin", "prefetch-image")
 
 #: Runs a command, then prints the shell's I/O counters, which by then include the
 #: command's (a reaped child's counts are added to its parent's).
@@ -143,12 +153,42 @@ def variant_pushes(closure: Closure, names: list[str]) -> list[tuple[str, str]]:
     return pushes
 
 
+def _build_expr(expr: str) -> Build:
+    start = time.perf_counter()
+    done = subprocess.run(["nix-build", "--no-out-link", "--option", "substituters", "", "-E", expr],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: nix-build failed:\n{done.stderr[-3000:]}")
+    return Build(done.stdout.strip().splitlines()[-1], time.perf_counter() - start, 0)
+
+
+def from_pulled(host: str) -> list[Measure]:
+    """A child of the pulled ``skopeo:1`` pushed to other repositories, with and without the record."""
+    results = []
+    for record in (True, False):
+        flags = [] if record else ["--no-registry-record"]
+        done = subprocess.run([sys.executable, PREFETCH, "--json", "--quiet", "--tls-verify=false", *flags,
+                               f"{host}/skopeo:1"], capture_output=True, text=True, check=True)
+        call = json.loads(done.stdout)
+        body = " ".join(f"{k} = {json.dumps(v)};" for k, v in call.items() if v is not None)
+        lib = f"(import {REPO} {{ }})"
+        child = (f'{lib}.buildLayeredImage {{ name = "child"; tag = "1"; fromImage = {lib}.pullImage {{ {body} }};'
+                 ' extraCommands = "echo child > child"; }')
+        label = "with the record" if record else "registryRecord = false"
+        build = _build_expr(f"({child}).copyToRegistry")
+        print(f"child of the pulled base ({label}): copyToRegistry built in {build.seconds:.1f} s")
+        where = f"{host}/child-{'record' if record else 'plain'}:1"
+        results.append(ours(f"child of pulled base, {label}", build.path, where))
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--paths", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS), help="pushCompression variants of the cold push")
+    parser.add_argument("--from-pulled", action="store_true", help="also push a child of the pulled base")
     options = parser.parse_args()
     closure = Closure(options.size_mb, options.paths)
     v1, v2 = (Image(closure, app, builder="layered") for app in (1, 2))
@@ -174,6 +214,8 @@ def main() -> int:
         results.append(min(again, key=lambda m: m.seconds))
         results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours:2"))
         results += [ours(f"copyToRegistry, cold, {name}", push, f"{host}/ours-{name}:1") for name, push in others]
+        if options.from_pulled:
+            results += from_pulled(host)
     finally:
         os.kill(process.pid, signal.SIGTERM)
         process.wait()

@@ -1,7 +1,8 @@
 # pullImage: an image from a registry, by digest, as a fixed-output derivation
 # whose builder is the library's own registry client (python/stowage/registry).
 # The output is an uncompressed docker-archive whose bytes depend only on the
-# digest, the platform and finalImageName/finalImageTag.
+# digest, the platform, finalImageName/finalImageTag and, with registryRecord
+# (the default), the repository pulled from (imageName).
 {
   args,
   errors,
@@ -101,6 +102,13 @@ let
       default = true;
       check = validate.bool;
     };
+    # Keep the registry's layer blobs and digests in the archive
+    # (stowage-registry.json), so that images built on it push the base layers
+    # by reference; false gives the archive of earlier releases (and its hash).
+    registryRecord = {
+      default = true;
+      check = validate.bool;
+    };
     # The CA bundle to trust, as a path (copied into the store, so the sandbox
     # sees it) or a store path; see "Registry credentials, proxies and TLS".
     caFile = {
@@ -180,8 +188,8 @@ step.run {
   inherit who name;
   command = "pull-image";
   request = {
-    version = 3;
-    inherit (a) imageName imageDigest os variant tlsVerify;
+    version = 4;
+    inherit (a) imageName imageDigest os variant tlsVerify registryRecord;
     architecture = a.arch;
     repoTag = "${finalImageName}:${a.finalImageTag}";
     caFile = if a.caFile == null then tools.caFile else "${a.caFile}";

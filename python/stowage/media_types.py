@@ -5,6 +5,8 @@ layers.
 
 from __future__ import annotations
 
+from typing import Optional
+
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -30,3 +32,15 @@ PLAIN_LAYERS = frozenset({OCI_LAYER_TAR, OCI_NONDISTRIBUTABLE_TAR})
 
 #: The OCI layer media type of each compression this project writes.
 OCI_LAYER = {"none": OCI_LAYER_TAR, "gz": OCI_LAYER_GZIP, "zstd": OCI_LAYER_ZSTD}
+#: Layers whose blob is a zstd-compressed tar.
+ZSTD_LAYERS = frozenset({OCI_LAYER_ZSTD})
+#: The OCI media type of a registry's distributable layer blob, by compression
+#: (foreign and non-distributable layers have none: they are not pushed as they are).
+_DISTRIBUTABLE = {DOCKER_LAYER_GZIP: OCI_LAYER_GZIP, OCI_LAYER_GZIP: OCI_LAYER_GZIP,
+                  OCI_LAYER_ZSTD: OCI_LAYER_ZSTD, OCI_LAYER_TAR: OCI_LAYER_TAR}
+
+
+def oci_layer(media_type: str) -> Optional[str]:
+    """The OCI layer media type of the same compression as ``media_type``, or
+    None when that blob may not be pushed as it is."""
+    return _DISTRIBUTABLE.get(media_type)

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,17 @@ def manifest(registry: Registry, name: str) -> tuple[bytes, str]:
     repo, _, tag = name.partition(":")
     body, headers = _request(registry, "GET", f"/v2/{repo}/manifests/{tag}", headers={"Accept": ACCEPT})
     return body, headers.get("Content-Type", "")
+
+
+def has_blob(registry: Registry, repo: str, digest: str) -> bool:
+    """Whether ``repo`` of the registry has the blob (a HEAD)."""
+    try:
+        _request(registry, "HEAD", f"/v2/{repo}/blobs/{digest}")
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+    return True
 
 
 def manifest_digest(registry: Registry, name: str) -> str:

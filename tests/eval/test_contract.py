@@ -13,7 +13,10 @@ import pytest
 
 from conftest import NIX_OPTIONS, REPO, nix_eval, require, run
 from stowage.contract import schema
-from stowage.contract.push_documents import Blob, BlobsRecord, Compression, Described, Platform, PushDocument
+from stowage.contract.push_documents import (
+    Blob, BlobsRecord, Compression, Described, Platform, PushDocument, RegistryOrigin,
+)
+from stowage.contract.registry_record import RecordedLayer, RegistryRecord
 from stowage.contract.schema import ContractError
 from stowage.contract.step_requests import CompressRequest, PushPlanRequest
 from stowage.contract.steps import REQUESTS
@@ -130,16 +133,27 @@ def test_push_compression_reaches_the_push_steps(steps: Steps) -> None:
 
 ZSTD = Compression("zstd", 5, True, "/bin/zstd")
 BLOB = Blob(None, "sha256:" + "1" * 64, "sha256:" + "2" * 64, 7, file="blobs/" + "2" * 64)
+PULLED = Blob("layers/001.tar", "sha256:" + "5" * 64, "sha256:" + "6" * 64, 9, compressed=True,
+              origin=RegistryOrigin("127.0.0.1:5000/base", "application/vnd.docker.image.rootfs.diff.tar.gzip"))
 
 
 def test_push_documents_round_trip() -> None:
-    """blobs.json and push.json (version 2) carry the compression and kept files."""
-    record = BlobsRecord("zstd", 5, (BLOB,))
+    """blobs.json and push.json (version 3) carry the compression, kept files and
+    pulled base layers' registry origins."""
+    record = BlobsRecord("zstd", 5, (BLOB, PULLED))
     assert schema.parse(BlobsRecord, schema.encode(record)) == record
     push = PushDocument(plan="/plan.json", compression=ZSTD, repo_tag="a:1",
                         platform=Platform("linux", "amd64", None), config=Described("sha256:" + "3" * 64, 2),
-                        manifest=Described("sha256:" + "4" * 64, 3), layers=(BLOB,))
+                        manifest=Described("sha256:" + "4" * 64, 3), layers=(PULLED, BLOB))
     assert schema.parse(PushDocument, schema.encode(push)) == push
+    assert PULLED.media_type(ZSTD) == "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def test_the_registry_record_round_trip() -> None:
+    layer = RecordedLayer("application/vnd.oci.image.layer.v1.tar+zstd", "sha256:" + "1" * 64, 3, "sha256:" + "2" * 64)
+    record = RegistryRecord(registry="docker.io", repository="library/hello", image_digest="sha256:" + "3" * 64,
+                            manifest_digest="sha256:" + "4" * 64, config_digest="sha256:" + "5" * 64, layers=(layer,))
+    assert schema.parse(RegistryRecord, schema.encode(record)) == record
 
 
 @pytest.mark.parametrize("change", [{"format": "xz"}, {"level": "5"}, {"keep": 1}, {"bzip": True}])

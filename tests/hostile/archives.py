@@ -142,8 +142,28 @@ def _spec(**changes: Any) -> Case:
     return lambda directory: write(directory / "hostile.tar", Spec(**changes))
 
 
+def _registry_record(layers: int = 2, diff_ids: Optional[list[str]] = None) -> list[tuple[str, bytes]]:
+    """A pulled archive's stowage-registry.json for the valid archive, with ``layers``
+    layers and, when given, other diff_ids."""
+    spec = Spec()
+    config = json.dumps(spec.default_config()).encode()
+    ids = diff_ids or [digest(data) for data in spec.layers]
+    record = {
+        "version": 1, "registry": "registry.example.com", "repository": "team/base",
+        "imageDigest": digest(b"index"), "manifestDigest": digest(b"manifest"), "configDigest": digest(config),
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest(b"blob %d" % n),
+                    "size": 10, "diffId": ids[n]} for n in range(layers)],
+    }
+    return [("stowage-registry.json", json.dumps(record).encode())]
+
+
 #: name -> (writer, fragment of the error)
 CASES: dict[str, tuple[Case, str]] = {
+    "registry-record-diff-ids-lie": (_spec(extra_data=_registry_record(diff_ids=[digest(UPPER), digest(LOWER)])),
+                                     "stowage-registry.json: layer 1 has diff_id"),
+    "registry-record-one-layer": (_spec(extra_data=_registry_record(layers=1)), "stowage-registry.json lists 1 layers"),
+    "registry-record-not-json": (_spec(extra_data=[("stowage-registry.json", b"{")]),
+                                 "stowage-registry.json is not valid JSON"),
     "diff-id-traversal": (_spec(config=_with_ids([digest(LOWER), "sha256:../../x"])), "a diff_id is not a sha256 digest"),
     "diff-id-absolute": (_spec(config=_with_ids(["sha256:/abs", digest(UPPER)])), "a diff_id is not a sha256 digest"),
     "diff-id-number": (_spec(config=_with_ids([7, digest(UPPER)])), "a diff_id is not a sha256 digest .*; got 7"),

@@ -14,6 +14,8 @@ link target outside it); every JSON document is read only up to
 ``sha256:<64 hex digits>`` before it names anything. Every reader (base images,
 mergeImages, exportImage, OCI layouts, compressed-layer records) goes through
 ``Archive.images``; ``base_layer`` checks the layers' bytes against their digests.
+A pulled archive's registry record (``archive.registry_record``) gives its
+layers' registry blobs, once checked against the archive.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Literal, Optional
 
+from stowage.archive import registry_record
 from stowage.digest import PREFIX, is_digest
 from stowage.errors import UserError
 from stowage.output.compression import Programs, decompressed
@@ -127,7 +130,11 @@ class Archive:
         manifest = self.json("manifest.json")
         if not isinstance(manifest, list) or not manifest:
             raise UserError(f"{self.label}: manifest.json lists no image")
-        return [self._image(entry) for entry in manifest]
+        images = [self._image(entry) for entry in manifest]
+        if registry_record.FILE not in self._members:
+            return images
+        record = registry_record.parse(self.read(registry_record.FILE)[1], self.label)
+        return registry_record.apply(record, images, self.label)
 
     def _image(self, entry: Any) -> Image:
         if not isinstance(entry, dict) or not isinstance(entry.get("Config"), str):

@@ -20,6 +20,7 @@ from stowage.archive import docker_archive
 from stowage.layers import blob as layer_blob, compression, record as layer_record, source as layer_source
 from stowage.errors import UserError
 from stowage.contract.records import read_root_layer_record
+from stowage.contract.push_documents import RegistryOrigin
 from stowage.contract.step_requests import CompressRequest
 from stowage.image import model
 from stowage.image.model import Layer
@@ -49,7 +50,8 @@ def _tar(directory: str, how: Compression, *, keep: Optional[str], who: str) -> 
 
 
 def _archive(path: str, how: Compression, *, keep: Optional[str]) -> list[layer_blob.Blob]:
-    """Every distinct layer member of every image in the archive."""
+    """Every distinct layer member of every image in the archive; a layer whose
+    registry blob the archive records (pullImage) is that blob, not compressed."""
     layers: dict[str, Layer] = {}
     with docker_archive.open_archive(path) as archive:
         for image in archive.images():
@@ -57,6 +59,10 @@ def _archive(path: str, how: Compression, *, keep: Optional[str]) -> list[layer_
                 layers.setdefault(docker_archive.member_of(layer), layer)
     blobs = []
     for member, layer in layers.items():
+        if layer.blob is not None and layer.blob.repository is not None:  # pulled: the registry's blob
+            b, origin = layer.blob, RegistryOrigin(layer.blob.repository, layer.blob.media_type)
+            blobs.append(layer_blob.Blob(member, layer.diff_id, b.digest, b.size, compressed=True, origin=origin))
+            continue
         source = layer_source.archive_member(layer)
         gzipped = layer_source.member_is_gzip(layer)
         blobs.append(layer_blob.record(member, source, how, compressed=gzipped, keep_in=keep))

@@ -152,7 +152,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
             options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo, own)),
-                                                _chunk_size(os.environ))
+                                                _chunk_size(os.environ), os.environ)
             if client.note:
                 progress(f"note: {client.note}")
             stats = registry_push.Stats()

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-verify", default="true", choices=["true", "false"],
                         help="false: accept an unverified or plain-HTTP registry")
     parser.add_argument("--no-add", action="store_true", help="do not add the archive to the Nix store")
+    parser.add_argument("--no-registry-record", action="store_true",
+                        help="leave out the registry record (pullImage's registryRecord = false)")
     return parser
 
 
@@ -96,7 +98,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         platform = prefetch_image.platform_of(args.os, args.arch, args.variant)
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
         got = prefetch_image.prefetch(ref, platform, (final_name, final_tag),
-                                      tls_verify=tls_verify, add=not args.no_add, progress=progress)
+                                      tls_verify=tls_verify, add=not args.no_add, progress=progress,
+                                      registry_record=not args.no_registry_record)
         call: dict[str, Any] = {
             "imageName": ref.name, "imageDigest": got.digest, "sha256": nix_base32(got.sha256),
             "finalImageName": final_name, "finalImageTag": final_tag,
@@ -105,6 +108,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             call.update(os=platform.os, arch=platform.architecture, variant=platform.variant)
         if not tls_verify:
             call["tlsVerify"] = False
+        if args.no_registry_record:
+            call["registryRecord"] = False
         if not args.quiet:
             for key, label in (("imageName", "ImageName"), ("imageDigest", "ImageDigest"),
                                ("finalImageName", "FinalImageName"), ("finalImageTag", "FinalImageTag"),

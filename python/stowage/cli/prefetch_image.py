@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a Nix expression")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--no-add", action="store_true", help="do not add the archive to the Nix store")
+    parser.add_argument("--no-registry-record", action="store_true",
+                        help="leave out the registry record (pullImage's registryRecord = false)")
     return parser
 
 
@@ -127,12 +129,12 @@ class Prefetched:
 
 def prefetch(
     ref: ImageRef, platform: Platform, repo_tag: tuple[str, str], *,
-    tls_verify: bool, add: bool, progress: Callable[[str], None],
+    tls_verify: bool, add: bool, progress: Callable[[str], None], registry_record: bool = True,
 ) -> Prefetched:
     """Fetch the image as pullImage's builder does, hash it, and (with ``add``)
     add it to the store under pullImage's default name."""
     digest = resolve_digest(ref, tls_verify)
-    request = PullRequest(ref.name, digest, platform, f"{repo_tag[0]}:{repo_tag[1]}", tls_verify)
+    request = PullRequest(ref.name, digest, platform, f"{repo_tag[0]}:{repo_tag[1]}", tls_verify, registry_record)
     with tempfile.TemporaryDirectory(prefix="prefetch-") as directory:
         archive = os.path.join(directory, "image.tar")
         pull_to_file(request, archive, os.environ, progress)
@@ -153,17 +155,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         platform = platform_of(args.os, args.arch, args.variant)
         progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
         got = prefetch(ref, platform, (final_name, args.final_image_tag),
-                       tls_verify=tls_verify, add=not args.no_add, progress=progress)
+                       tls_verify=tls_verify, add=not args.no_add, progress=progress,
+                       registry_record=not args.no_registry_record)
         call: dict[str, Any] = {
             "imageName": ref.name, "imageDigest": got.digest, "hash": sri(got.sha256),
             "finalImageName": final_name, "finalImageTag": args.final_image_tag,
             "os": platform.os, "arch": platform.architecture, "variant": platform.variant,
-            "tlsVerify": tls_verify,
+            "tlsVerify": tls_verify, "registryRecord": not args.no_registry_record,
         }
         if args.json:
             print(json.dumps(call, indent=2))
         else:
-            print(nix_expression({**call, "tlsVerify": None if tls_verify else False}))
+            print(nix_expression({**call, "tlsVerify": None if tls_verify else False,
+                                  "registryRecord": None if call["registryRecord"] else False}))
         return 0
 
     return run(PROGRAM, body)

@@ -29,6 +29,7 @@ def request_from(request: PullImageRequest) -> PullRequest:
         platform=Platform(request.os, request.architecture, request.variant),
         repo_tag=request.repo_tag,
         tls_verify=request.tls_verify,
+        registry_record=request.registry_record,
     )
 
 

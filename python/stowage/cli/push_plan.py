@@ -29,7 +29,7 @@ PROGRAM = "push-plan"
 
 
 def _checked(blob: Blob, diff_id: str, what: str) -> Blob:
-    if not blob.compressed and blob.diff_id != diff_id:
+    if blob.diff_id is not None and blob.diff_id != diff_id:
         raise UserError(f"{what}: its compressed record is of layer {blob.diff_id}, the image plan says {diff_id}")
     return blob
 

@@ -45,6 +45,15 @@ class Compression:
 
 
 @dataclass(frozen=True)
+class RegistryOrigin:
+    """Where a pulled base layer's blob is: a registry repository (``host/path``)
+    and the media type it has there."""
+
+    repository: str
+    media_type: str
+
+
+@dataclass(frozen=True)
 class Blob:
     """A layer as a registry blob."""
 
@@ -54,16 +63,20 @@ class Blob:
     size: int
     compressed: bool = False
     file: Optional[str] = None  # the kept blob (blobs.json: relative to its directory)
+    origin: Optional[RegistryOrigin] = None  # a pulled base layer: the registry's blob, pushed by reference
 
     def media_type(self, compression: Compression) -> str:
-        """Its media type in a manifest: an already gzipped member stays gzip."""
+        """Its media type in a manifest: an already gzipped member stays gzip; a
+        registry's blob keeps its compression (as an OCI media type)."""
+        if self.origin is not None:
+            return media_types.oci_layer(self.origin.media_type) or media_types.OCI_LAYER_GZIP
         return media_types.OCI_LAYER_GZIP if self.compressed else compression.media_type
 
 
 @dataclass(frozen=True)
 class BlobsRecord:
     DOCUMENT: ClassVar[str] = "the blob record (blobs.json)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
     FILE: ClassVar[str] = "blobs.json"
 
     format: Format
@@ -89,7 +102,7 @@ class Described:
 @dataclass(frozen=True)
 class PushDocument:
     DOCUMENT: ClassVar[str] = "the push plan (push.json)"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
     FILE: ClassVar[str] = "push.json"
 
     plan: str  # path of the image plan

@@ -146,7 +146,7 @@ class PullImageRequest:
     """``pull-image``: one platform's image from a registry, by digest."""
 
     DOCUMENT: ClassVar[str] = "the pull request (pull-image)"
-    VERSION: ClassVar[int] = 3
+    VERSION: ClassVar[int] = 4
 
     builder: str
     image_name: str
@@ -157,6 +157,7 @@ class PullImageRequest:
     repo_tag: str
     tls_verify: bool
     ca_file: Optional[str]  # the only CA bundle trusted, when set
+    registry_record: bool  # write stowage-registry.json (contract.registry_record)
 
 
 @dataclass(frozen=True)

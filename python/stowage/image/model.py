@@ -63,11 +63,13 @@ Origin = Union[ArchiveMember, StorePaths, TarFile, RegistryBlob]
 
 @dataclass(frozen=True)
 class Blob:
-    """A layer as a registry or an OCI layout stores it."""
+    """A layer as a registry or an OCI layout stores it; ``repository``
+    (``host/path``) is a registry repository known to hold it."""
 
     media_type: str
     digest: str
     size: int
+    repository: Optional[str] = None
 
 
 @dataclass(frozen=True)

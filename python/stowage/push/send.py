@@ -1,7 +1,8 @@
 """Pushing an image (or a multi-platform index) whose every blob is known from
 its push plan: one HEAD per blob, and a mount or an upload of only the missing
 ones (layers made again from the store and compressed on the fly, see
-``registry.blob_push``), up to ``PARALLEL`` blobs at a time, then the manifest.
+``registry.blob_push``; a pulled base layer mounted or copied from its origin
+registry, see ``push.origin``), up to ``PARALLEL`` blobs at a time, then the manifest.
 The manifest goes up only once every blob is there, so a push that fails or is
 interrupted leaves no manifest naming a missing blob.
 """
@@ -12,13 +13,14 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
 from stowage.errors import UserError
 from stowage.layers.blob import Forward
 from stowage.layers.compression import Compression
+from stowage.push import origin as base_origin
 from stowage.push.plan import Content, PushPlan
 from stowage.registry.client import RegistryClient
 from stowage.registry.transport import status
@@ -52,10 +54,12 @@ class Stats:
 @dataclass(frozen=True)
 class BlobOptions:
     """How missing blobs get there: repositories of the registry to mount them
-    from, and the size above which (and in which) they are sent in chunks."""
+    from, the size above which (and in which) they are sent in chunks, and the
+    environment of the clients of pulled base layers' origin registries."""
 
     mount_from: tuple[str, ...] = ()
     chunk: int = CHUNK
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Job:
     digest: str
     size: int
     produce: Produce
+    mount_from: tuple[str, ...] = ()  # tried before the options' own
 
 
 def exists(client: RegistryClient, digest: str) -> bool:
@@ -86,8 +91,9 @@ def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress,
         stats.add(existing=1)
         progress(f"{job.label} {digest[7:19]}: exists")
         return
+    mount_from = job.mount_from + tuple(m for m in options.mount_from if m not in job.mount_from)
     how = push_blob(client, digest, job.size, job.produce, what=f"{job.label} (blob {digest})",
-                    mount_from=options.mount_from, chunk=options.chunk)
+                    mount_from=mount_from, chunk=options.chunk)
     if how.startswith(MOUNTED):
         stats.add(mounted=1)
         progress(f"{job.label} {digest[7:19]}: mounted from {how.partition(':')[2]}")
@@ -147,6 +153,18 @@ def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Com
     return produce
 
 
+def _layer_job(client: RegistryClient, label: str, blob: layer_blob.Blob, source: layer_source.Source,
+               how: Compression, options: BlobOptions, origins: dict[str, RegistryClient]) -> Job:
+    """The job of one layer; a pulled base layer's blob comes from its origin
+    (one client per origin repository, in ``origins``)."""
+    if blob.origin is None:
+        return Job(label, blob.digest, blob.size, _layer_producer(source, blob, how))
+    repository = blob.origin.repository
+    origin = origins.setdefault(repository, base_origin.of(client, repository, options.env))
+    produce = base_origin.copier(origin, blob, what=f"{label} (blob {blob.digest})", target=client.repo)
+    return Job(label, blob.digest, blob.size, produce, base_origin.mount_sources(client, origin))
+
+
 def _bytes_producer(data: bytes) -> Produce:
     def produce(forward: Forward) -> None:
         forward(data)
@@ -171,7 +189,8 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
     if len(sources) != len(push.layers):
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
-    jobs = [Job(f"layer {number}/{count}", blob.digest, blob.size, _layer_producer(source, blob, push.compression))
+    origins: dict[str, RegistryClient] = {}
+    jobs = [_layer_job(client, f"layer {number}/{count}", blob, source, push.compression, options, origins)
             for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
     config = push.config
     jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))

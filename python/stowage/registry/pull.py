@@ -3,9 +3,11 @@ the digest, the platform and the name and tag it is given.
 
 Members, in order: ``layers/NNN.tar`` (uncompressed, in manifest order; a layer
 listed twice is stored once), ``<config digest hex>.json`` (the configuration's
-bytes as the registry has them, so the image id stays the config digest) and
-``manifest.json`` (canonical JSON). Every blob is verified against its digest,
-every layer against the configuration's ``diff_id``.
+bytes as the registry has them, so the image id stays the config digest),
+``stowage-registry.json`` (the registry record, ``stowage.contract.registry_record``:
+where the image came from and each layer's registry blob; left out when the
+request says so) and ``manifest.json`` (canonical JSON). Every blob is verified
+against its digest, every layer against the configuration's ``diff_id``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Mapping
 
+from stowage import canonical_json
+from stowage.contract import schema
+from stowage.contract.registry_record import RecordedLayer, RegistryRecord
 from stowage.digest import sha256 as digest_of
 from stowage.formats import docker_archive as docker_archive_format
 from stowage.image import model
@@ -40,6 +45,7 @@ class PullRequest:
     platform: Platform
     repo_tag: str  # name:tag written into manifest.json
     tls_verify: bool
+    registry_record: bool = True  # write stowage-registry.json
 
     def __str__(self) -> str:
         return f"{self.image_name}@{self.image_digest}"
@@ -53,8 +59,8 @@ def _verified_manifest(client: RegistryClient, digest: str, what: str) -> tuple[
     return data, content_type
 
 
-def resolve_manifest(client: RegistryClient, digest: str, platform: Platform) -> Manifest:
-    """The image manifest of ``digest``, through an index when it is one."""
+def resolve_manifest(client: RegistryClient, digest: str, platform: Platform) -> tuple[str, Manifest]:
+    """The digest and image manifest of ``digest``, through an index when it is one."""
     data, content_type = _verified_manifest(client, digest, f"manifest {digest}")
     if manifests.kind(data, content_type, f"manifest {digest}") == "index":
         entry = manifests.choose(manifests.parse_index(data, f"index {digest}"), platform, f"index {digest}")
@@ -62,7 +68,7 @@ def resolve_manifest(client: RegistryClient, digest: str, platform: Platform) ->
         if manifests.kind(data, content_type, f"manifest {entry.digest}") != "manifest":
             raise UserError(f"index {digest}: entry {entry.digest} for {platform} is not an image manifest")
         digest = entry.digest
-    return manifests.parse_manifest(data, f"manifest {digest}")
+    return digest, manifests.parse_manifest(data, f"manifest {digest}")
 
 
 def _read_config(client: RegistryClient, descriptor: Descriptor) -> bytes:
@@ -129,7 +135,7 @@ def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progre
     client = RegistryClient(parse_repository(request.image_name), tls_verify=request.tls_verify, env=env)
     if client.note:
         progress(f"note: {client.note}")
-    manifest = resolve_manifest(client, request.image_digest, request.platform)
+    manifest_digest, manifest = resolve_manifest(client, request.image_digest, request.platform)
     config = _read_config(client, manifest.config)
     diff_ids = _diff_ids(config, len(manifest.layers), f"config {manifest.config.digest}")
     archive = SeekableTar(handle)
@@ -146,12 +152,28 @@ def _pull(request: PullRequest, handle: BinaryIO, env: Mapping[str, str], progre
             progress(f"layer {number}/{len(manifest.layers)}: {layer.size / 1e6:.1f} MB, {size / 1e6:.1f} MB as tar")
         name, size = stored[layer.digest]
         names.append(name)
-        blob = model.Blob(layer.media_type, layer.digest, layer.size)
+        blob = model.Blob(layer.media_type, layer.digest, layer.size, str(client.repo))
         layers.append(model.Layer(model.RegistryBlob(request.image_name, layer.digest), diff_id, size, blob))
     image = model.Image(tuple(layers), (request.repo_tag,), config)
-    for name, data in docker_archive_format.trailer(image, names):
+    trailer = docker_archive_format.trailer(image, names)
+    if request.registry_record and image.diff_ids is not None:  # a config without diff_ids: no record
+        record = _record(client, request.image_digest, manifest_digest, manifest, image)
+        trailer.insert(-1, (RegistryRecord.FILE, record))
+    for name, data in trailer:
         archive.add(name, data)
     archive.finish()
+
+
+def _record(client: RegistryClient, image_digest: str, manifest_digest: str, manifest: Manifest,
+            image: model.Image) -> bytes:
+    """The registry record of the pulled image, in canonical JSON."""
+    layers = tuple(RecordedLayer(d.media_type, d.digest, d.size, str(layer.diff_id))
+                   for d, layer in zip(manifest.layers, image.layers, strict=True))
+    record = RegistryRecord(
+        registry=client.repo.registry, repository=client.repo.path, image_digest=image_digest,
+        manifest_digest=manifest_digest, config_digest=manifest.config.digest, layers=layers,
+    )
+    return canonical_json.dumps(schema.encode(record))
 
 
 def pull_to_file(request: PullRequest, path: str, env: Mapping[str, str], progress: Progress) -> None:

@@ -1,0 +1,1 @@
+(import ../../.. { }).pullImage { imageName = "hello"; imageDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"; hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; registryRecord = "no"; }
