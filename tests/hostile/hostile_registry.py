@@ -116,7 +116,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             challenge = state.challenge.replace("{realm}", state.realm)
             return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
                              {"WWW-Authenticate": challenge})
-        if self.command == "POST" and self.path.endswith("/blobs/uploads/"):
+        if self.command == "POST" and self.path.partition("?")[0].endswith("/blobs/uploads/"):
             return self.send(202, headers={"Location": "/upload/1"})
         if self.command == "PUT" and self.path.startswith("/upload/"):
             digest = self.path.partition("digest=")[2].replace("%3A", ":")

@@ -12,6 +12,7 @@ import gzip
 import json
 import os
 import subprocess
+import urllib.parse
 import sys
 import time
 from pathlib import Path
@@ -80,9 +81,9 @@ def prefetch(server: Server, ref: str, env: dict[str, str], *flags: str) -> subp
 def pull_image(server: Server, digest: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """pull-image as its fixed-output derivation runs it, with a hand-written .attrs.json."""
     attrs = tmp_path / ".attrs.json"
-    request = {"version": 3, "builder": "pullImage", "imageName": f"{server.host}/team/app", "imageDigest": digest, "os": "linux",
+    request = {"version": 4, "builder": "pullImage", "imageName": f"{server.host}/team/app", "imageDigest": digest, "os": "linux",
                "architecture": "amd64", "variant": None, "repoTag": "app:1", "tlsVerify": server.scheme == "https",
-               "caFile": None}
+               "caFile": None, "registryRecord": True}
     attrs.write_text(json.dumps({"stowage": request, "outputs": {"out": str(tmp_path / "out")}}))
     return program("pull-image", env={**env, "NIX_ATTRS_JSON_FILE": str(attrs)})
 
@@ -449,6 +450,22 @@ def test_a_push_sends_environment_credentials_only_with_their_host(state: State,
     assert "copy-to-registry: note: STOWAGE_REGISTRY_USERNAME is set but STOWAGE_REGISTRY_HOST is not" in result.stderr
     assert "requires credentials" in error_line(result, "copy-to-registry")
     assert authorizations(state) == []
+
+
+def test_a_token_for_a_mount_may_pull_its_source(state: State, plain: Server, tmp_path: Path) -> None:
+    """A token registry mounts a blob only for a token that may pull the source
+    repository: the token is asked for both, once."""
+    state.challenge, state.realm = 'Bearer realm="{realm}",service="hostile"', f"{plain.url}/token"
+    tls = ["--tls-verify=false"]
+    result = program("copy-to-registry", "--push", str(_push_plan(tmp_path)), *tls, "--mount-from",
+                     f"{plain.host}/team/base", f"{plain.host}/team/app:1", env=base_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    tokens = state.seen("/token")
+    assert len(tokens) == 1
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(tokens[0].path).query)
+    assert query["scope"] == ["repository:team/app:pull,push", "repository:team/base:pull"]
+    mounts = [r.path for r in state.seen("/v2/team/app/blobs/uploads/") if "mount=" in r.path]
+    assert mounts and all("from=team%2Fbase" in path for path in mounts)
 
 
 def test_an_upload_location_on_plain_http_is_refused(state: State, secure: Server, other: Server, tmp_path: Path) -> None:

@@ -153,6 +153,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                                     env=os.environ, actions="pull,push")
             options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo, own)),
                                                 _chunk_size(os.environ), os.environ)
+            client.pull_also(options.mount_from)
             if client.note:
                 progress(f"note: {client.note}")
             stats = registry_push.Stats()

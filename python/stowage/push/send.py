@@ -162,7 +162,9 @@ def _layer_job(client: RegistryClient, label: str, blob: layer_blob.Blob, source
     repository = blob.origin.repository
     origin = origins.setdefault(repository, base_origin.of(client, repository, options.env))
     produce = base_origin.copier(origin, blob, what=f"{label} (blob {blob.digest})", target=client.repo)
-    return Job(label, blob.digest, blob.size, produce, base_origin.mount_sources(client, origin))
+    sources = base_origin.mount_sources(client, origin)
+    client.pull_also(sources)
+    return Job(label, blob.digest, blob.size, produce, sources)
 
 
 def _bytes_producer(data: bytes) -> Produce:

@@ -13,7 +13,7 @@ import base64
 import re
 import urllib.parse
 import urllib.request
-from typing import Any, Mapping, Optional, Protocol
+from typing import Any, Iterable, Mapping, Optional, Protocol
 
 from stowage.errors import UserError
 from stowage.registry import challenge, credentials, realm
@@ -63,6 +63,19 @@ class RegistryClient:
         self._authorization: Optional[str] = None
         self._answered: Optional[str] = None  # the challenge _authorization answers
         self._base: Optional[str] = None
+        self._also_pull: list[str] = []  # repositories blobs are mounted from (see pull_also)
+
+    def pull_also(self, paths: Iterable[str]) -> None:
+        """Ask tokens for pull access to the repositories ``paths`` too: a token
+        registry mounts a blob only for a token that may pull its source, and
+        otherwise quietly opens an upload instead. A token already held without
+        them is dropped, so that the next challenge brings one with them."""
+        new = [p for p in dict.fromkeys(paths) if p != self.repo.path and p not in self._also_pull]
+        if not new:
+            return
+        self._also_pull.extend(new)
+        if self._authorization is not None and self._authorization.startswith("Bearer "):
+            self._authorization = self._answered = None
 
     # -- requests -------------------------------------------------------------
     def _base_url(self) -> str:
@@ -171,8 +184,10 @@ class RegistryClient:
         what = f"token from {shown(params['realm'], 200)}"
         if urllib.parse.urlsplit(params["realm"]).scheme not in ("http", "https"):
             raise UserError(f"{what}: the realm is not an http or https URL")
-        query = {"service": params.get("service", ""), "scope": params.get("scope") or f"repository:{self.repo.path}:{self.actions}"}
-        url = params["realm"] + ("&" if "?" in params["realm"] else "?") + urllib.parse.urlencode({k: v for k, v in query.items() if v})
+        scopes = [params.get("scope") or f"repository:{self.repo.path}:{self.actions}",
+                  *(f"repository:{path}:pull" for path in self._also_pull)]
+        query = [("service", params.get("service", "")), *(("scope", scope) for scope in scopes)]
+        url = params["realm"] + ("&" if "?" in params["realm"] else "?") + urllib.parse.urlencode([q for q in query if q[1]])
         headers = self._realm_headers(params["realm"])
         response = self.transport.retrying(what, lambda: self.transport.open(urllib.request.Request(url, headers=headers)))
         with response:
