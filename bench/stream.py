@@ -23,7 +23,8 @@ with ``--median`` the median run. ``cpu`` is the CPU time (user + system) of
 the stream and of ``tar``, and its ratio tar / stream: on a loaded machine it
 moves less than the wall time. ``--baseline DIR`` also runs ``DIR``'s
 ``python/bin/stream`` (another checkout, e.g. ``git archive`` of an older
-commit) on the same plans, interleaved, as a row ``<case>-base``.
+commit) on the same plans (less the layers' listings, which it may not read),
+interleaved, as a row ``<case>-base``.
 A last case streams one layer of ``--entries`` tiny files (maxLayers = 2) for
 peak RSS and the per-entry cost.
 """
@@ -73,6 +74,7 @@ class Case:
 @dataclass(frozen=True)
 class Closure:
     plan: str
+    unlisted_plan: str  # the plan without the layers' listings, for a baseline older than them
     store_paths: list[str]
     file_bytes: int
     entries: int
@@ -106,7 +108,20 @@ def build(case: Case, seed: int) -> Closure:
         layers = json.load(handle)["storeLayers"]
     store_paths = sorted(p for layer in layers for p in layer["paths"])
     file_bytes, entries = measure_tree(store_paths)
-    return Closure(plan, store_paths, file_bytes, entries, len(layers))
+    return Closure(plan, unlisted(plan, case.label), store_paths, file_bytes, entries, len(layers))
+
+
+def unlisted(plan: str, label: str) -> str:
+    """A copy of ``plan`` without the layers' listings: what a baseline from before
+    listings reads (its strict parser refuses the key; it streams the same bytes)."""
+    with open(plan, encoding="utf-8") as handle:
+        doc = json.load(handle)
+    for layer in doc["storeLayers"]:
+        layer.pop("listing", None)
+    path = os.path.join(OUT, f"plan-{label}-unlisted.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(doc, handle)
+    return path
 
 
 def measure_tree(paths: list[str]) -> tuple[int, int]:
@@ -144,7 +159,8 @@ def pipeline(producer: list[str], consumer: list[str], *, output: Optional[int] 
 
 
 def stream_command(closure: Closure, stream: str = STREAM) -> list[str]:
-    return [sys.executable, "-SB", stream, "--plan", closure.plan, "--quiet"]
+    plan = closure.plan if stream == STREAM else closure.unlisted_plan
+    return [sys.executable, "-SB", stream, "--plan", plan, "--quiet"]
 
 
 def floor_command(closure: Closure) -> list[str]:
@@ -231,7 +247,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--median", action="store_true", help="the median run counts, not the best")
     parser.add_argument("--baseline", metavar="DIR",
-                        help="another checkout whose stream also runs on the same plans (row <case>-base)")
+                        help="another checkout whose stream also runs on the same plans (row <case>-base; "
+                             "without the layers' listings)")
     return parser.parse_args(argv)
 
 
