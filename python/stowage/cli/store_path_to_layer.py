@@ -54,7 +54,7 @@ def build(step: Step[StoreLayerRequest]) -> None:
         layer.write(entries, stamp, sink)
         diff_id, size = sink.end_digest()
     os.mkdir(step.out)
-    listing = listed.save(step.out, entries[len(layer.store_parents(r.store_dir)):])
+    listing = listed.save(step.out, paths, entries[len(layer.store_parents(r.store_dir)):])
     with open(os.path.join(step.out, layer_record.FILE), "w", encoding="utf-8") as handle:
         json.dump(layer_record.encode(paths, diff_id, size, stamp, listing), handle, sort_keys=True)
 

@@ -5,7 +5,9 @@ listing's digest and entry count) and read sequentially by the stream, which
 then neither lists a directory nor ``lstat``s an entry.
 
 Format: the line ``stowage-listing 1``, then per entry five NUL-terminated fields:
-the tar name (a directory's ends in ``/``), the tar typeflag (``0`` a regular
+the name below its store path (empty for a store path itself, which the layer's
+sorted paths name in turn: ``bin/``, ``bin/hello`` for ``nix/store/<hash>-x/bin/``
+and ``…/bin/hello``; a directory's ends in ``/``), the tar typeflag (``0`` a regular
 file, ``5`` a directory, ``2`` a symlink), the permission bits in octal, the size
 in decimal (0 but for a regular file) and the symlink target (empty but for a
 symlink). Names and targets are bytes as the file system gives them; no field

@@ -26,35 +26,40 @@ from stowage.tar import headers
 from stowage.tar.headers import Stamp
 
 
-def save(directory: str, entries: Iterable[Entry]) -> tuple[str, int]:
+def save(directory: str, paths: Iterable[str], entries: Iterable[Entry]) -> tuple[str, int]:
     """Write the listing of ``entries`` (a store layer's, without the store's
-    parents) into ``directory``; return its digest and entry count."""
+    parents: ``paths`` with their contents) into ``directory``; return its
+    digest and entry count."""
     path = os.path.join(directory, contract.FILE)
-    count = 0
+    tops = _Tops(tuple(paths), path)
+    top, count = b"\0", 0
     with open(path, "wb") as handle:
         handle.write(contract.MAGIC)
         for e in entries:
-            handle.write(contract.encode(e.name, e.typeflag, e.mode, e.size, e.linkname))
+            if not e.name.startswith(top):  # the next store path itself
+                top = tops.next(e.name)
+            handle.write(contract.encode(e.name[len(top):], e.typeflag, e.mode, e.size, e.linkname))
             count += 1
     return contract.digest_of(path), count
 
 
 class _Tops:
-    """The layer's store paths as tar names, met in order: every entry's name
-    must lie below the current one, or be the next."""
+    """The layer's store paths as tar names, in order (a listing's entries name
+    them only by the order they come in)."""
 
     def __init__(self, paths: tuple[str, ...], listing: str) -> None:
         self._names: Iterator[bytes] = iter(sorted(os.fsencode(p).lstrip(b"/") for p in paths))
         self._listing = listing
         self.left = len(paths)
 
-    def next(self, name: bytes) -> bytes:
-        """The prefix of the names below the store path that ``name`` starts."""
-        expected = next(self._names, None)
-        if expected is None or name.rstrip(b"/") != expected:
-            raise contract.bad_entry(self._listing, "names an entry outside the layer's paths or out of order", name)
+    def next(self, name: bytes = b"") -> bytes:
+        """The next store path's name and a slash (what its entries' names start
+        with); ``name``, when given, must be that store path."""
+        found = next(self._names, None)
+        if found is None or (name and name.rstrip(b"/") != found):
+            raise contract.bad_entry(self._listing, "names more store paths than the layer's, or out of order", name)
         self.left -= 1
-        return expected + b"/"
+        return found + b"/"
 
     @property
     def listing(self) -> str:
@@ -75,7 +80,7 @@ def write(found: Listing, store_dir: str, paths: tuple[str, ...], stamp: Stamp, 
     contract.check_digest(found)
     tarball.write_members(tarball.store_parents(store_dir), stamp, sink)
     tops = _Tops(paths, found.file)
-    top, count = b"\0", 0
+    top, count = b"", 0
     for fields in contract.batches(found.file):
         top = _write_batch(fields, top, tops, stamp, sink)
         count += len(fields) // contract.FIELDS
@@ -87,18 +92,21 @@ def write(found: Listing, store_dir: str, paths: tuple[str, ...], stamp: Stamp, 
 
 
 def _write_batch(fields: list[bytes], top: bytes, tops: _Tops, stamp: Stamp, sink: HashingSink) -> bytes:
-    """Write the entries of one batch of fields; return the store path prefix
-    the last one lies below. The loop is the stream's per-entry cost: kept to
-    the calls each entry needs (measured in bench/README.md)."""
+    """Write the entries of one batch of fields; return the name (and a slash)
+    of the store path the last one lies below. The loop is the stream's
+    per-entry cost: kept to the calls each entry needs (bench/README.md)."""
     plain = headers.plain_header(stamp) or _no_plain
     header, member, write_bytes, modes = headers.header, sink.member, sink.write, _MODES
     regular, directory, symlink = headers.REGTYPE, headers.DIRTYPE, headers.SYMTYPE
     it = iter(fields)
-    for name, kind, mode_text, size_text, link in zip(it, it, it, it, it, strict=True):
-        if not name.startswith(top):
-            top = tops.next(name)
-        if (b"/." in name or b"//" in name) and contract.name_escapes(name):
-            raise contract.bad_entry(tops.listing, "names an entry with an empty, '.' or '..' part", name)
+    for below, kind, mode_text, size_text, link in zip(it, it, it, it, it, strict=True):
+        if below:
+            name = top + below
+            if (b"/." in name or b"//" in name) and contract.name_escapes(name):
+                raise contract.bad_entry(tops.listing, "names an entry with an empty, '.' or '..' part", name)
+        else:  # the next store path itself
+            top = tops.next()
+            name = top if kind == directory else top[:-1]
         mode = modes.get(mode_text)
         if mode is None:
             mode = modes[mode_text] = contract.mode_of(mode_text, tops.listing)
