@@ -158,9 +158,9 @@ def pipeline(producer: list[str], consumer: list[str], *, output: Optional[int] 
     return Run(time.perf_counter() - start, done.max_rss_kb, done.cpu)
 
 
-def stream_command(closure: Closure, stream: str = STREAM) -> list[str]:
+def stream_command(closure: Closure, stream: str = STREAM, flags: tuple[str, ...] = ()) -> list[str]:
     plan = closure.plan if stream == STREAM else closure.unlisted_plan
-    return [sys.executable, "-SB", stream, "--plan", plan, "--quiet"]
+    return [sys.executable, "-SB", stream, "--plan", plan, "--quiet", *flags]
 
 
 def floor_command(closure: Closure) -> list[str]:
@@ -171,10 +171,10 @@ def hasher(*flags: str) -> list[str]:
     return [sys.executable, "-SB", "-c", HASHER, *flags]
 
 
-def image_digest(closure: Closure, stream: str = STREAM) -> str:
+def image_digest(closure: Closure, stream: str = STREAM, flags: tuple[str, ...] = ()) -> str:
     """Stream the image once (warming the cache) and return its sha256."""
     read, write = os.pipe()
-    pipeline(stream_command(closure, stream), hasher("-p"), output=write)
+    pipeline(stream_command(closure, stream, flags), hasher("-p"), output=write)
     os.close(write)
     with os.fdopen(read, "r") as handle:
         return handle.read().strip()
@@ -192,16 +192,16 @@ def median(runs: list[Run]) -> Run:
 
 
 def measure(closure: Closure, repeat: int, streams: list[str],
-            pick: Callable[[list[Run]], Run]) -> tuple[list[Run], Run, Run, list[str]]:
+            pick: Callable[[list[Run]], Run], flags: tuple[str, ...] = ()) -> tuple[list[Run], Run, Run, list[str]]:
     """Return the picked run of each stream, of tar | cat and of the floor, and
     each stream's image digest."""
-    digests = [image_digest(closure, stream) for stream in streams]
+    digests = [image_digest(closure, stream, flags) for stream in streams]
     pipeline(floor_command(closure), hasher())
     runs: list[list[Run]] = [[] for _ in streams]
     tars, floors = [], []
     for _ in range(repeat):
         for stream, mine in zip(streams, runs):
-            mine.append(pipeline(stream_command(closure, stream), ["cat"]))
+            mine.append(pipeline(stream_command(closure, stream, flags), ["cat"]))
         tars.append(pipeline(floor_command(closure), ["cat"]))
         floors.append(pipeline(floor_command(closure), hasher()))
     return [pick(mine) for mine in runs], pick(tars), pick(floors), digests
@@ -246,6 +246,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per side (default 3)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--median", action="store_true", help="the median run counts, not the best")
+    parser.add_argument("--verify", action="store_true",
+                        help="the stream hashes every layer as it writes it (stream --verify), as without records")
     parser.add_argument("--baseline", metavar="DIR",
                         help="another checkout whose stream also runs on the same plans (row <case>-base; "
                              "without the layers' listings)")
@@ -260,12 +262,14 @@ def main(argv: list[str]) -> int:
         closure = build(case, args.seed)
         print(f"bench: measuring {case.label} ({closure.entries} entries) ...", file=sys.stderr)
         streams = [STREAM] + ([os.path.join(args.baseline, "python", "bin", "stream")] if args.baseline else [])
-        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best)
+        flags = ("--verify",) if args.verify else ()
+        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best, flags)
         for label, stream, digest in zip([case.label, f"{case.label}-base"], runs, sums):
             digests.append(f"{label:<13} sha256:{digest}  {closure.plan}")
             rows.append(report_row(label, closure, stream, tar, floor))
+    hashing = "stream --verify: every layer hashed" if args.verify else "recorded layers: no hashing"
     print(
-        f"stream (recorded layers: no hashing) vs tar | cat and vs tar | python sha256 (floor), "
+        f"stream ({hashing}) vs tar | cat and vs tar | python sha256 (floor), "
         f"{'median' if args.median else 'best'} of {args.repeat}; ratio = stream throughput / the other's"
     )
     print(HEADER)
