@@ -24,7 +24,9 @@ the stream and of ``tar``, and its ratio tar / stream: on a loaded machine it
 moves less than the wall time. ``--baseline DIR`` also runs ``DIR``'s
 ``python/bin/stream`` (another checkout, e.g. ``git archive`` of an older
 commit) on the same plans (less the layers' listings, which it may not read),
-interleaved, as a row ``<case>-base``.
+interleaved, as a row ``<case>-base``. ``--verify`` makes every stream hash
+every layer (as a stream of layers without records does); ``--unlisted`` makes
+this checkout's stream read the plan without listings too (it lists the store).
 A last case streams one layer of ``--entries`` tiny files (maxLayers = 2) for
 peak RSS and the per-entry cost.
 """
@@ -158,9 +160,18 @@ def pipeline(producer: list[str], consumer: list[str], *, output: Optional[int] 
     return Run(time.perf_counter() - start, done.max_rss_kb, done.cpu)
 
 
-def stream_command(closure: Closure, stream: str = STREAM, flags: tuple[str, ...] = ()) -> list[str]:
-    plan = closure.plan if stream == STREAM else closure.unlisted_plan
-    return [sys.executable, "-SB", stream, "--plan", plan, "--quiet", *flags]
+@dataclass(frozen=True)
+class How:
+    """How the streams run: hashing every layer (``--verify``); from the plan
+    without listings (the baseline always is)."""
+
+    verify: bool = False
+    unlisted: bool = False
+
+
+def stream_command(closure: Closure, stream: str = STREAM, how: How = How()) -> list[str]:
+    plan = closure.plan if stream == STREAM and not how.unlisted else closure.unlisted_plan
+    return [sys.executable, "-SB", stream, "--plan", plan, "--quiet", *(["--verify"] if how.verify else [])]
 
 
 def floor_command(closure: Closure) -> list[str]:
@@ -171,10 +182,10 @@ def hasher(*flags: str) -> list[str]:
     return [sys.executable, "-SB", "-c", HASHER, *flags]
 
 
-def image_digest(closure: Closure, stream: str = STREAM, flags: tuple[str, ...] = ()) -> str:
+def image_digest(closure: Closure, stream: str = STREAM, how: How = How()) -> str:
     """Stream the image once (warming the cache) and return its sha256."""
     read, write = os.pipe()
-    pipeline(stream_command(closure, stream, flags), hasher("-p"), output=write)
+    pipeline(stream_command(closure, stream, how), hasher("-p"), output=write)
     os.close(write)
     with os.fdopen(read, "r") as handle:
         return handle.read().strip()
@@ -192,16 +203,16 @@ def median(runs: list[Run]) -> Run:
 
 
 def measure(closure: Closure, repeat: int, streams: list[str],
-            pick: Callable[[list[Run]], Run], flags: tuple[str, ...] = ()) -> tuple[list[Run], Run, Run, list[str]]:
+            pick: Callable[[list[Run]], Run], how: How = How()) -> tuple[list[Run], Run, Run, list[str]]:
     """Return the picked run of each stream, of tar | cat and of the floor, and
     each stream's image digest."""
-    digests = [image_digest(closure, stream, flags) for stream in streams]
+    digests = [image_digest(closure, stream, how) for stream in streams]
     pipeline(floor_command(closure), hasher())
     runs: list[list[Run]] = [[] for _ in streams]
     tars, floors = [], []
     for _ in range(repeat):
         for stream, mine in zip(streams, runs):
-            mine.append(pipeline(stream_command(closure, stream, flags), ["cat"]))
+            mine.append(pipeline(stream_command(closure, stream, how), ["cat"]))
         tars.append(pipeline(floor_command(closure), ["cat"]))
         floors.append(pipeline(floor_command(closure), hasher()))
     return [pick(mine) for mine in runs], pick(tars), pick(floors), digests
@@ -248,6 +259,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--median", action="store_true", help="the median run counts, not the best")
     parser.add_argument("--verify", action="store_true",
                         help="the stream hashes every layer as it writes it (stream --verify), as without records")
+    parser.add_argument("--unlisted", action="store_true",
+                        help="every stream reads the plan without the layers' listings (the store is listed)")
     parser.add_argument("--baseline", metavar="DIR",
                         help="another checkout whose stream also runs on the same plans (row <case>-base; "
                              "without the layers' listings)")
@@ -262,12 +275,13 @@ def main(argv: list[str]) -> int:
         closure = build(case, args.seed)
         print(f"bench: measuring {case.label} ({closure.entries} entries) ...", file=sys.stderr)
         streams = [STREAM] + ([os.path.join(args.baseline, "python", "bin", "stream")] if args.baseline else [])
-        flags = ("--verify",) if args.verify else ()
-        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best, flags)
+        how = How(args.verify, args.unlisted)
+        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best, how)
         for label, stream, digest in zip([case.label, f"{case.label}-base"], runs, sums):
             digests.append(f"{label:<13} sha256:{digest}  {closure.plan}")
             rows.append(report_row(label, closure, stream, tar, floor))
     hashing = "stream --verify: every layer hashed" if args.verify else "recorded layers: no hashing"
+    hashing += "; listings not read" if args.unlisted else ""
     print(
         f"stream ({hashing}) vs tar | cat and vs tar | python sha256 (floor), "
         f"{'median' if args.median else 'best'} of {args.repeat}; ratio = stream throughput / the other's"
