@@ -123,6 +123,7 @@ def test_a_listing_that_is_not_the_recorded_file_is_refused(store: Path, tmp_pat
     Path(found.file).write_bytes(Path(found.file).read_bytes().replace(b"\x00555\x00", b"\0777\0", 1))
     message = refused(store, paths, found)
     assert found.file in message and "its record says " + found.digest in message
+    assert f"nix-store --repair-path {tmp_path / 'record'}" in message
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ a directory nor ``lstat``s an entry, and keeps no entry once it is written
 (memory stays flat however many entries a layer has).
 
 What guards the bytes: the listing's digest and entry count are the record's
-(``check_digest``, the count at the end); each entry's type is a known one, its
-name lies below one of the layer's paths, in order, and has no ``..``; and each
-regular file has exactly the listed size when read (the sink reads one byte
-more to see a file that grew). The caller checks the layer's length against the
-record once it is written.
+(``check_digest`` first, the count at the end); each entry's type is a known
+one; its name is below its store path (the record's paths, in order, name them)
+and has no empty, ``.`` or ``..`` part; and each regular file has exactly the
+listed size when read (the sink reads one byte more to see a file that grew).
+The caller checks the layer's length against the record once it is written.
 """
 
 from __future__ import annotations
@@ -50,14 +50,16 @@ class _Tops:
     def __init__(self, paths: tuple[str, ...], listing: str) -> None:
         self._names: Iterator[bytes] = iter(sorted(os.fsencode(p).lstrip(b"/") for p in paths))
         self._listing = listing
-        self.left = len(paths)
+        self.count = self.left = len(paths)
 
     def next(self, name: bytes = b"") -> bytes:
         """The next store path's name and a slash (what its entries' names start
         with); ``name``, when given, must be that store path."""
         found = next(self._names, None)
-        if found is None or (name and name.rstrip(b"/") != found):
-            raise contract.bad_entry(self._listing, "names more store paths than the layer's, or out of order", name)
+        if found is None:
+            raise contract.problem(self._listing, f"names more store paths than the layer's {self.count}")
+        if name and name.rstrip(b"/") != found:
+            raise contract.bad_entry(self._listing, f"names the store path {os.fsdecode(found)!r} as", name)
         self.left -= 1
         return found + b"/"
 
