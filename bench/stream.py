@@ -23,7 +23,10 @@ with ``--median`` the median run. ``cpu`` is the CPU time (user + system) of
 the stream and of ``tar``, and its ratio tar / stream: on a loaded machine it
 moves less than the wall time. ``--baseline DIR`` also runs ``DIR``'s
 ``python/bin/stream`` (another checkout, e.g. ``git archive`` of an older
-commit) on the same plans, interleaved, as a row ``<case>-base``.
+commit) on the same plans (less the layers' listings, which it may not read),
+interleaved, as a row ``<case>-base``. ``--verify`` makes every stream hash
+every layer (as a stream of layers without records does); ``--unlisted`` makes
+this checkout's stream read the plan without listings too (it lists the store).
 A last case streams one layer of ``--entries`` tiny files (maxLayers = 2) for
 peak RSS and the per-entry cost.
 """
@@ -73,6 +76,7 @@ class Case:
 @dataclass(frozen=True)
 class Closure:
     plan: str
+    unlisted_plan: str  # the plan without the layers' listings, for a baseline older than them
     store_paths: list[str]
     file_bytes: int
     entries: int
@@ -106,7 +110,20 @@ def build(case: Case, seed: int) -> Closure:
         layers = json.load(handle)["storeLayers"]
     store_paths = sorted(p for layer in layers for p in layer["paths"])
     file_bytes, entries = measure_tree(store_paths)
-    return Closure(plan, store_paths, file_bytes, entries, len(layers))
+    return Closure(plan, unlisted(plan, case.label), store_paths, file_bytes, entries, len(layers))
+
+
+def unlisted(plan: str, label: str) -> str:
+    """A copy of ``plan`` without the layers' listings: what a baseline from before
+    listings reads (its strict parser refuses the key; it streams the same bytes)."""
+    with open(plan, encoding="utf-8") as handle:
+        doc = json.load(handle)
+    for layer in doc["storeLayers"]:
+        layer.pop("listing", None)
+    path = os.path.join(OUT, f"plan-{label}-unlisted.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(doc, handle)
+    return path
 
 
 def measure_tree(paths: list[str]) -> tuple[int, int]:
@@ -143,8 +160,18 @@ def pipeline(producer: list[str], consumer: list[str], *, output: Optional[int] 
     return Run(time.perf_counter() - start, done.max_rss_kb, done.cpu)
 
 
-def stream_command(closure: Closure, stream: str = STREAM) -> list[str]:
-    return [sys.executable, "-SB", stream, "--plan", closure.plan, "--quiet"]
+@dataclass(frozen=True)
+class How:
+    """How the streams run: hashing every layer (``--verify``); from the plan
+    without listings (the baseline always is)."""
+
+    verify: bool = False
+    unlisted: bool = False
+
+
+def stream_command(closure: Closure, stream: str = STREAM, how: How = How()) -> list[str]:
+    plan = closure.plan if stream == STREAM and not how.unlisted else closure.unlisted_plan
+    return [sys.executable, "-SB", stream, "--plan", plan, "--quiet", *(["--verify"] if how.verify else [])]
 
 
 def floor_command(closure: Closure) -> list[str]:
@@ -155,10 +182,10 @@ def hasher(*flags: str) -> list[str]:
     return [sys.executable, "-SB", "-c", HASHER, *flags]
 
 
-def image_digest(closure: Closure, stream: str = STREAM) -> str:
+def image_digest(closure: Closure, stream: str = STREAM, how: How = How()) -> str:
     """Stream the image once (warming the cache) and return its sha256."""
     read, write = os.pipe()
-    pipeline(stream_command(closure, stream), hasher("-p"), output=write)
+    pipeline(stream_command(closure, stream, how), hasher("-p"), output=write)
     os.close(write)
     with os.fdopen(read, "r") as handle:
         return handle.read().strip()
@@ -176,16 +203,16 @@ def median(runs: list[Run]) -> Run:
 
 
 def measure(closure: Closure, repeat: int, streams: list[str],
-            pick: Callable[[list[Run]], Run]) -> tuple[list[Run], Run, Run, list[str]]:
+            pick: Callable[[list[Run]], Run], how: How = How()) -> tuple[list[Run], Run, Run, list[str]]:
     """Return the picked run of each stream, of tar | cat and of the floor, and
     each stream's image digest."""
-    digests = [image_digest(closure, stream) for stream in streams]
+    digests = [image_digest(closure, stream, how) for stream in streams]
     pipeline(floor_command(closure), hasher())
     runs: list[list[Run]] = [[] for _ in streams]
     tars, floors = [], []
     for _ in range(repeat):
         for stream, mine in zip(streams, runs):
-            mine.append(pipeline(stream_command(closure, stream), ["cat"]))
+            mine.append(pipeline(stream_command(closure, stream, how), ["cat"]))
         tars.append(pipeline(floor_command(closure), ["cat"]))
         floors.append(pipeline(floor_command(closure), hasher()))
     return [pick(mine) for mine in runs], pick(tars), pick(floors), digests
@@ -230,8 +257,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per side (default 3)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--median", action="store_true", help="the median run counts, not the best")
+    parser.add_argument("--verify", action="store_true",
+                        help="the stream hashes every layer as it writes it (stream --verify), as without records")
+    parser.add_argument("--unlisted", action="store_true",
+                        help="every stream reads the plan without the layers' listings (the store is listed)")
     parser.add_argument("--baseline", metavar="DIR",
-                        help="another checkout whose stream also runs on the same plans (row <case>-base)")
+                        help="another checkout whose stream also runs on the same plans (row <case>-base; "
+                             "without the layers' listings)")
     return parser.parse_args(argv)
 
 
@@ -243,12 +275,15 @@ def main(argv: list[str]) -> int:
         closure = build(case, args.seed)
         print(f"bench: measuring {case.label} ({closure.entries} entries) ...", file=sys.stderr)
         streams = [STREAM] + ([os.path.join(args.baseline, "python", "bin", "stream")] if args.baseline else [])
-        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best)
+        how = How(args.verify, args.unlisted)
+        runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best, how)
         for label, stream, digest in zip([case.label, f"{case.label}-base"], runs, sums):
             digests.append(f"{label:<13} sha256:{digest}  {closure.plan}")
             rows.append(report_row(label, closure, stream, tar, floor))
+    hashing = "stream --verify: every layer hashed" if args.verify else "recorded layers: no hashing"
+    hashing += "; listings not read" if args.unlisted else ""
     print(
-        f"stream (recorded layers: no hashing) vs tar | cat and vs tar | python sha256 (floor), "
+        f"stream ({hashing}) vs tar | cat and vs tar | python sha256 (floor), "
         f"{'median' if args.median else 'best'} of {args.repeat}; ratio = stream throughput / the other's"
     )
     print(HEADER)

@@ -112,6 +112,26 @@ def test_stream_of_recorded_layers_does_not_hash_but_checks(tmp_path: Path, dock
     assert out.returncode == 1 and "but its record says sha256:0000" in out.stderr
 
 
+def test_stream_of_recorded_layers_reads_their_listings(tmp_path: Path) -> None:
+    plan = json.loads((build("explicitStream.conf") / "plan.json").read_text())
+    for layer, record in zip(plan["storeLayers"], _layer_paths("explicitStream"), strict=True):
+        assert layer["listing"] == {"file": f"{record}/store-layer.listing", "digest": _record(record)["listing"],
+                                    "entries": _record(record)["entries"]}
+        assert Path(layer["listing"]["file"]).read_bytes().startswith(b"stowage-listing 1\n")
+    stream = ["/usr/bin/python3", "-SB", str(REPO / "python" / "bin" / "stream")]
+    # A listing edited after it was recorded (a mode changed): refused before it is trusted.
+    edited = tmp_path / "store-layer.listing"
+    text = Path(plan["storeLayers"][0]["listing"]["file"]).read_bytes()
+    edited.write_bytes(text.replace(b"\x00555\x00", b"\x00777\x00", 1))
+    assert edited.read_bytes() != text
+    plan["storeLayers"][0]["listing"]["file"] = str(edited)
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    out = subprocess.run([*stream, "--plan", str(tmp_path / "plan.json")], capture_output=True)
+    error = out.stderr.decode()
+    assert out.returncode == 1 and f"the layer listing {edited} has digest" in error and "Traceback" not in error
+    assert len(error.strip().splitlines()) == 1
+
+
 def test_every_layer_and_image_derivation_rebuilds_bit_for_bit() -> None:
     for attr in ("explicitLayers", "dagCached"):
         count = nix_eval(f"builtins.length (import {IMAGES} {{ }}).{attr}.storeLayers")

@@ -129,11 +129,11 @@ def test_an_optional_key_takes_its_default() -> None:
 
 
 def test_a_record_goes_through_a_file_and_back(tmp_path: Path) -> None:
-    record = StoreLayerRecord(("/nix/store/h-a",), "sha256:" + "0" * 64, 1024, 1, Owner(0, 0, "root", "root"))
+    record = StoreLayerRecord(("/nix/store/h-a",), "sha256:" + "0" * 64, 1024, 1, Owner(0, 0, "root", "root"), 3, "sha256:" + "1" * 64)
     path = tmp_path / StoreLayerRecord.FILE
     path.write_text(json.dumps(schema.encode(record)))
     assert schema.load(StoreLayerRecord, str(path), "buildLayeredImage") == record
-    assert json.loads(path.read_text())["version"] == 1
+    assert json.loads(path.read_text())["version"] == 2
 
 
 def test_an_unreadable_record_is_one_line(tmp_path: Path) -> None:

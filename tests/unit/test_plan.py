@@ -121,7 +121,7 @@ def test_a_document_that_is_not_an_object_is_refused() -> None:
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda d: d.__setitem__("storeLayers", "abc"), 'storeLayers must be a list of which each item is an object with the keys paths, diffId, size, reason; got "abc"'),
+        (lambda d: d.__setitem__("storeLayers", "abc"), 'storeLayers must be a list of which each item is an object with the keys paths, diffId, size, reason, listing; got "abc"'),
         (lambda d: d["storeLayers"][1].__setitem__("size", "12"), r'storeLayers\[1\]\.size must be an integer or null; got "12"'),
         (lambda d: d["owner"].__setitem__("uname", 0), "owner.uname must be a string; got 0"),
         (lambda d: d["owner"].__setitem__("uid", True), "owner.uid must be an integer; got true"),

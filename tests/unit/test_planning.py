@@ -49,7 +49,7 @@ GRAPH = (node("h1-libc"), node("h2-app", "h1-libc"))
 def record(tmp_path: Path, name: str, paths: tuple[str, ...], mtime: int = 1) -> str:
     directory = tmp_path / name
     directory.mkdir()
-    doc = StoreLayerRecord(paths, DIGEST, 4096, mtime, ROOT)
+    doc = StoreLayerRecord(paths, DIGEST, 4096, mtime, ROOT, 2, DIGEST)
     (directory / StoreLayerRecord.FILE).write_text(json.dumps(schema.encode(doc)))
     return str(directory)
 

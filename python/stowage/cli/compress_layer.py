@@ -33,7 +33,7 @@ PROGRAM = "compress-layer"
 def _store(directory: str, store_dir: str, how: Compression, *, keep: Optional[str], who: str) -> list[layer_blob.Blob]:
     record = layer_record.read(directory, who)
     entry_stamp = model.owner_stamp(record.mtime, record.owner)
-    source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp)
+    source = layer_source.store_layer(store_dir, record.layer.paths, entry_stamp, record.layer.listing)
     blob = layer_blob.record(None, source, how, keep_in=keep)
     if blob.diff_id != record.layer.diff_id:
         raise UserError(f"the layer of {directory} has digest {blob.diff_id}, but its record says {record.layer.diff_id}")

@@ -2,7 +2,8 @@
 store paths into a layer: lists the layer's paths, writes its tar through the
 hasher (to nowhere: only the digest is kept; ``stream`` and the archive builders
 write the same bytes again from the same paths) and records digest and size in
-``$out/store-layer.json`` (see ``stowage.layers.record``).
+``$out/store-layer.json`` (see ``stowage.layers.record``), next to the layer's
+listing (``$out/store-layer.listing``, ``stowage.layers.listed``).
 
 Its request is ``stowage.contract.image_requests.StoreLayerRequest``. With
 ``paths`` null, the layer holds the closure of the structured attribute
@@ -18,7 +19,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Optional
 
-from stowage.layers import tarball as layer, record as layer_record
+from stowage.layers import listed, tarball as layer, record as layer_record
 from stowage.contract.image_requests import StoreLayerRequest
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
@@ -53,8 +54,9 @@ def build(step: Step[StoreLayerRequest]) -> None:
         layer.write(entries, stamp, sink)
         diff_id, size = sink.end_digest()
     os.mkdir(step.out)
+    listing = listed.save(step.out, paths, entries[len(layer.store_parents(r.store_dir)):])
     with open(os.path.join(step.out, layer_record.FILE), "w", encoding="utf-8") as handle:
-        json.dump(layer_record.encode(paths, diff_id, size, stamp), handle, sort_keys=True)
+        json.dump(layer_record.encode(paths, diff_id, size, stamp, listing), handle, sort_keys=True)
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -13,13 +13,17 @@ Schema (version 2; camelCase keys)::
                       "layers": [{"member": name, "diffId": "sha256:..", "size": n}]},
      "storeLayers": [{"paths": ["/nix/store/..", ...],
                       "diffId": "sha256:.." or null, "size": n or null,
-                      "reason": "own layer: 12.9 MiB used by 52 paths" (optional)}, ...],
+                      "reason": "own layer: 12.9 MiB used by 52 paths" (optional),
+                      "listing": {"file": path, "digest": "sha256:..", "entries": n}
+                                 (optional)}, ...],
      "customisationLayer": {"tar": path, "diffId": "sha256:..", "size": n}}
 
 A store layer with a ``diffId`` was recorded by its own derivation: the stream
 writes it without hashing and checks its size; one without is hashed while it is
 written. ``reason`` (set when ``mk-config`` grouped the layer) says why its paths
-are together; it is for the reader and changes no byte of the image.
+are together; it is for the reader and changes no byte of the image. ``listing``
+(a recorded layer's ``stowage.contract.listing``) lets the stream write the layer
+from that file instead of listing the store; it changes no byte either.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any, ClassVar, Optional
 
 from stowage import canonical_json
 from stowage.contract import schema
+from stowage.contract.listing import Listing
 
 VERSION = 2
 
@@ -58,6 +63,7 @@ class StoreLayer:
     diff_id: Optional[str] = None
     size: Optional[int] = None
     reason: Optional[str] = None
+    listing: Optional[Listing] = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,9 @@ def _encode_store_layer(layer: StoreLayer) -> dict[str, Any]:
     doc: dict[str, Any] = {"paths": list(layer.paths), "diffId": layer.diff_id, "size": layer.size}
     if layer.reason is not None:
         doc["reason"] = layer.reason
+    if layer.listing is not None:
+        found = layer.listing
+        doc["listing"] = {"file": found.file, "digest": found.digest, "entries": found.entries}
     return doc
 
 
@@ -145,6 +154,7 @@ class _StoreLayerDoc:
     diff_id: Optional[str]
     size: Optional[int]
     reason: Optional[str] = None
+    listing: Optional[Listing] = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,6 @@ def parse(doc: Any, who: Optional[str] = None) -> ImagePlan:
         owner=d.owner,
         store_dir=d.store_dir,
         base=base,
-        store_layers=tuple(StoreLayer(s.paths, s.diff_id, s.size, s.reason) for s in d.store_layers),
+        store_layers=tuple(StoreLayer(s.paths, s.diff_id, s.size, s.reason, s.listing) for s in d.store_layers),
         customisation_layer=BlobLayer(c.tar, c.diff_id, c.size),
     )

@@ -2,7 +2,8 @@
 a layer is (digest, size) without reading it again.
 
 - ``store-layer.json``: a store layer's record (``store-layer``; read by
-  ``stowage.layers.record``);
+  ``stowage.layers.record``), next to its listing (``stowage.contract.listing``,
+  whose digest and entry count it holds);
 - ``root-layer.json``: a root layer's record (``root-layer``), next to its
   ``layer.tar``.
 
@@ -23,7 +24,7 @@ from stowage.contract.plan import Owner
 @dataclass(frozen=True)
 class StoreLayerRecord:
     DOCUMENT: ClassVar[str] = "the store layer record (store-layer.json)"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2
     FILE: ClassVar[str] = "store-layer.json"
 
     paths: tuple[str, ...]
@@ -31,6 +32,8 @@ class StoreLayerRecord:
     size: int
     mtime: int  # seconds since the epoch
     owner: Owner
+    entries: int  # entries of the listing (the layer's, less the store's parents)
+    listing: str  # sha256 of the listing file
 
 
 @dataclass(frozen=True)

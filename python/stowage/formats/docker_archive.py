@@ -21,7 +21,7 @@ from stowage import canonical_json
 from stowage.contract.plan import ImagePlan
 from stowage.errors import UserError
 from stowage.image import metadata, model
-from stowage.layers import tarball as layer_tar
+from stowage.layers import listed as layer_listed, tarball as layer_tar
 from stowage.output.sink import HashingSink
 from stowage.tar import headers as tarformat, member as tar_member
 from stowage.tar.headers import Stamp
@@ -74,22 +74,39 @@ def _archive_member(w: _Writer, name: str, layer: model.Layer, origin: model.Arc
     return f"{_mb(size)} from the base image"
 
 
+def _store_tar(sink: HashingSink, layer: model.Layer, origin: model.StorePaths) -> tuple[int, Callable[[], None]]:
+    """The length of a store layer's tar and its writer: from the layer's listing
+    when its record has one (the record gives the length), else from the store."""
+    listing, paths = origin.listing, origin.paths
+    if listing is not None and layer.size is not None:
+        return layer.size, lambda: layer_listed.write(listing, origin.store_dir, paths, origin.stamp, sink)
+    entries = layer_tar.store_entries(origin.store_dir, paths)
+    size = layer_tar.length(entries, origin.stamp)
+    if layer.size is not None and layer.size != size:
+        raise _not_recorded(paths, size, layer.size)
+    return size, lambda: layer_tar.write(entries, origin.stamp, sink)
+
+
+def _not_recorded(paths: tuple[str, ...], size: int, recorded: int) -> UserError:
+    return UserError(
+        f"the layer of {_describe(paths)} makes {size} bytes, but its record says "
+        f"{recorded}: the record does not match the store (rebuild the image)"
+    )
+
+
 def _store_paths(w: _Writer, name: str, layer: model.Layer, origin: model.StorePaths) -> tuple[str, str]:
     """Write a store layer: hashed while written, or, when its record gives the
     digest, copied without hashing (its size checked; ``verify`` hashes anyway)."""
     paths = origin.paths
-    entries = layer_tar.store_entries(origin.store_dir, paths)
-    size = layer_tar.length(entries, origin.stamp)
-    if layer.size is not None and layer.size != size:
-        raise UserError(
-            f"the layer of {_describe(paths)} makes {size} bytes, but its record says "
-            f"{layer.size}: the record does not match the store (rebuild the image)"
-        )
+    size, write = _store_tar(w.sink, layer, origin)
     hashing = layer.diff_id is None or w.verify
     with tar_member.regular(w.sink, name.encode(), size, w.stamp):
         if hashing:
             w.sink.begin_digest()
-        layer_tar.write(entries, origin.stamp, w.sink)
+        start = w.sink.written
+        write()
+        if not hashing and w.sink.written - start != size:
+            raise _not_recorded(paths, w.sink.written - start, size)
         diff_id = _checked_digest(w.sink, layer, size, paths) if hashing else str(layer.diff_id)
     recorded = "" if layer.diff_id is None else " (recorded)"
     return diff_id, f"{_mb(size)}, {len(paths)} store paths{recorded}: {_describe(paths)}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Optional, Sequence, Union
 
+from stowage.contract.listing import Listing
 from stowage.contract.plan import ImagePlan, Owner
 from stowage.digest import Digest
 from stowage.image import metadata
@@ -35,12 +36,14 @@ class ArchiveMember:
 
 @dataclass(frozen=True)
 class StorePaths:
-    """The layer tar of store paths, made from the store with ``stamp``."""
+    """The layer tar of store paths, made from the store with ``stamp``; from
+    the layer's ``listing`` when its record has one."""
 
     store_dir: str
     paths: tuple[str, ...]
     stamp: Stamp
     reason: Optional[str] = None
+    listing: Optional[Listing] = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def of_plan(plan: ImagePlan, now: datetime) -> Image:
         layers += [Layer(ArchiveMember(archive, b.source), b.diff_id, b.size) for b in plan.base.layers]
     stamp = owner_stamp(epoch_seconds(plan.mtime, "mtime", now), plan.owner)
     for store in plan.store_layers:
-        origin = StorePaths(plan.store_dir, store.paths, stamp, store.reason)
+        origin = StorePaths(plan.store_dir, store.paths, stamp, store.reason, store.listing)
         layers.append(Layer(origin, store.diff_id, store.size))
     custom = plan.customisation_layer
     layers.append(Layer(TarFile(custom.source), custom.diff_id, custom.size))

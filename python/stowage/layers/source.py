@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Optional
 
 from stowage.archive import base_layer, docker_archive
 from stowage.contract.plan import ImagePlan
 from stowage.errors import UserError
 from stowage.image import model
-from stowage.layers import tarball as layer
+from stowage.contract.listing import Listing
+from stowage.layers import listed, tarball as layer
 from stowage.output.sink import HashingSink
 from stowage.tar.headers import Stamp
 from stowage.timestamps import NOW
@@ -26,8 +27,11 @@ from stowage.timestamps import NOW
 Source = Callable[[HashingSink], None]
 
 
-def store_layer(store_dir: str, paths: tuple[str, ...], entry_stamp: Stamp) -> Source:
-    """The layer of store ``paths``; listed now, so a vanished path fails early."""
+def store_layer(store_dir: str, paths: tuple[str, ...], entry_stamp: Stamp, listing: Optional[Listing] = None) -> Source:
+    """The layer of store ``paths``: from its recorded ``listing``, or listed now,
+    so that a vanished path fails early."""
+    if listing is not None:
+        return lambda sink: listed.write(listing, store_dir, paths, entry_stamp, sink)
     entries = layer.store_entries(store_dir, paths)
     return lambda sink: layer.write(entries, entry_stamp, sink)
 
@@ -66,7 +70,7 @@ def of_layer(image_layer: model.Layer) -> Source:
     if isinstance(origin, model.ArchiveMember):
         return archive_member(image_layer)
     if isinstance(origin, model.StorePaths):
-        return lambda sink: store_layer(origin.store_dir, origin.paths, origin.stamp)(sink)
+        return lambda sink: store_layer(origin.store_dir, origin.paths, origin.stamp, origin.listing)(sink)
     if isinstance(origin, model.TarFile) and image_layer.size is not None:
         return tar_file(origin.path, image_layer.size)
     raise ValueError(f"of_layer: a layer of {origin} (size {image_layer.size}) cannot be made again here")

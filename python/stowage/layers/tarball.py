@@ -122,15 +122,17 @@ def walk(root: bytes, name: bytes, own_owners: bool = False) -> Iterator[Entry]:
             stack.extend(reversed(_children(root, entry, own_owners)))
 
 
+def store_parents(store_dir: str) -> list[Entry]:
+    """Return the entries of the store's parent directories (``nix/``, ``nix/store/``)."""
+    parts = os.fsencode(store_dir.strip("/")).split(b"/")
+    return [Entry(b"/".join(parts[: i + 1]) + b"/", tarformat.DIRTYPE, STORE_PARENT_MODE) for i in range(len(parts))]
+
+
 def store_entries(store_dir: str, paths: Iterable[str]) -> list[Entry]:
     """Return the entries of a layer holding ``paths``: the store's parent
     directories first, then each path (sorted) with its contents."""
     store = os.fsencode(store_dir.rstrip("/"))
-    parts = store.strip(b"/").split(b"/")
-    entries = [
-        Entry(b"/".join(parts[: i + 1]) + b"/", tarformat.DIRTYPE, STORE_PARENT_MODE)
-        for i in range(len(parts))
-    ]
+    entries = store_parents(store_dir)
     for path in sorted(os.fsencode(p) for p in paths):
         if os.path.dirname(path) != store:
             raise UserError(f"{os.fsdecode(path)} is not a path directly in {store_dir}")
@@ -194,7 +196,13 @@ def length(entries: Iterable[Entry], stamp: Stamp) -> int:
 
 
 def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
-    """Write the layer tarball of ``entries`` to ``sink``.
+    """Write the layer tarball of ``entries`` to ``sink``."""
+    write_members(entries, stamp, sink)
+    sink.write(tarformat.END_OF_ARCHIVE)
+
+
+def write_members(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
+    """Write the members of ``entries`` to ``sink`` (not the end of the archive).
 
     Entries the stamp's plain ustar holds take the short way (``plain_header``,
     and a small file's header, bytes and padding in one call of the sink)."""
@@ -210,4 +218,3 @@ def write(entries: Iterable[Entry], stamp: Stamp, sink: HashingSink) -> None:
             member(block, e.root + e.name, e.size)
         else:
             write_bytes(block)
-    sink.write(tarformat.END_OF_ARCHIVE)

@@ -153,6 +153,8 @@ class HashingSink:
             raise UserError(f"cannot read {os.fsdecode(path)}: {error.strerror}") from None
         try:
             self._copy_fd(fd, path, size)
+        except OSError as error:  # e.g. a directory where a file was listed
+            raise UserError(f"cannot read {os.fsdecode(path)}: {error.strerror}") from None
         finally:
             os.close(fd)
 
@@ -204,6 +206,8 @@ class HashingSink:
             got = os.readv(fd, [view[start : start + size + 1]])
             if got != size:
                 self._short_read(fd, path, size, start, got)
+        except OSError as error:  # e.g. a directory where a file was listed
+            raise UserError(f"cannot read {os.fsdecode(path)}: {error.strerror}") from None
         finally:
             os.close(fd)
         view[start + size : end] = _ZEROS[: end - start - size]
