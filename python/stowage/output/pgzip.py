@@ -8,6 +8,12 @@ that the ratio stays close to single-threaded gzip, and ends with a sync flush
 does. Block boundaries depend only on the input, so the bytes are the same
 whatever the number of threads, and ``gzip -t`` / ``docker load`` read it as
 any gzip file.
+
+A block that deflate cannot shrink (already compressed or random bytes, as
+``stowage.output.stored`` decides from the block alone) is written as stored
+deflate blocks instead, without running deflate on it: the stream stays a valid
+gzip member, the same on every machine, and a compressible block gives the same
+bytes as before.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Optional
 
+from stowage.output import stored
+
 #: 1 MiB blocks: big enough that the per-block flush costs nothing measurable,
 #: small enough that two cores share even a small layer.
 BLOCK_SIZE = 1 << 20
@@ -27,6 +35,8 @@ _HEADER = b"\x1f\x8b\x08\x00" + b"\x00\x00\x00\x00" + b"\x00\xff"  # no name, mt
 
 
 def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
+    if stored.incompressible(block):
+        return stored.stored(block, last)
     if dictionary:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=dictionary)
     else:
