@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import struct
 from collections import Counter
+from typing import Union
 
 #: Sampled bytes: 16 slices of 1 KiB (16 KiB, a sixty-fourth of a 1 MiB block).
 SPOTS = 16
@@ -88,10 +89,11 @@ def incompressible(block: bytes) -> bool:
 def stored(block: bytes, last: bool) -> bytes:
     """``block`` as stored deflate blocks, starting on a byte boundary; the
     last one is final (BFINAL) when ``last``."""
-    pieces = []
+    view = memoryview(block)
+    pieces: list[Union[bytes, memoryview]] = []
     starts = range(0, len(block), MAX_STORED)
     for start in starts:
-        piece = block[start : start + MAX_STORED]
+        piece = view[start : start + MAX_STORED]
         final = last and start == starts[-1]
         pieces.append(struct.pack("<BHH", 1 if final else 0, len(piece), len(piece) ^ 0xFFFF))
         pieces.append(piece)
