@@ -1,11 +1,15 @@
 """Benchmark of copyToRegistry against ``skopeo copy`` of the same image, in one run.
 
     python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3] [--variants gzip6,zstd3,gzip6-kept,zstd3-kept]
+                          [--data random|text]
 
 Builds two images of the synthetic closure (bench/closure.nix, buildLayeredImage,
 uncompressed archives): application version 1 and version 2 (only the 10 MB
 application path differs, so its layer and the customisation layer, whose root
-links point at it, change). Starts Debian's ``docker-registry`` on 127.0.0.1 with
+links point at it, change), of ``--data``: random bytes (the default, which
+deflate cannot shrink, like the compressed files of a real closure) or
+compressible "text" (text-like and binary-like files, about a third of their
+size under gzip -6). Starts Debian's ``docker-registry`` on 127.0.0.1 with
 its storage in a temporary directory, then measures, wall time and bytes sent:
 
 * skopeo, cold: ``skopeo copy --dest-tls-verify=false docker-archive:A docker://…``
@@ -149,8 +153,9 @@ def main() -> int:
     parser.add_argument("--paths", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS), help="pushCompression variants of the cold push")
+    parser.add_argument("--data", choices=["random", "text"], default="random", help="the file bytes (closure.nix)")
     options = parser.parse_args()
-    closure = Closure(options.size_mb, options.paths)
+    closure = Closure(options.size_mb, options.paths, data=options.data)
     v1, v2 = (Image(closure, app, builder="layered") for app in (1, 2))
     archives = [nix_build(image.args(), "image", f"push-archive-{image.app}").path for image in (v1, v2)]
     records = [nix_build(image.args(), "image.copyToRegistry", f"push-{image.app}") for image in (v1, v2)]
