@@ -1,7 +1,7 @@
 """Deflate's stored blocks (RFC 1951, section 3.2.4) for data deflate cannot
 shrink, and the test that picks that data out.
 
-Compressed files (.gz, .xz, .png, .jar, zipped wheels) and random bytes leave
+Compressed files (.gz, .xz, .deb, zipped archives) and random bytes leave
 deflate nothing to gain, and zlib at level 6 still spends about 25 ms per MiB
 searching them for matches before it writes them as stored blocks. ``stored``
 writes the same kind of blocks directly, at memory speed.
@@ -24,16 +24,24 @@ nothing in the sample:
   1 + 255 / n = 1.016 (standard deviation 0.0014 at n = 16 KiB), far from the
   limit; text, code and binaries give 2 and more; random files with 2 % of tar
   headers and padding give 1.10, and are compressed.
-- Matches (LZ77): the sample's 8-byte words at every fourth offset are at least
-  ``DISTINCT`` of them different. A byte-uniform but periodic block (a table
-  0, 1, …, 255 repeated) fails, whatever its period up to about 4 KiB; random
-  bytes repeat an 8-byte word with a probability of about 2 ** -40.
+- Matches (LZ77): of the sample's 4-byte strings (at every offset), at least
+  ``DISTINCT`` per mille are different. Random bytes repeat one with a
+  probability of about 2 ** -32 per pair (none in a sample, as a rule); a
+  byte-uniform but periodic block (a table 0, 1, …, 255 repeated) fails,
+  whatever its period up to the sample's length; so does a PNG file that
+  deflate still shrinks by 4 % (98.5 % distinct), while .gz files and Debian
+  packages (99.7–100 %, deflate saves under 0.1 %) pass.
+
+On a Debian 12 machine's files (1 MiB blocks, at most 200 files of each
+kind), the test stores 184 of 191 blocks of /usr/share/doc/*/*.gz and 528 of
+539 of Debian packages, to which deflate would have added bytes, and none of
+747 blocks of /usr/bin, 130 of .jar files and 7 of .png files.
 
 What the sample cannot see is a repeat of high-entropy bytes far from it (the
 same compressed file twice within deflate's 32 KiB window): such a block is
 stored, a few kB larger than deflate would make it, and as valid.
 
-It costs about 0.4 ms per MiB block (``collections.Counter`` and
+It costs about 1 ms per MiB block (``collections.Counter`` and
 ``struct.unpack`` in C), against about 25 ms for zlib at level 6; compressible
 blocks are deflated exactly as before.
 """
@@ -52,8 +60,8 @@ SPOT = 1024
 MIN_BLOCK = 64 * 1024
 #: 256 * sum(count ** 2) / n ** 2 under LIMIT_NUM / LIMIT_DEN means stored.
 LIMIT_NUM, LIMIT_DEN = 21, 20
-#: Of the sample's 8-byte words, at least this share (per cent) distinct.
-DISTINCT = 99
+#: Of the sample's 4-byte strings, at least this share (per mille) distinct.
+DISTINCT = 995
 #: The largest stored block deflate allows (LEN is 16 bits).
 MAX_STORED = 65535
 
@@ -71,11 +79,13 @@ def _flat(sample: bytes) -> bool:
 
 
 def _unrepeated(sample: bytes) -> bool:
-    """Whether ``sample``'s 8-byte words at every fourth offset hardly repeat."""
-    words = struct.unpack(f"<{len(sample) // 8}Q", sample[: len(sample) // 8 * 8])
-    shifted = struct.unpack(f"<{(len(sample) - 4) // 8}Q", sample[4 : 4 + (len(sample) - 4) // 8 * 8])
-    count = len(words) + len(shifted)
-    return len(set(words).union(shifted)) * 100 >= count * DISTINCT
+    """Whether ``sample``'s 4-byte strings hardly repeat (deflate would find few matches)."""
+    count = len(sample) - 3
+    strings: set[int] = set()
+    for shift in range(4):
+        words = (len(sample) - shift) // 4
+        strings.update(struct.unpack(f"<{words}I", sample[shift : shift + 4 * words]))
+    return len(strings) * 1000 >= count * DISTINCT
 
 
 def incompressible(block: bytes) -> bool:
