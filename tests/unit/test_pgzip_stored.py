@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from stowage.output import stored
+from stowage.output.stored import Segment
 from stowage.output.pgzip import BLOCK_SIZE, ParallelGzipWriter
 
 #: sha256 of the gzip of the samples below, as written before stored blocks
@@ -97,12 +98,30 @@ def test_a_mix_of_blocks_stores_only_the_random_ones(tmp_path: Path) -> None:
     _read_by_all(out, data, tmp_path)
 
 
+@pytest.mark.parametrize("tail", [0, -1, 300_000])
+def test_a_block_of_both_kinds_stores_its_random_quarters(tail: int, tmp_path: Path) -> None:
+    half = BLOCK_SIZE // 2
+    text = _text()
+    noise = _random(half + max(tail, 0), 5)
+    for first, second in ((text[:half], noise), (noise[:half], text[half : 2 * half + tail])):
+        data = first + second + (text[:tail] if tail > 0 else b"")
+        random_bytes = len(noise) if second is noise else half
+        kinds = [stored.incompressible(first), stored.incompressible(second[:half])]
+        block = data[:BLOCK_SIZE]
+        assert stored.segments(block) == [Segment(0, len(block) // 2, kinds[0]), Segment(len(block) // 2, len(block), kinds[1])]
+        out = _compress(data)
+        assert len({out, _compress(data, 1), _compress(data, 3)}) == 1
+        assert random_bytes < len(out) < random_bytes + 1000 + 0.4 * (len(data) - random_bytes)
+        _read_by_all(out, data, tmp_path)
+
+
 def test_the_test_sees_what_deflate_can_shrink() -> None:
     noise = bytearray(_random(BLOCK_SIZE, 4))
     assert stored.incompressible(bytes(noise))
     assert not stored.incompressible(bytes(noise[: stored.MIN_BLOCK - 1]))
     noise[::50] = bytes(len(noise[::50]))  # 2 % zeros, as tar headers among small files
     assert not stored.incompressible(bytes(noise))
+    assert stored.segments(bytes(noise)) == [Segment(0, BLOCK_SIZE, False)]
     assert not stored.incompressible(_binary()[:BLOCK_SIZE])
     assert not stored.incompressible(bytes(BLOCK_SIZE))
     for period in (256, 251, 4000):  # every byte as often, but repeated

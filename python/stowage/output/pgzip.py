@@ -34,14 +34,34 @@ _WINDOW = 32 * 1024
 _HEADER = b"\x1f\x8b\x08\x00" + b"\x00\x00\x00\x00" + b"\x00\xff"  # no name, mtime 0, OS unknown
 
 
-def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
-    if stored.incompressible(block):
-        return stored.stored(block, last)
-    if dictionary:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=dictionary)
+def _zlib(data: bytes, history: bytes, level: int, last: bool) -> bytes:
+    """``data`` deflated by zlib with ``history`` as dictionary, ending byte-aligned."""
+    if history:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=history)
     else:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(block) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _history(block: bytes, dictionary: bytes, start: int) -> bytes:
+    """The 32 KiB of input before ``block[start]``."""
+    if start >= _WINDOW:
+        return block[start - _WINDOW : start]
+    return (dictionary + block[:start])[-_WINDOW:]
+
+
+def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
+    parts = stored.segments(block)
+    if len(parts) == 1 and not parts[0].stored:
+        return _zlib(block, dictionary, level, last)
+    out = []
+    for part in parts:
+        data, final = block[part.start : part.end], last and part.end == len(block)
+        if part.stored:
+            out.append(stored.stored(data, final))
+        else:
+            out.append(_zlib(data, _history(block, dictionary, part.start), level, final))
+    return b"".join(out)
 
 
 class ParallelGzipWriter:

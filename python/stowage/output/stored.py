@@ -6,31 +6,36 @@ deflate nothing to gain, and zlib at level 6 still spends about 25 ms per MiB
 searching them for matches before it writes them as stored blocks. ``stored``
 writes the same kind of blocks directly, at memory speed.
 
-The test, ``incompressible``, looks at a fixed sample of the block in integer
-arithmetic, so that its answer depends on the bytes alone: no zlib version (a
-level-1 trial compression would depend on the zlib, or zlib-ng, at hand), no
-floating point, no thread count. The sample is ``SPOTS`` slices of ``SPOT``
-bytes spread evenly over the block (a tar layer mixes files: the spots see each
-kind in its share). The block is stored when both parts of deflate would find
-nothing in the sample:
+The choice, ``segments``, looks at a fixed sample of the block in integer
+arithmetic, so that it depends on the bytes alone: no zlib version (a level-1
+trial compression would depend on the zlib, or zlib-ng, at hand), no floating
+point, no thread count. The sample is ``SPOTS`` slices of ``SPOT`` bytes, a
+quarter of them spread evenly over each quarter of the block (a tar layer mixes
+files: small slices see each kind in its share, tar headers included). Bytes
+are stored when both parts of deflate would find nothing in their sample:
 
 - Huffman coding (order 0): the sample's byte counts give
 
-      256 * sum(count ** 2) < LIMIT * n ** 2        (n: bytes sampled)
+      256 * 1000 * sum(count ** 2) < STORE * n * (n + 256)    (n: bytes sampled)
 
-  that is, a collision (Rényi order-2) entropy above 8 - log2(LIMIT) = 7.93
-  bits per byte. Shannon entropy is never below it, so no Huffman code of the
-  sampled bytes as literals saves more than about 0.9 %. Random bytes give
-  1 + 255 / n = 1.016 (standard deviation 0.0014 at n = 16 KiB), far from the
-  limit; text, code and binaries give 2 and more; random files with 2 % of tar
-  headers and padding give 1.10, and are compressed.
+  that is, within 3.5 % of what uniform random bytes give, a collision (Rényi
+  order-2) entropy above 7.95 bits per byte for the whole block's 16 KiB
+  (7.86 for a quarter's 4 KiB). Shannon entropy is never below it, so no Huffman
+  code of the sampled bytes as literals saves more than 0.6 % (1.7 %). Random
+  bytes are at 1000 on average, with a standard deviation of 1.4 (5.5 for a
+  quarter); text, code and binaries give 2000 and more; random files with 2 %
+  of tar headers and padding about 1100, and are compressed.
 - Matches (LZ77): of the sample's 4-byte strings (at every offset), at least
   ``DISTINCT`` per mille are different. Random bytes repeat one with a
   probability of about 2 ** -32 per pair (none in a sample, as a rule); a
   byte-uniform but periodic block (a table 0, 1, …, 255 repeated) fails,
-  whatever its period up to the sample's length; so does a PNG file that
-  deflate still shrinks by 4 % (98.5 % distinct), while .gz files and Debian
-  packages (99.7–100 %, deflate saves under 0.1 %) pass.
+  whatever its period up to the sample's length.
+
+The whole block is stored when its sample passes; otherwise, when some
+quarters pass and others do not (a large compressed file next to small text
+files), each run of quarters of one kind is stored or deflated in turn (with
+the 32 KiB before it as dictionary); otherwise the block is deflated as a
+whole, exactly as before stored blocks existed.
 
 On a Debian 12 machine's files (1 MiB blocks, at most 200 files of each
 kind), the test stores 184 of 191 blocks of /usr/share/doc/*/*.gz and 528 of
@@ -41,41 +46,58 @@ What the sample cannot see is a repeat of high-entropy bytes far from it (the
 same compressed file twice within deflate's 32 KiB window): such a block is
 stored, a few kB larger than deflate would make it, and as valid.
 
-It costs about 1 ms per MiB block (``collections.Counter`` and
-``struct.unpack`` in C), against about 25 ms for zlib at level 6; compressible
-blocks are deflated exactly as before.
+It costs about 0.5 ms per MiB block of compressible data and 1.5 ms of random
+data (``collections.Counter`` and ``struct.unpack`` in C), against about 25 ms
+for zlib at level 6.
 """
 
 from __future__ import annotations
 
 import struct
 from collections import Counter
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Union
 
-#: Sampled bytes: 16 slices of 1 KiB (16 KiB, a sixty-fourth of a 1 MiB block).
-SPOTS = 16
-SPOT = 1024
+#: Sampled bytes: 128 slices of 128 bytes (16 KiB, a sixty-fourth of a 1 MiB
+#: block), 32 in each quarter; small slices, so that a block of small files
+#: sees their tar headers.
+SPOTS = 128
+SPOT = 128
+#: Blocks are tested in quarters (when each is at least MIN_BLOCK).
+PARTS = 4
 #: Blocks shorter than this are always deflated (the sample would be most of
 #: them, and their share of a layer is small).
 MIN_BLOCK = 64 * 1024
-#: 256 * sum(count ** 2) / n ** 2 under LIMIT_NUM / LIMIT_DEN means stored.
-LIMIT_NUM, LIMIT_DEN = 21, 20
+#: The sample's sum(count ** 2), in per mille of what uniform random bytes give
+#: (about n * (n + 256) / 256): under STORE, stored.
+STORE = 1035
 #: Of the sample's 4-byte strings, at least this share (per mille) distinct.
 DISTINCT = 995
 #: The largest stored block deflate allows (LEN is 16 bits).
 MAX_STORED = 65535
 
 
-def _sample(block: bytes) -> bytes:
-    """``SPOTS`` slices of ``SPOT`` bytes, the first at the start, the last at the end."""
-    step = (len(block) - SPOT) // (SPOTS - 1)
-    return b"".join(block[i * step : i * step + SPOT] for i in range(SPOTS))
+@dataclass(frozen=True)
+class Segment:
+    """Bytes ``start`` to ``end`` of a block, to be stored or deflated."""
+
+    start: int
+    end: int
+    stored: bool
 
 
-def _flat(sample: bytes) -> bool:
-    """Whether Huffman coding cannot shrink ``sample`` (its collision entropy is high)."""
-    squares = sum(count * count for count in Counter(sample).values())
-    return 256 * squares * LIMIT_DEN < LIMIT_NUM * len(sample) ** 2
+def _sample(block: bytes, start: int, end: int, spots: int) -> bytes:
+    """``spots`` slices of ``SPOT`` bytes of ``block[start:end]``, the first at
+    its start, the last at its end."""
+    step = (end - start - SPOT) // (spots - 1)
+    return b"".join(block[start + i * step : start + i * step + SPOT] for i in range(spots))
+
+
+def _flat(counts: "Counter[int]", size: int) -> bool:
+    """Whether byte counts of ``size`` bytes are as even as random bytes' (within STORE)."""
+    squares = sum(count * count for count in counts.values())
+    return 256 * squares * 1000 // (size * (size + 256)) < STORE
 
 
 def _unrepeated(sample: bytes) -> bool:
@@ -88,12 +110,45 @@ def _unrepeated(sample: bytes) -> bool:
     return len(strings) * 1000 >= count * DISTINCT
 
 
+def _passes(counts: "Counter[int]", sample: bytes) -> bool:
+    """Whether ``sample`` (with its byte ``counts``) shows nothing deflate could use."""
+    return _flat(counts, len(sample)) and _unrepeated(sample)
+
+
+def _runs(ranges: list[tuple[int, int]], kinds: list[bool]) -> list[Segment]:
+    """The ranges, adjacent ones of one kind merged."""
+    out: list[Segment] = []
+    for (start, end), kind in zip(ranges, kinds, strict=True):
+        if out and out[-1].stored == kind:
+            out[-1] = Segment(out[-1].start, end, kind)
+        else:
+            out.append(Segment(start, end, kind))
+    return out
+
+
+def segments(block: bytes) -> list[Segment]:
+    """How ``block`` is written: stored, deflated, or, when some of its
+    quarters are incompressible and others not, each run of quarters of one
+    kind in turn (see the module's docstring)."""
+    size = len(block)
+    if size < MIN_BLOCK:
+        return [Segment(0, size, False)]
+    parts = PARTS if size >= PARTS * MIN_BLOCK else 1
+    ranges = list(pairwise(size * part // parts for part in range(parts + 1)))
+    samples = [_sample(block, start, end, SPOTS // parts) for start, end in ranges]
+    counts = [Counter(sample) for sample in samples]
+    total = Counter[int]()
+    for part_counts in counts:
+        total.update(part_counts)
+    if _passes(total, b"".join(samples)):
+        return [Segment(0, size, True)]
+    kinds = [parts > 1 and _passes(c, s) for c, s in zip(counts, samples, strict=True)]
+    return _runs(ranges, kinds) if any(kinds) else [Segment(0, size, False)]
+
+
 def incompressible(block: bytes) -> bool:
-    """Whether ``block`` is to be written as stored blocks (see the module's docstring)."""
-    if len(block) < MIN_BLOCK:
-        return False
-    sample = _sample(block)
-    return _flat(sample) and _unrepeated(sample)
+    """Whether ``block`` as a whole is to be written as stored blocks."""
+    return segments(block) == [Segment(0, len(block), True)]
 
 
 def stored(block: bytes, last: bool) -> bytes:
