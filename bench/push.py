@@ -197,9 +197,9 @@ def main() -> int:
         cold = cold_pushes(options.cold, archives[0], [("gzip6", pushes[0]), *others], host, cache)
         results = [
             cold[0],
-            skopeo("skopeo, again (fresh runner)", archives[0], f"{host}/skopeo:again"),
-            skopeo("skopeo, again (warm cache)", archives[0], f"{host}/skopeo:warm", cache),
-            skopeo("skopeo, app version 2", archives[1], f"{host}/skopeo:2"),
+            skopeo("skopeo, again (fresh runner)", archives[0], f"{host}/skopeo-0:again"),
+            skopeo("skopeo, again (warm cache)", archives[0], f"{host}/skopeo-0:warm", cache),
+            skopeo("skopeo, app version 2", archives[1], f"{host}/skopeo-0:2"),
             cold[1],
         ]
         again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours-gzip6-0:again") for _ in range(options.repeat)]
