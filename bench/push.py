@@ -8,7 +8,7 @@ uncompressed archives): application version 1 and version 2 (only the 10 MB
 application path differs, so its layer and the customisation layer, whose root
 links point at it, change), of ``--data``: random bytes (the default, which
 deflate cannot shrink, like the compressed files of a real closure) or
-compressible "text" (text-like and binary-like files, about a third of their
+compressible "text" (text-like and binary-like files, about 40 % of their
 size under gzip -6). Starts Debian's ``docker-registry`` on 127.0.0.1 with
 its storage in a temporary directory, then measures, wall time and bytes sent:
 
