@@ -15,7 +15,8 @@
 # derivation over the same layers; `cachedLayers` is the builders' argument
 # (true here, as these benchmarks measure the recorded layers, unless given);
 # `extraContents` joins the contents (e.g. a busybox, for an image that runs);
-# `pushCompression` is the builders' argument.
+# `pushCompression` is the builders' argument; `data` is "random" (the default:
+# bytes deflate cannot shrink) or "text" (compressible), see make_store_path.py.
 {
   stowage ? import ../. { },
   mix ? "default",
@@ -33,6 +34,7 @@
   cachedLayers ? true,
   extraContents ? [ ],
   pushCompression ? { },
+  data ? "random",
 }:
 let
   inherit (builtins)
@@ -47,6 +49,10 @@ let
 
   generator = ./make_store_path.py;
 
+  # Only the compressible kind is an attribute, so that the random closures
+  # keep the store paths they had before it existed.
+  dataAttrs = if data == "random" then { } else { inherit data; };
+
   parents =
     i:
     let
@@ -57,21 +63,24 @@ let
 
   node =
     i:
-    derivation {
-      name = "bench-${mix}-${toString i}";
-      system = currentSystem;
-      builder = "/usr/bin/python3";
-      args = [
-        "-SB"
-        generator
-      ];
-      inherit mix;
-      seed = toString seed;
-      index = toString i;
-      bytes = toString (sizeMb * 1000000 / paths);
-      files = toString (files / paths);
-      deps = concatStringsSep " " (map (j: "${elemAt nodes j}") (parents i));
-    };
+    derivation (
+      {
+        name = "bench-${mix}-${toString i}";
+        system = currentSystem;
+        builder = "/usr/bin/python3";
+        args = [
+          "-SB"
+          generator
+        ];
+        inherit mix;
+        seed = toString seed;
+        index = toString i;
+        bytes = toString (sizeMb * 1000000 / paths);
+        files = toString (files / paths);
+        deps = concatStringsSep " " (map (j: "${elemAt nodes j}") (parents i));
+      }
+      // dataAttrs
+    );
 
   nodes = genList node paths;
 
@@ -89,26 +98,29 @@ let
     ];
   };
 
-  application = derivation {
-    name = "bench-app-${toString app}";
-    system = currentSystem;
-    builder = "/usr/bin/python3";
-    args = [
-      "-SB"
-      generator
-    ];
-    mix = "default";
-    seed = toString app;
-    index = "1000000";
-    bytes = toString (appMb * 1000000);
-    files = "0";
-    deps = "${root}";
-  };
+  application = derivation (
+    {
+      name = "bench-app-${toString app}";
+      system = currentSystem;
+      builder = "/usr/bin/python3";
+      args = [
+        "-SB"
+        generator
+      ];
+      mix = "default";
+      seed = toString app;
+      index = "1000000";
+      bytes = toString (appMb * 1000000);
+      files = "0";
+      deps = "${root}";
+    }
+    // dataAttrs
+  );
 
   contents = [ root ] ++ extraContents ++ (if app == null then [ ] else [ application ]);
 
   imageArgs = {
-    name = "bench-${mix}";
+    name = "bench-${mix}${if data == "random" then "" else "-${data}"}";
     inherit contents maxLayers mtime tag cachedLayers pushCompression;
   };
 

@@ -53,8 +53,10 @@ BUILDER = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from stowage.cli.build_layered import build
-build({"version": 2, "plan": sys.argv[2],
-       "compressor": {"name": sys.argv[3], "program": None, "level": 6}}, sys.argv[4])
+from stowage.cli.common import Step
+from stowage.contract.image_requests import BuildRequest
+from stowage.output.compression import Compression
+build(Step(BuildRequest("buildLayeredImage", sys.argv[2], Compression(sys.argv[3], None, 6)), sys.argv[4], ()))
 """
 
 

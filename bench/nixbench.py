@@ -36,12 +36,13 @@ class Closure:
     mix: str = "default"
     seed: int = 1
     app_mb: int = 10
+    data: str = "random"  # or "text" (compressible), see make_store_path.py
 
     def args(self) -> list[str]:
         return [
             "--argstr", "mix", self.mix, "--arg", "sizeMb", str(self.size_mb),
             "--arg", "paths", str(self.paths), "--arg", "seed", str(self.seed),
-            "--arg", "appMb", str(self.app_mb),
+            "--arg", "appMb", str(self.app_mb), "--argstr", "data", self.data,
         ]
 
 

@@ -1,12 +1,15 @@
 """Benchmark of copyToRegistry against ``skopeo copy`` of the same image, in one run.
 
     python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3] [--variants gzip6,zstd3,gzip6-kept,zstd3-kept]
-                          [--from-pulled]
+                          [--data random|text] [--cold 1] [--from-pulled]
 
 Builds two images of the synthetic closure (bench/closure.nix, buildLayeredImage,
 uncompressed archives): application version 1 and version 2 (only the 10 MB
 application path differs, so its layer and the customisation layer, whose root
-links point at it, change). Starts Debian's ``docker-registry`` on 127.0.0.1 with
+links point at it, change), of ``--data``: random bytes (the default, which
+deflate cannot shrink, like the compressed files of a real closure) or
+compressible "text" (text-like and binary-like files, about 40 % of their
+size under gzip -6). Starts Debian's ``docker-registry`` on 127.0.0.1 with
 its storage in a temporary directory, then measures, wall time and bytes sent:
 
 * skopeo, cold: ``skopeo copy --dest-tls-verify=false docker-archive:A docker://…``
@@ -22,6 +25,10 @@ its storage in a temporary directory, then measures, wall time and bytes sent:
   3, and each with ``keepBlobs`` (the blobs kept in the store by the
   compressed-layer derivations, sent as they are);
 * ours, no-op: the default variant's push again (best of ``--repeat``);
+* with ``--cold N``, skopeo's cold push and each variant's are taken N times,
+  in turn (skopeo, then each variant, then skopeo again…), each into a new
+  repository, and their medians reported, so that a loaded machine slows both
+  sides alike;
 * ours, version 2: version 2's copyToRegistry to the same repository;
 * with ``--from-pulled``: skopeo's cold push pulled back with pullImage (through
   prefetch-image, which adds it to the store), a child ``buildLayeredImage`` of it
@@ -163,12 +170,12 @@ def _build_expr(expr: str) -> Build:
 
 
 def from_pulled(host: str) -> list[Measure]:
-    """A child of the pulled ``skopeo:1`` pushed to other repositories, with and without the record."""
+    """A child of the pulled ``skopeo-0:1`` pushed to other repositories, with and without the record."""
     results = []
     for record in (True, False):
         flags = [] if record else ["--no-registry-record"]
         done = subprocess.run([sys.executable, PREFETCH, "--json", "--quiet", "--tls-verify=false", *flags,
-                               f"{host}/skopeo:1"], capture_output=True, text=True, check=True)
+                               f"{host}/skopeo-0:1"], capture_output=True, text=True, check=True)
         call = json.loads(done.stdout)
         body = " ".join(f"{k} = {json.dumps(v)};" for k, v in call.items() if v is not None)
         lib = f"(import {REPO} {{ }})"
@@ -182,15 +189,38 @@ def from_pulled(host: str) -> list[Measure]:
     return results
 
 
+def median(label: str, measures: list[Measure]) -> Measure:
+    """The median run of ``measures`` (by time), under ``label``; prints them all."""
+    ordered = sorted(measures, key=lambda m: m.seconds)
+    print(f"{label}: " + ", ".join(f"{m.seconds:.2f}" for m in measures) + " s")
+    return Measure(label, ordered[len(ordered) // 2].seconds, ordered[len(ordered) // 2].bytes_sent)
+
+
+def cold_pushes(count: int, archive: str, pushes: list[tuple[str, str]], host: str, cache: str) -> list[Measure]:
+    """skopeo's and each variant's cold push, ``count`` times in turn, each
+    into a repository of its own; their medians, skopeo's first. The first
+    skopeo run keeps its blob-info cache in ``cache`` (for the warm-cache run)."""
+    runs: dict[str, list[Measure]] = {"skopeo": []}
+    for round_ in range(count):
+        runs["skopeo"].append(skopeo("skopeo, cold", archive, f"{host}/skopeo-{round_}:1", cache if round_ == 0 else None))
+        for name, push in pushes:
+            runs.setdefault(name, []).append(ours(name, push, f"{host}/ours-{name}-{round_}:1"))
+    suffix = f" (median of {count})" if count > 1 else ""
+    labels = {"skopeo": "skopeo, cold", "gzip6": "copyToRegistry, cold"}
+    return [median(labels.get(name, f"copyToRegistry, cold, {name}") + suffix, measures) for name, measures in runs.items()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--paths", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--variants", default=",".join(VARIANTS), help="pushCompression variants of the cold push")
+    parser.add_argument("--data", choices=["random", "text"], default="random", help="the file bytes (closure.nix)")
+    parser.add_argument("--cold", type=int, default=1, help="cold pushes of each kind, taken in turn (median)")
     parser.add_argument("--from-pulled", action="store_true", help="also push a child of the pulled base")
     options = parser.parse_args()
-    closure = Closure(options.size_mb, options.paths)
+    closure = Closure(options.size_mb, options.paths, data=options.data)
     v1, v2 = (Image(closure, app, builder="layered") for app in (1, 2))
     archives = [nix_build(image.args(), "image", f"push-archive-{image.app}").path for image in (v1, v2)]
     records = [nix_build(image.args(), "image.copyToRegistry", f"push-{image.app}") for image in (v1, v2)]
@@ -203,17 +233,18 @@ def main() -> int:
     cache = tempfile.mkdtemp(prefix="push-bench-home-")
     process, host = start_registry(directory)
     try:
+        cold = cold_pushes(options.cold, archives[0], [("gzip6", pushes[0]), *others], host, cache)
         results = [
-            skopeo("skopeo, cold", archives[0], f"{host}/skopeo:1", cache),
-            skopeo("skopeo, again (fresh runner)", archives[0], f"{host}/skopeo:again"),
-            skopeo("skopeo, again (warm cache)", archives[0], f"{host}/skopeo:warm", cache),
-            skopeo("skopeo, app version 2", archives[1], f"{host}/skopeo:2"),
-            ours("copyToRegistry, cold", pushes[0], f"{host}/ours:1"),
+            cold[0],
+            skopeo("skopeo, again (fresh runner)", archives[0], f"{host}/skopeo-0:again"),
+            skopeo("skopeo, again (warm cache)", archives[0], f"{host}/skopeo-0:warm", cache),
+            skopeo("skopeo, app version 2", archives[1], f"{host}/skopeo-0:2"),
+            cold[1],
         ]
-        again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours:again") for _ in range(options.repeat)]
+        again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours-gzip6-0:again") for _ in range(options.repeat)]
         results.append(min(again, key=lambda m: m.seconds))
-        results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours:2"))
-        results += [ours(f"copyToRegistry, cold, {name}", push, f"{host}/ours-{name}:1") for name, push in others]
+        results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours-gzip6-0:2"))
+        results += cold[2:]
         if options.from_pulled:
             results += from_pulled(host)
     finally:

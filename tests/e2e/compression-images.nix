@@ -18,6 +18,12 @@ let
       config.Cmd = [ "/bin/cat" "${app}/version" ];
       inherit cachedLayers pushCompression;
     };
+
+  # 2.6 MB that deflate cannot shrink (gzipped twice), which gzip layers store.
+  incompressible = mode.script "push-incompressible" ''
+    mkdir -p $out
+    seq 1 3000000 | gzip -1n | gzip -9n > $out/data.gz
+  '';
 in
 {
   zstd = image true { format = "zstd"; };
@@ -25,4 +31,22 @@ in
   # gzip level 6, as push-images.nix's v1, with the blobs kept in the store.
   kept = image true { keepBlobs = true; };
   keptUncached = image false { keepBlobs = true; };
+  inherit incompressible;
+  # The default pushCompression and a gzipped archive, of a layer that is
+  # mostly stored deflate blocks.
+  stored = stowage.buildLayeredImage {
+    name = "push-test/stored";
+    tag = "v1";
+    compressor = "gz";
+    contents = [
+      packages.busybox
+      incompressible
+    ];
+    config.Cmd = [
+      "/bin/busybox"
+      "sha256sum"
+      "${incompressible}/data.gz"
+    ];
+    cachedLayers = true;
+  };
 }

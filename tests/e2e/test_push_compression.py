@@ -1,10 +1,13 @@
 """pushCompression against docker-registry, skopeo and podman: zstd layers
 (…tar+zstd, the same bytes whether recorded by their own derivations or by the
-push plan), and kept blobs, sent as they are (the same manifest as compressing
-again)."""
+push plan), kept blobs, sent as they are (the same manifest as compressing
+again), and gzip layers whose incompressible bytes are stored deflate blocks
+(read by skopeo, umoci, podman and Docker, as the gzipped archive is)."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import Iterator
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import PODMAN_RUN, REPO, nix_build, run  # noqa: E402
+from conftest import PODMAN_RUN, REPO, nix_build, require, run  # noqa: E402
 from registry_server import Registry, manifest_digest, start_registry  # noqa: E402
 from test_push import push  # noqa: E402
 
@@ -59,3 +62,31 @@ def test_kept_blobs_are_sent_as_they_are(registry: Registry) -> None:
     assert uncached == out
     plan = nix_build(f"(import {IMAGES} {{ }}).keptUncached.pushPlan")
     assert all(layer["file"] for layer in json.loads((plan / "push.json").read_text())["layers"])
+
+
+def test_incompressible_bytes_are_stored_and_read_by_every_reader(registry: Registry, podman: str, docker: str,
+                                                                   tmp_path: Path) -> None:
+    require("skopeo", "umoci")
+    path = nix_build(f"(import {IMAGES} {{ }}).incompressible") / "data.gz"
+    data = path.read_bytes()
+    expected = f"{hashlib.sha256(data).hexdigest()}  {path}\n"
+    reference = f"{registry.host}/stored/app:v1"
+    out, _ = copy("stored", reference)
+    assert out.endswith(manifest_digest(registry, "stored/app:v1"))
+    oci = tmp_path / "oci"
+    run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{reference}", f"oci:{oci}:v1"])
+    index = json.loads((oci / "index.json").read_text())
+    manifest = json.loads((oci / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_text())
+    blobs = [(oci / "blobs" / "sha256" / layer["digest"][7:]).read_bytes() for layer in manifest["layers"]]
+    biggest = max(blobs, key=len)
+    assert len(biggest) > len(data) and data in gzip.decompress(biggest)
+    assert biggest.count(data[100_000:100_100]) == 1  # the incompressible bytes as they are
+    run(["umoci", "unpack", "--image", f"{oci}:v1", str(tmp_path / "bundle")])
+    stored = next((tmp_path / "bundle" / "rootfs" / "nix" / "store").glob("*-push-incompressible"))
+    assert (stored / "data.gz").read_bytes() == data
+    run([podman, "pull", "-q", "--tls-verify=false", reference])
+    assert run([*PODMAN_RUN, reference]).stdout == expected
+    archive = nix_build(f"(import {IMAGES} {{ }}).stored")
+    with archive.open("rb") as handle:
+        run([docker, "load"], stdin=handle)
+    assert run([docker, "run", "--rm", "--network", "none", "push-test/stored:v1"]).stdout == expected

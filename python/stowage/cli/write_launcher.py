@@ -19,11 +19,15 @@ PROGRAM = "write-launcher"
 
 
 def launcher(python: str, source: str, module: str, args: list[str]) -> str:
-    """Return the launcher's text."""
+    """Return the launcher's text. The source replaces the launcher's own
+    directory on ``sys.path``: that is the store itself for a launcher that is
+    an output of its own, and Python would list its tens of thousands of
+    entries the first time a module is not found before it (about 50 ms of a
+    no-op push's 0.28 s)."""
     return (
         f"#!{python} -SB\n"
         "import sys\n"
-        f"sys.path.insert(0, {source!r})\n"
+        f"sys.path[0] = {source!r}\n"
         f"from {module} import main\n"
         f"sys.exit(main({args!r} + sys.argv[1:]))\n"
     )

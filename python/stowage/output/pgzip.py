@@ -8,6 +8,12 @@ that the ratio stays close to single-threaded gzip, and ends with a sync flush
 does. Block boundaries depend only on the input, so the bytes are the same
 whatever the number of threads, and ``gzip -t`` / ``docker load`` read it as
 any gzip file.
+
+A block that deflate cannot shrink (already compressed or random bytes, as
+``stowage.output.stored`` decides from the block alone) is written as stored
+deflate blocks instead, without running deflate on it: the stream stays a valid
+gzip member, the same on every machine, and a compressible block gives the same
+bytes as before.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Optional
 
+from stowage.output import stored
+
 #: 1 MiB blocks: big enough that the per-block flush costs nothing measurable,
 #: small enough that two cores share even a small layer.
 BLOCK_SIZE = 1 << 20
@@ -26,12 +34,34 @@ _WINDOW = 32 * 1024
 _HEADER = b"\x1f\x8b\x08\x00" + b"\x00\x00\x00\x00" + b"\x00\xff"  # no name, mtime 0, OS unknown
 
 
-def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
-    if dictionary:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=dictionary)
+def _zlib(data: bytes, history: bytes, level: int, last: bool) -> bytes:
+    """``data`` deflated by zlib with ``history`` as dictionary, ending byte-aligned."""
+    if history:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=history)
     else:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(block) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _history(block: bytes, dictionary: bytes, start: int) -> bytes:
+    """The 32 KiB of input before ``block[start]``."""
+    if start >= _WINDOW:
+        return block[start - _WINDOW : start]
+    return (dictionary + block[:start])[-_WINDOW:]
+
+
+def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
+    parts = stored.segments(block)
+    if len(parts) == 1 and not parts[0].stored:
+        return _zlib(block, dictionary, level, last)
+    out = []
+    for part in parts:
+        data, final = block[part.start : part.end], last and part.end == len(block)
+        if part.stored:
+            out.append(stored.stored(data, final))
+        else:
+            out.append(_zlib(data, _history(block, dictionary, part.start), level, final))
+    return b"".join(out)
 
 
 class ParallelGzipWriter:
