@@ -224,7 +224,7 @@ def main() -> int:
     v1, v2 = (Image(closure, app, builder="layered") for app in (1, 2))
     archives = [nix_build(image.args(), "image", f"push-archive-{image.app}").path for image in (v1, v2)]
     records = [nix_build(image.args(), "image.copyToRegistry", f"push-{image.app}") for image in (v1, v2)]
-    for image, build in zip((v1, v2), records):
+    for image, build in zip((v1, v2), records, strict=True):
         print(f"copyToRegistry of app {image.app} built in {build.seconds:.1f} s "
               f"({build.derivations} derivations: compressed-layer records, push plan, launcher)")
     pushes = [build.path for build in records]

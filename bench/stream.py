@@ -211,7 +211,7 @@ def measure(closure: Closure, repeat: int, streams: list[str],
     runs: list[list[Run]] = [[] for _ in streams]
     tars, floors = [], []
     for _ in range(repeat):
-        for stream, mine in zip(streams, runs):
+        for stream, mine in zip(streams, runs, strict=True):
             mine.append(pipeline(stream_command(closure, stream, how), ["cat"]))
         tars.append(pipeline(floor_command(closure), ["cat"]))
         floors.append(pipeline(floor_command(closure), hasher()))
@@ -277,7 +277,7 @@ def main(argv: list[str]) -> int:
         streams = [STREAM] + ([os.path.join(args.baseline, "python", "bin", "stream")] if args.baseline else [])
         how = How(args.verify, args.unlisted)
         runs, tar, floor, sums = measure(closure, args.repeat, streams, median if args.median else best, how)
-        for label, stream, digest in zip([case.label, f"{case.label}-base"], runs, sums):
+        for label, stream, digest in zip([case.label, f"{case.label}-base"], runs, sums, strict=False):
             digests.append(f"{label:<13} sha256:{digest}  {closure.plan}")
             rows.append(report_row(label, closure, stream, tar, floor))
     hashing = "stream --verify: every layer hashed" if args.verify else "recorded layers: no hashing"

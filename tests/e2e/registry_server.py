@@ -7,6 +7,7 @@ by its PID.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import http.server
@@ -121,6 +122,17 @@ def start_registry(directory: Path, *, secure: bool, access_log: bool = False) -
         registry.stop()
         raise
     return registry
+
+
+@contextlib.contextmanager
+def serving(directory: Path, *, secure: bool = False, access_log: bool = False) -> Iterator[Registry]:
+    """A registry (see ``start_registry``) for the length of a ``with``: a
+    fixture's life. Stopped after, whatever happened."""
+    registry = start_registry(directory, secure=secure, access_log=access_log)
+    try:
+        yield registry
+    finally:
+        registry.stop()
 
 
 def _opener(registry: Registry) -> urllib.request.OpenerDirector:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import tarfile
 
 import pytest
 
 from conftest import NIX_OPTIONS, run
-from test_layered import IMAGES, archive_bytes, build, docker_load, read_archive
+from test_layered import IMAGES, archive_bytes, docker_load, read_archive
 
 pytestmark = pytest.mark.e2e
 

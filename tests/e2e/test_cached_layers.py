@@ -60,7 +60,7 @@ def test_every_builder_shares_the_layer_derivations_of_the_same_paths() -> None:
 def test_a_one_package_change_keeps_every_lower_layer_derivation() -> None:
     old, new = _layer_paths("dagCached"), _layer_paths("dagV2Cached")
     assert len(old) == len(new)
-    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
     assert changed == [len(old) - 1]  # only the application's own layer
     assert [p.split("-", 1)[1] for p in _record(new[-1])["paths"]] == ["app"]
 

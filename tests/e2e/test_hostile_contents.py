@@ -214,7 +214,7 @@ def test_docker_hides_a_lower_layer_behind_a_whiteout(docker: str, tmp_path: Pat
     good = _with_top_layer(base, {}, tmp_path / "good.tar", "good")
     hidden = _with_top_layer(base, {".wh.etc": b""}, tmp_path / "hidden.tar", "hidden")
     probe = ["/bin/sh", "-c", "cat /etc/layer-owner"]
-    for path, ref in ((good, "e2e-whiteout:good"), (hidden, "e2e-whiteout:hidden")):
+    for path in (good, hidden):
         run([docker, "load", "-i", str(path)])
     assert run([docker, "run", "--rm", "--network", "none", "e2e-whiteout:good", *probe]).stdout == "base\n"
     result = run([docker, "run", "--rm", "--network", "none", "e2e-whiteout:hidden", *probe], check=False)

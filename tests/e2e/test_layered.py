@@ -8,7 +8,6 @@ import gzip
 import hashlib
 import io
 import json
-import shutil
 import subprocess
 import tarfile
 from functools import lru_cache
@@ -171,7 +170,7 @@ def test_manifest_diff_ids_and_history_agree() -> None:
     manifest, config, tar = read_archive(archive_bytes("dag"))
     layers = manifest["Layers"]
     assert len(layers) == len(config["rootfs"]["diff_ids"]) == len(config["history"])
-    for name, diff_id in zip(layers, config["rootfs"]["diff_ids"]):
+    for name, diff_id in zip(layers, config["rootfs"]["diff_ids"], strict=True):
         data = tar.extractfile(name).read()  # type: ignore[union-attr]
         assert diff_id == "sha256:" + hashlib.sha256(data).hexdigest()
     assert manifest["Config"] == hashlib.sha256(tar.extractfile(manifest["Config"]).read()).hexdigest() + ".json"  # type: ignore[union-attr]
@@ -252,7 +251,7 @@ def test_changing_the_application_keeps_the_lower_layers() -> None:
     new_manifest, new_config, new_tar = read_archive(archive_bytes("dagV2"))
     old_ids, new_ids = old_config["rootfs"]["diff_ids"], new_config["rootfs"]["diff_ids"]
     assert len(old_ids) == len(new_ids)
-    changed = [i for i, (a, b) in enumerate(zip(old_ids, new_ids)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(old_ids, new_ids, strict=True)) if a != b]
     # Only the application's layer and the customisation layer (its symlinks) change.
     assert len(changed) == 2 and changed[-1] == len(old_ids) - 1
     assert "app" in _store_names(new_tar, new_manifest["Layers"][changed[0]])
@@ -304,7 +303,7 @@ def test_from_image_layers_first_and_config_inherited(docker: str) -> None:
     manifest, config, tar = read_archive(archive_bytes("child"))
     n = len(base_manifest["Layers"])
     assert config["rootfs"]["diff_ids"][:n] == base_config["rootfs"]["diff_ids"]
-    for ours, theirs in zip(manifest["Layers"][:n], base_manifest["Layers"]):
+    for ours, theirs in zip(manifest["Layers"][:n], base_manifest["Layers"], strict=True):
         assert tar.extractfile(ours).read() == base_tar.extractfile(theirs).read()  # type: ignore[union-attr]
     assert config["config"]["WorkingDir"] == "/srv"
     assert config["config"]["Labels"] == {"origin": "base"}

@@ -12,7 +12,6 @@ without the record."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import tarfile
@@ -24,7 +23,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import LIB, REPO, nix_build, run  # noqa: E402
 import registry_server  # noqa: E402
-from registry_server import Registry, manifest, start_registry  # noqa: E402
+from registry_server import Registry, manifest, serving, start_registry  # noqa: E402
 
 IMAGES = REPO / "tests" / "e2e" / "registry-images.nix"
 PREFETCH = REPO / "python" / "bin" / "prefetch-image"
@@ -36,20 +35,14 @@ OCI_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Registry, Path]]:
     """The registry the base is pulled from (and pushed to again), and its access log."""
     directory = tmp_path_factory.mktemp("registry-origin")
-    registry = start_registry(directory, secure=False, access_log=True)
-    try:
+    with serving(directory, access_log=True) as registry:
         yield registry, directory / "registry.log"
-    finally:
-        registry.stop()
 
 
 @pytest.fixture(scope="module")
 def other(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    registry = start_registry(tmp_path_factory.mktemp("registry-other"), secure=False)
-    try:
+    with serving(tmp_path_factory.mktemp("registry-other")) as registry:
         yield registry
-    finally:
-        registry.stop()
 
 
 def _base_archive() -> Path:

@@ -18,8 +18,8 @@ from typing import Iterator, Optional
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import LIB, NIX_OPTIONS, PODMAN_RUN, REPO, nix_build, run  # noqa: E402
-from registry_server import PASSWORD, Registry, free_port, manifest_digest, start_registry  # noqa: E402
+from conftest import LIB, PODMAN_RUN, REPO, nix_build, run  # noqa: E402
+from registry_server import PASSWORD, Registry, free_port, manifest_digest, serving, start_registry  # noqa: E402
 
 IMAGES = REPO / "tests" / "e2e" / "push-images.nix"
 PREFETCH = REPO / "python" / "bin" / "prefetch-image"
@@ -29,11 +29,8 @@ PREFETCH = REPO / "python" / "bin" / "prefetch-image"
 def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Registry, Path]]:
     """A plain registry and its access log."""
     directory = tmp_path_factory.mktemp("registry-push")
-    registry = start_registry(directory, secure=False, access_log=True)
-    try:
+    with serving(directory, access_log=True) as registry:
         yield registry, directory / "registry.log"
-    finally:
-        registry.stop()
 
 
 @pytest.fixture(scope="module")

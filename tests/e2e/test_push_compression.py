@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import PODMAN_RUN, REPO, nix_build, require, run  # noqa: E402
-from registry_server import Registry, manifest_digest, start_registry  # noqa: E402
+from registry_server import Registry, manifest_digest, serving  # noqa: E402
 from test_push import push  # noqa: E402
 
 IMAGES = REPO / "tests" / "e2e" / "compression-images.nix"
@@ -32,11 +32,8 @@ def copy(attr: str, destination: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    server = start_registry(tmp_path_factory.mktemp("registry-compression"), secure=False)
-    try:
+    with serving(tmp_path_factory.mktemp("registry-compression")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_zstd_layers(registry: Registry, podman: str) -> None:

@@ -15,18 +15,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import run  # noqa: E402
-from registry_server import Registry, manifest_digest, start_registry  # noqa: E402
+from registry_server import Registry, manifest_digest, serving  # noqa: E402
 from test_push import Uploads, push  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Registry, Path]]:
     directory = tmp_path_factory.mktemp("registry-paths")
-    registry = start_registry(directory, secure=False, access_log=True)
-    try:
+    with serving(directory, access_log=True) as registry:
         yield registry, directory / "registry.log"
-    finally:
-        registry.stop()
 
 
 def requests(log: Path, start: int, pattern: str) -> int:

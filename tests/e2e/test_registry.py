@@ -21,7 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import LIB, MODE, NIX_OPTIONS, REPO, nix_build, nix_eval, require, run  # noqa: E402
 from registry_server import (  # noqa: E402
-    PASSWORD, Registry, TruncatingProxy, free_port, push_index, start_registry,
+    PASSWORD, Registry, TruncatingProxy, free_port, push_index, serving, start_registry,
 )
 
 IMAGES = REPO / "tests" / "e2e" / "registry-images.nix"
@@ -35,11 +35,8 @@ def _image(attr: str) -> Path:
 
 @pytest.fixture(scope="session")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    registry = start_registry(tmp_path_factory.mktemp("registry-plain"), secure=False)
-    try:
+    with serving(tmp_path_factory.mktemp("registry-plain")) as registry:
         yield registry
-    finally:
-        registry.stop()
 
 
 @pytest.fixture(scope="session")

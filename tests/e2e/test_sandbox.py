@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import NIX_OPTIONS, REPO, host_mode_only, nixpkgs_mode_only, require, run
+from conftest import REPO, host_mode_only, nixpkgs_mode_only, require, run
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import NIX_OPTIONS, REPO, nix_build, require, run  # noqa: E402
-from registry_server import Registry, _request, start_registry  # noqa: E402
+from registry_server import Registry, _request, serving  # noqa: E402
 import sbom_validators  # noqa: E402
 
 ANNOTATED = f"(import {REPO}/tests/e2e/supply-images.nix {{ }}).annotated"
@@ -27,11 +27,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    server = start_registry(tmp_path_factory.mktemp("registry-supply"), secure=False)
-    try:
+    with serving(tmp_path_factory.mktemp("registry-supply")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _raw(reference: str) -> dict:

@@ -98,7 +98,7 @@ def write(path: Path, spec: Spec) -> Path:
     stored = spec.stored if spec.stored is not None else spec.layers
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        members = [("config.json", config), *zip(names, stored), *spec.extra_data, ("manifest.json", manifest)]
+        members = [("config.json", config), *zip(names, stored, strict=False), *spec.extra_data, ("manifest.json", manifest)]
         for name, data in members:
             info = tarfile.TarInfo(spec.prefix + name)
             info.size = len(data)

@@ -4,7 +4,6 @@ never a traceback, never output that names a member outside the archive."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
@@ -20,7 +19,6 @@ import archives
 from archives import CASES, Entry, Spec, digest, layer, write
 from stowage.archive import docker_archive
 from stowage.formats import export as flatten, merge, oci_layout
-from stowage.tar import headers as tarformat
 from stowage.cli import compress_layer
 from stowage.layers.compression import DEFAULT
 from stowage.errors import UserError

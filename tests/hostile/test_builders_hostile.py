@@ -4,10 +4,8 @@ builders accept, Docker loads."""
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
-import tarfile
 from pathlib import Path
 
 import pytest

@@ -4,7 +4,6 @@ which in one line, and which stay visible as bugs."""
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 

@@ -42,14 +42,14 @@ def add_link(tar: tarfile.TarFile, name: str, target: str, kind: bytes = tarfile
     tar.addfile(info)
 
 
-def classic(tar: tarfile.TarFile, config: dict[str, Any] = CONFIG, tags: list[str] = ["base:1"]) -> None:
+def classic(tar: tarfile.TarFile, config: dict[str, Any] = CONFIG, tags: tuple[str, ...] = ("base:1",)) -> None:
     """``docker save`` before 25: ``<id>/layer.tar`` and ``<hex>.json``."""
     data = json.dumps(config).encode()
     config_name = hashlib.sha256(data).hexdigest() + ".json"
     add_file(tar, config_name, data)
     for i, layer in enumerate(LAYERS):
         add_file(tar, f"id{i}/layer.tar", layer)
-    manifest = [{"Config": config_name, "RepoTags": tags, "Layers": ["id0/layer.tar", "id1/layer.tar"]}]
+    manifest = [{"Config": config_name, "RepoTags": list(tags), "Layers": ["id0/layer.tar", "id1/layer.tar"]}]
     add_file(tar, "manifest.json", json.dumps(manifest).encode())
 
 
@@ -83,7 +83,7 @@ def test_layers_behind_symlinks_and_hard_links(tmp_path: Path) -> None:
     def fill(tar: tarfile.TarFile) -> None:
         data = json.dumps(CONFIG).encode()
         add_file(tar, "blobs/sha256/" + hashlib.sha256(data).hexdigest(), data)
-        for hexdigest, layer in zip(HEXES, LAYERS):
+        for hexdigest, layer in zip(HEXES, LAYERS, strict=True):
             add_file(tar, "blobs/sha256/" + hexdigest, layer)
         add_link(tar, "id0/layer.tar", "../blobs/sha256/" + HEXES[0])
         add_link(tar, "id1/layer.tar", "blobs/sha256/" + HEXES[1], tarfile.LNKTYPE)

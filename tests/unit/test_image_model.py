@@ -58,7 +58,7 @@ def test_the_configuration_is_known_once_every_diff_id_is(tmp_path: Path) -> Non
     image = model.of_plan(the_plan, NOW)
     assert image.diff_ids is None and image.config_bytes is None
     with pytest.raises(ValueError, match="not all known"):
-        image.config
+        _ = image.config
     ids = [sha256(BASE[0]), sha256(BASE[1]), sha256(BASE[0]), sha256(b"x"), sha256(b"c")]
     done = model.with_diff_ids(image, ids)
     assert done.diff_ids == ids

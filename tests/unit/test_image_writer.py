@@ -29,7 +29,7 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def make_store(store: Path, order: list[str] = ["libc", "app", "data"]) -> None:
+def make_store(store: Path, order: tuple[str, ...] = ("libc", "app", "data")) -> None:
     """Three store paths, made in ``order``."""
     for what in order:
         if what == "libc":
@@ -197,7 +197,7 @@ def test_the_order_files_were_made_in_does_not_matter(tmp_path: Path, store: Pat
     first = image_bytes(plan)
     shutil.rmtree(store)
     store.mkdir()
-    make_store(store, ["data", "app", "libc"])
+    make_store(store, ("data", "app", "libc"))
     assert image_bytes(plan) == first
 
 

@@ -72,7 +72,7 @@ def test_zstd_is_deterministic_and_readable(monkeypatch: pytest.MonkeyPatch) -> 
     for cores in ("1", "3"):
         monkeypatch.setenv("NIX_BUILD_CORES", cores)
         sent: list[bytes] = []
-        diff_id, digest, size = layer_blob.compress(_source(DATA), ZSTD, lambda b: sent.append(bytes(b)))
+        diff_id, digest, size = layer_blob.compress(_source(DATA), ZSTD, lambda b, into=sent: into.append(bytes(b)))
         blobs.append(b"".join(sent))
         assert diff_id == sha256(DATA) and digest == sha256(blobs[-1]) and size == len(blobs[-1])
     assert blobs[0] == blobs[1]

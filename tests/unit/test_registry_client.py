@@ -13,7 +13,7 @@ import io
 import json
 import tarfile
 import threading
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 

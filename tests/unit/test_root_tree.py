@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -11,12 +12,12 @@ from stowage.root import tree as root_tree
 from stowage.errors import UserError
 
 
-def package(path: Path, files: dict[str, str], links: dict[str, str] = {}) -> str:
+def package(path: Path, files: dict[str, str], links: Optional[dict[str, str]] = None) -> str:
     """A read-only store-like directory with ``files`` (name: text) and ``links``."""
     for name, text in files.items():
         (path / name).parent.mkdir(parents=True, exist_ok=True)
         (path / name).write_text(text)
-    for name, target in links.items():
+    for name, target in (links or {}).items():
         (path / name).parent.mkdir(parents=True, exist_ok=True)
         (path / name).symlink_to(target)
     for directory, _, names in os.walk(path):
