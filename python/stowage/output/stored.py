@@ -55,6 +55,7 @@ for zlib at level 6.
 
 from __future__ import annotations
 
+import enum
 import struct
 from collections import Counter
 from dataclasses import dataclass
@@ -76,17 +77,30 @@ MIN_BLOCK = 64 * 1024
 STORE = 1035
 #: Of the sample's 4-byte strings, at least this share (per mille) distinct.
 DISTINCT = 995
+#: Of the sample's 4-byte strings that are not one byte four times (runs),
+#: at least this share (per mille) distinct, and runs at least RUNS_MIN per
+#: mille of all: deflated with zlib's run-length strategy.
+RUN_DISTINCT = 990
+RUNS_MIN = 20
 #: The largest stored block deflate allows (LEN is 16 bits).
 MAX_STORED = 65535
 
 
+class Kind(enum.Enum):
+    """How a segment is written."""
+
+    DEFLATE = "deflate"  # zlib's default strategy, at the level asked for
+    RUNS = "runs"  # zlib's run-length strategy (Z_RLE): random bytes with runs between them
+    STORED = "stored"  # stored blocks
+
+
 @dataclass(frozen=True)
 class Segment:
-    """Bytes ``start`` to ``end`` of a block, to be stored or deflated."""
+    """Bytes ``start`` to ``end`` of a block, and how they are written."""
 
     start: int
     end: int
-    stored: bool
+    kind: Kind
 
 
 def _sample(block: bytes, start: int, end: int, spots: int) -> bytes:
@@ -102,14 +116,28 @@ def _flat(counts: "Counter[int]", size: int) -> bool:
     return 256 * squares * 1000 // (size * (size + 256)) < STORE
 
 
-def _unrepeated(sample: bytes) -> bool:
-    """Whether ``sample``'s 4-byte strings hardly repeat (deflate would find few matches)."""
-    count = len(sample) - 3
-    strings: set[int] = set()
+def _strings(sample: bytes) -> list[int]:
+    """``sample``'s 4-byte strings, at every offset, as integers."""
+    strings: list[int] = []
     for shift in range(4):
         words = (len(sample) - shift) // 4
-        strings.update(struct.unpack(f"<{words}I", sample[shift : shift + 4 * words]))
-    return len(strings) * 1000 >= count * DISTINCT
+        strings.extend(struct.unpack(f"<{words}I", sample[shift : shift + 4 * words]))
+    return strings
+
+
+def _unrepeated(sample: bytes) -> bool:
+    """Whether ``sample``'s 4-byte strings hardly repeat (deflate would find few matches)."""
+    return len(set(_strings(sample))) * 1000 >= (len(sample) - 3) * DISTINCT
+
+
+def _random_with_runs(sample: bytes) -> bool:
+    """Whether ``sample``'s only repeated 4-byte strings are runs of one byte,
+    which make up at least RUNS_MIN per mille of them (random files between
+    zero-filled tar headers and padding)."""
+    strings = _strings(sample)
+    other = [string for string in strings if string != (string & 0xFF) * 0x01010101]
+    runs = len(strings) - len(other)
+    return runs * 1000 >= len(strings) * RUNS_MIN and len(set(other)) * 1000 >= len(other) * RUN_DISTINCT
 
 
 def _passes(counts: "Counter[int]", sample: bytes) -> bool:
@@ -117,11 +145,19 @@ def _passes(counts: "Counter[int]", sample: bytes) -> bool:
     return _flat(counts, len(sample)) and _unrepeated(sample)
 
 
-def _runs(ranges: list[tuple[int, int]], kinds: list[bool]) -> list[Segment]:
+def _kind(counts: "Counter[int]", sample: bytes, quarter: bool) -> Kind:
+    """How a part whose ``sample`` has byte ``counts`` is written (a
+    ``quarter`` of a block may be stored; a whole block was tested already)."""
+    if quarter and _passes(counts, sample):
+        return Kind.STORED
+    return Kind.RUNS if _random_with_runs(sample) else Kind.DEFLATE
+
+
+def _runs(ranges: list[tuple[int, int]], kinds: list[Kind]) -> list[Segment]:
     """The ranges, adjacent ones of one kind merged."""
     out: list[Segment] = []
     for (start, end), kind in zip(ranges, kinds, strict=True):
-        if out and out[-1].stored == kind:
+        if out and out[-1].kind == kind:
             out[-1] = Segment(out[-1].start, end, kind)
         else:
             out.append(Segment(start, end, kind))
@@ -130,11 +166,11 @@ def _runs(ranges: list[tuple[int, int]], kinds: list[bool]) -> list[Segment]:
 
 def segments(block: bytes) -> list[Segment]:
     """How ``block`` is written: stored, deflated, or, when some of its
-    quarters are incompressible and others not, each run of quarters of one
+    quarters are of another kind than others, each run of quarters of one
     kind in turn (see the module's docstring)."""
     size = len(block)
     if size < MIN_BLOCK:
-        return [Segment(0, size, False)]
+        return [Segment(0, size, Kind.DEFLATE)]
     parts = PARTS if size >= PARTS * MIN_BLOCK else 1
     ranges = list(pairwise(size * part // parts for part in range(parts + 1)))
     samples = [_sample(block, start, end, SPOTS // parts) for start, end in ranges]
@@ -143,14 +179,14 @@ def segments(block: bytes) -> list[Segment]:
     for part_counts in counts:
         total.update(part_counts)
     if _passes(total, b"".join(samples)):
-        return [Segment(0, size, True)]
-    kinds = [parts > 1 and _passes(c, s) for c, s in zip(counts, samples, strict=True)]
-    return _runs(ranges, kinds) if any(kinds) else [Segment(0, size, False)]
+        return [Segment(0, size, Kind.STORED)]
+    kinds = [_kind(c, s, parts > 1) for c, s in zip(counts, samples, strict=True)]
+    return _runs(ranges, kinds)
 
 
 def incompressible(block: bytes) -> bool:
     """Whether ``block`` as a whole is to be written as stored blocks."""
-    return segments(block) == [Segment(0, len(block), True)]
+    return segments(block) == [Segment(0, len(block), Kind.STORED)]
 
 
 def stored(block: bytes, last: bool) -> bytes:
