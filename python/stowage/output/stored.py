@@ -72,7 +72,8 @@ stored, a few kB larger than deflate would make it, and as valid.
 
 It costs about 0.5 ms per MiB block of compressible data and 1.5 ms of random
 data (``collections.Counter`` and ``struct.unpack`` in C), against about 25 ms
-for zlib at level 6.
+for zlib at level 6; a block of small random files among their tar headers,
+which goes through both tests, about 3 ms (then 5 ms of ``Z_RLE``).
 """
 
 from __future__ import annotations
