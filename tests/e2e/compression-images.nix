@@ -24,6 +24,12 @@ let
     mkdir -p $out
     seq 1 3000000 | gzip -1n | gzip -9n > $out/data.gz
   '';
+  # 1.8 MB of the same kind in 355 files of 5000 bytes, each with its tar
+  # header and padding: gzip layers deflate them with the run-length strategy.
+  smallFiles = mode.script "push-small-files" ''
+    mkdir -p $out
+    seq 1 2000000 | gzip -1n | gzip -9n | split -b 5000 -a 3 - $out/part-
+  '';
 in
 {
   zstd = image true { format = "zstd"; };
@@ -31,9 +37,9 @@ in
   # gzip level 6, as push-images.nix's v1, with the blobs kept in the store.
   kept = image true { keepBlobs = true; };
   keptUncached = image false { keepBlobs = true; };
-  inherit incompressible;
+  inherit incompressible smallFiles;
   # The default pushCompression and a gzipped archive, of a layer that is
-  # mostly stored deflate blocks.
+  # mostly stored deflate blocks, and of one deflated with the run-length strategy.
   stored = stowage.buildLayeredImage {
     name = "push-test/stored";
     tag = "v1";
@@ -41,6 +47,7 @@ in
     contents = [
       packages.busybox
       incompressible
+      smallFiles
     ];
     config.Cmd = [
       "/bin/busybox"

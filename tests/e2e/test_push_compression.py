@@ -1,15 +1,18 @@
 """pushCompression against docker-registry, skopeo and podman: zstd layers
 (…tar+zstd, the same bytes whether recorded by their own derivations or by the
 push plan), kept blobs, sent as they are (the same manifest as compressing
-again), and gzip layers whose incompressible bytes are stored deflate blocks
-(read by skopeo, umoci, podman and Docker, as the gzipped archive is)."""
+again), and gzip layers whose incompressible bytes are stored deflate blocks and
+whose small random files are deflated with the run-length strategy (read by
+skopeo, umoci, podman and Docker, as the gzipped archive is)."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import sys
+import tarfile
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import PODMAN_RUN, REPO, nix_build, require, run  # noqa: E402
 from registry_server import Registry, manifest_digest, serving  # noqa: E402
 from test_push import push  # noqa: E402
+
+from stowage.output import stored  # noqa: E402
+from stowage.output.pgzip import BLOCK_SIZE  # noqa: E402
 
 IMAGES = REPO / "tests" / "e2e" / "compression-images.nix"
 ZSTD_LAYER = "application/vnd.oci.image.layer.v1.tar+zstd"
@@ -78,9 +84,17 @@ def test_incompressible_bytes_are_stored_and_read_by_every_reader(registry: Regi
     biggest = max(blobs, key=len)
     assert len(biggest) > len(data) and data in gzip.decompress(biggest)
     assert biggest.count(data[100_000:100_100]) == 1  # the incompressible bytes as they are
+    small = next(gzip.decompress(blob) for blob in blobs if b"-push-small-files/part-aaa" in gzip.decompress(blob))
+    blocks = [small[start : start + BLOCK_SIZE] for start in range(0, len(small), BLOCK_SIZE)]
+    assert any(part.kind is stored.Kind.RUNS for block in blocks for part in stored.segments(block))
     run(["umoci", "unpack", "--image", f"{oci}:v1", str(tmp_path / "bundle")])
-    stored = next((tmp_path / "bundle" / "rootfs" / "nix" / "store").glob("*-push-incompressible"))
-    assert (stored / "data.gz").read_bytes() == data
+    store = tmp_path / "bundle" / "rootfs" / "nix" / "store"
+    assert (next(store.glob("*-push-incompressible")) / "data.gz").read_bytes() == data
+    with tarfile.open(fileobj=io.BytesIO(small)) as layer:
+        files = {member.name.rsplit("/", 1)[1]: layer.extractfile(member) for member in layer if member.isfile()}
+        expected_parts = {name: handle.read() for name, handle in files.items() if handle}
+    parts = {part.name: part.read_bytes() for part in next(store.glob("*-push-small-files")).iterdir()}
+    assert len(parts) == 355 and parts == expected_parts
     run([podman, "pull", "-q", "--tls-verify=false", reference])
     assert run([*PODMAN_RUN, reference]).stdout == expected
     archive = nix_build(f"(import {IMAGES} {{ }}).stored")

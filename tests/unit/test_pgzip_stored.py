@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stowage.output import stored
-from stowage.output.stored import Segment
+from stowage.output.stored import Kind, Segment
 from stowage.output.pgzip import BLOCK_SIZE, ParallelGzipWriter
 
 #: sha256 of the gzip of the samples below, as written before stored blocks
@@ -43,6 +43,10 @@ def _binary() -> bytes:
 
 def _random(size: int, seed: int = 1) -> bytes:
     return random.Random(seed).randbytes(size)
+
+
+def _kind(incompressible: bool) -> Kind:
+    return Kind.STORED if incompressible else Kind.DEFLATE
 
 
 def _read_by_all(out: bytes, data: bytes, tmp_path: Path) -> None:
@@ -111,7 +115,7 @@ def test_a_block_of_both_kinds_stores_its_random_quarters(tail: int, tmp_path: P
         random_bytes = len(noise) if second is noise else half
         kinds = [stored.incompressible(first), stored.incompressible(second[:half])]
         block = data[:BLOCK_SIZE]
-        assert stored.segments(block) == [Segment(0, len(block) // 2, kinds[0]), Segment(len(block) // 2, len(block), kinds[1])]
+        assert stored.segments(block) == [Segment(0, len(block) // 2, _kind(kinds[0])), Segment(len(block) // 2, len(block), _kind(kinds[1]))]
         out = _compress(data)
         assert len({out, _compress(data, 1), _compress(data, 3)}) == 1
         assert random_bytes < len(out) < random_bytes + 1000 + 0.4 * (len(data) - random_bytes)
@@ -124,7 +128,7 @@ def test_the_test_sees_what_deflate_can_shrink() -> None:
     assert not stored.incompressible(bytes(noise[: stored.MIN_BLOCK - 1]))
     noise[::50] = bytes(len(noise[::50]))  # 2 % zeros, as tar headers among small files
     assert not stored.incompressible(bytes(noise))
-    assert stored.segments(bytes(noise)) == [Segment(0, BLOCK_SIZE, False)]
+    assert stored.segments(bytes(noise)) == [Segment(0, BLOCK_SIZE, Kind.DEFLATE)]
     assert not stored.incompressible(_binary()[:BLOCK_SIZE])
     assert not stored.incompressible(bytes(BLOCK_SIZE))
     for period in (256, 251, 4000):  # every byte as often, but repeated

@@ -26,20 +26,28 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Optional
 
 from stowage.output import stored
+from stowage.output.stored import Kind
 
 #: 1 MiB blocks: big enough that the per-block flush costs nothing measurable,
 #: small enough that two cores share even a small layer.
 BLOCK_SIZE = 1 << 20
+#: Levels up to this one write random bytes with runs between them with zlib's
+#: run-length strategy (see ``stowage.output.stored``); levels 7 to 9 ask for
+#: size, and keep the default strategy.
+RUNS_LEVEL = 6
 _WINDOW = 32 * 1024
 _HEADER = b"\x1f\x8b\x08\x00" + b"\x00\x00\x00\x00" + b"\x00\xff"  # no name, mtime 0, OS unknown
 
 
-def _zlib(data: bytes, history: bytes, level: int, last: bool) -> bytes:
-    """``data`` deflated by zlib with ``history`` as dictionary, ending byte-aligned."""
+def _zlib(data: bytes, history: bytes, level: int, last: bool, runs: bool = False) -> bytes:
+    """``data`` deflated by zlib with ``history`` as dictionary, ending
+    byte-aligned; with the run-length strategy (and memLevel 9: larger
+    Huffman blocks) when ``runs``."""
+    memory, strategy = (9, zlib.Z_RLE) if runs else (8, zlib.Z_DEFAULT_STRATEGY)
     if history:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=history)
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, memory, strategy, zdict=history)
     else:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, memory, strategy)
     return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
@@ -52,15 +60,16 @@ def _history(block: bytes, dictionary: bytes, start: int) -> bytes:
 
 def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
     parts = stored.segments(block)
-    if len(parts) == 1 and not parts[0].stored:
+    if parts == [stored.Segment(0, len(block), Kind.DEFLATE)]:
         return _zlib(block, dictionary, level, last)
     out = []
     for part in parts:
         data, final = block[part.start : part.end], last and part.end == len(block)
-        if part.stored:
+        if part.kind is Kind.STORED:
             out.append(stored.stored(data, final))
         else:
-            out.append(_zlib(data, _history(block, dictionary, part.start), level, final))
+            runs = part.kind is Kind.RUNS and level <= RUNS_LEVEL
+            out.append(_zlib(data, _history(block, dictionary, part.start), level, final, runs))
     return b"".join(out)
 
 
