@@ -6,10 +6,8 @@ tiers."""
 
 from __future__ import annotations
 
-import gzip
 import io
 import random
-import subprocess
 import tarfile
 import zlib
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 from stowage.output import pgzip, stored
 from stowage.output.pgzip import BLOCK_SIZE, ParallelGzipWriter
 from stowage.output.stored import Kind, Segment
+from test_pgzip_stored import _read_by_all
 
 
 def _compress(data: bytes, level: int = 6, threads: int = 2) -> bytes:
@@ -49,14 +48,6 @@ def _text(size: int) -> bytes:
 def _deflated(data: bytes, level: int, strategy: int, memory: int) -> int:
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15, memory, strategy)
     return len(compressor.compress(data) + compressor.flush())
-
-
-def _read_by_all(out: bytes, data: bytes, tmp_path: Path) -> None:
-    assert gzip.decompress(out) == data
-    assert zlib.decompress(out, 31) == data
-    path = tmp_path / "x.gz"
-    path.write_bytes(out)
-    assert subprocess.run(["gzip", "-dc", str(path)], capture_output=True, check=True).stdout == data
 
 
 def test_small_random_files_are_deflated_with_runs(tmp_path: Path) -> None:
