@@ -168,6 +168,7 @@ def has_blob(registry: Registry, repo: str, digest: str) -> bool:
     try:
         _request(registry, "HEAD", f"/v2/{repo}/blobs/{digest}")
     except urllib.error.HTTPError as error:
+        error.close()  # its body is a temporary file (Python 3.14 warns when it is left open)
         if error.code == 404:
             return False
         raise
