@@ -82,9 +82,10 @@ def write(found: Listing, store_dir: str, paths: tuple[str, ...], stamp: Stamp, 
     contract.check_digest(found)
     tarball.write_members(tarball.store_parents(store_dir), stamp, sink)
     tops = _Tops(paths, found.file)
+    plain = headers.plain_header(stamp) or _no_plain
     top, count = b"", 0
     for fields in contract.batches(found.file):
-        top = _write_batch(fields, top, tops, stamp, sink)
+        top = _write_batch(fields, top, tops, stamp, plain, sink)
         count += len(fields) // contract.FIELDS
     if count != found.entries or tops.left:
         raise contract.problem(
@@ -93,11 +94,12 @@ def write(found: Listing, store_dir: str, paths: tuple[str, ...], stamp: Stamp, 
     sink.write(headers.END_OF_ARCHIVE)
 
 
-def _write_batch(fields: list[bytes], top: bytes, tops: _Tops, stamp: Stamp, sink: HashingSink) -> bytes:
-    """Write the entries of one batch of fields; return the name (and a slash)
-    of the store path the last one lies below. The loop is the stream's
-    per-entry cost: kept to the calls each entry needs (bench/README.md)."""
-    plain = headers.plain_header(stamp) or _no_plain
+def _write_batch(fields: list[bytes], top: bytes, tops: _Tops, stamp: Stamp, plain: headers.PlainHeader,
+                 sink: HashingSink) -> bytes:
+    """Write the entries of one batch of fields (``plain`` builds the stamp's
+    plain headers); return the name (and a slash) of the store path the last one
+    lies below. The loop is the stream's per-entry cost: kept to the calls each
+    entry needs (bench/README.md)."""
     header, member, write_bytes, modes = headers.header, sink.member, sink.write, _MODES
     regular, directory, symlink = headers.REGTYPE, headers.DIRTYPE, headers.SYMTYPE
     it = iter(fields)
