@@ -82,16 +82,6 @@ class _Chunks:
                 self._close()
 
 
-class _Sink:
-    """What ``_Body`` writes to: the chunks (it calls ``send``)."""
-
-    def __init__(self, chunks: _Chunks) -> None:
-        self._chunks = chunks
-
-    def send(self, data: Data) -> None:
-        self._chunks.send(data)
-
-
 def put(client: RegistryClient, location: str, digest: str, size: int, *, produce: Produce, what: str,
         chunk: int = CHUNK) -> None:
     """Upload the blob ``produce`` writes in chunks of ``chunk`` bytes into the
@@ -99,7 +89,7 @@ def put(client: RegistryClient, location: str, digest: str, size: int, *, produc
     deadline = Deadline(client.transport.limits.blob(size), f"{what}: chunked upload")
     chunks = _Chunks(client, location, size, chunk=chunk, deadline=deadline, what=what)
     try:
-        body = _Body(_Sink(chunks), digest, size, what)  # type: ignore[arg-type]
+        body = _Body(chunks, digest, size, what)
         produce(body.write)
         body.finish()
         complete(client, _target(client, chunks.location, what), digest, size=0,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import urllib.parse
-from typing import Callable
+from typing import Callable, Protocol
 
 from stowage.digest import of_hash
 from stowage.errors import UserError
@@ -30,10 +30,16 @@ from stowage.registry.untrusted import shown
 Produce = Callable[[Forward], None]
 
 
+class Sender(Protocol):
+    """Where a body's bytes go: a connection, or a chunked upload's chunks."""
+
+    def send(self, data: Data) -> object: ...
+
+
 class _Body:
     """The PUT's body: sent, counted and hashed; never more than ``size`` bytes."""
 
-    def __init__(self, connection: http.client.HTTPConnection, digest: str, size: int, what: str) -> None:
+    def __init__(self, connection: Sender, digest: str, size: int, what: str) -> None:
         self._connection = connection
         self._digest = digest
         self._size = size
