@@ -32,8 +32,6 @@ PLAIN_LAYERS = frozenset({OCI_LAYER_TAR, OCI_NONDISTRIBUTABLE_TAR})
 
 #: The OCI layer media type of each compression this project writes.
 OCI_LAYER = {"none": OCI_LAYER_TAR, "gz": OCI_LAYER_GZIP, "zstd": OCI_LAYER_ZSTD}
-#: Layers whose blob is a zstd-compressed tar.
-ZSTD_LAYERS = frozenset({OCI_LAYER_ZSTD})
 #: The OCI media type of a registry's distributable layer blob, by compression
 #: (foreign and non-distributable layers have none: they are not pushed as they are).
 _DISTRIBUTABLE = {DOCKER_LAYER_GZIP: OCI_LAYER_GZIP, OCI_LAYER_GZIP: OCI_LAYER_GZIP,

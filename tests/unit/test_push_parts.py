@@ -18,7 +18,8 @@ from stowage.push import plan as push_plan
 from stowage.cli.copy_to_registry import _destination
 from stowage.errors import UserError
 from stowage.layers.blob import Blob
-from stowage.layers.compression import DEFAULT, GZIP_LAYER, ZSTD_LAYER, Compression
+from stowage.layers.compression import DEFAULT, Compression
+from stowage.media_types import OCI_LAYER_GZIP as GZIP_LAYER, OCI_LAYER_ZSTD as ZSTD_LAYER
 from stowage.registry.upload import _Body
 from stowage.output.sink import HashingSink
 

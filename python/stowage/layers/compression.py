@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from stowage import media_types
 from stowage.contract.push_documents import Compression as Compression
 from stowage.contract.schema import ContractError
 
-GZIP_LAYER = media_types.OCI_LAYER_GZIP
-ZSTD_LAYER = media_types.OCI_LAYER_ZSTD
 MAX_LEVEL = {"gzip": 9, "zstd": 19}
 
 #: gzip at its own default level, what pushCompression = { } means.
