@@ -13,11 +13,17 @@ let
   # an image of 120 store layers evaluates 120 store-path-to-layer steps.
   source = import ./python-source.nix;
   forCommand = builtins.mapAttrs (command: _: source.forCommand command) (builtins.readDir ../python/bin);
-  forModule = builtins.mapAttrs (module: _: source.forModule module) {
-    "stowage.cli.copy_to_registry" = null;
-    "stowage.cli.load_image" = null;
-    "stowage.cli.stream" = null;
-  };
+  # Launchers run entry points of stowage.cli: one subset per module of it.
+  cliModules = builtins.listToAttrs (
+    builtins.concatMap (
+      file:
+      let
+        m = builtins.match "(.*)\\.py" file;
+      in
+      if m == null then [ ] else [ { name = "stowage.cli.${builtins.head m}"; value = null; } ]
+    ) (builtins.attrNames (builtins.readDir ../python/stowage/cli))
+  );
+  forModule = builtins.mapAttrs (module: _: source.forModule module) cliModules;
 in
 {
   # python/ as a launcher of `module` needs it (write-launcher's `source`).
