@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -60,18 +61,25 @@ def test_copy_file_across_buffers(tmp_path: Path) -> None:
     assert (digest, count) == (sha256(data), len(data))
 
 
+def _short_readv(most: int) -> Callable[[int, list[memoryview]], int]:
+    """An ``os.readv`` that brings at most ``most`` bytes a call, as FUSE or a
+    network file system may."""
+
+    def short_readv(fd: int, buffers: list[memoryview]) -> int:
+        chunk = os.read(fd, min(len(buffers[0]), most))
+        buffers[0][: len(chunk)] = chunk
+        return len(chunk)
+
+    return short_readv
+
+
 def test_short_reads_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A read may return less than asked (FUSE, network file systems)."""
     data = os.urandom(300_000)
     path = tmp_path / "f"
     path.write_bytes(data)
 
-    def short_readv(fd: int, buffers: list[memoryview]) -> int:
-        chunk = os.read(fd, min(len(buffers[0]), 1000))
-        buffers[0][: len(chunk)] = chunk
-        return len(chunk)
-
-    monkeypatch.setattr(os, "readv", short_readv)
+    monkeypatch.setattr(os, "readv", _short_readv(1000))
     out = bytearray()
     with HashingSink(out.extend) as sink:
         sink.copy_file(os.fsencode(path), len(data))
@@ -192,12 +200,7 @@ def test_member_of_a_changed_file_is_refused(tmp_path: Path, monkeypatch: pytest
         with pytest.raises(UserError, match=f"cannot read {tmp_path}/gone: No such file"):
             sink.member(bytes(512), os.fsencode(tmp_path / "gone"), 1)
 
-    def short_readv(fd: int, buffers: list[memoryview]) -> int:
-        chunk = os.read(fd, min(len(buffers[0]), 2))
-        buffers[0][: len(chunk)] = chunk
-        return len(chunk)
-
-    monkeypatch.setattr(os, "readv", short_readv)
+    monkeypatch.setattr(os, "readv", _short_readv(2))
     out = bytearray()
     with HashingSink(out.extend) as sink:
         sink.member(b"h" * 512, os.fsencode(path), 5)
