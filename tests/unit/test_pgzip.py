@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from stowage.output import pgzip
 from stowage.output.pgzip import BLOCK_SIZE, ParallelGzipWriter
 
 
@@ -29,6 +30,32 @@ def test_round_trip_and_thread_independence(size: int) -> None:
     outputs = {_compress(data, threads) for threads in (1, 2, 3)}
     assert len(outputs) == 1
     assert gzip.decompress(outputs.pop()) == data
+
+
+def test_writers_sharing_a_pool_give_each_its_own_bytes() -> None:
+    """A push compresses several blobs on one pool: each stream is the one its
+    writer would make alone, and the pool outlives them."""
+    rng = random.Random(7)
+    texts = [bytes(rng.choice(b"abc \n") for _ in range(BLOCK_SIZE + 999 * n)) for n in range(3)]
+    with pgzip.pool(2) as shared:
+        raws = [io.BytesIO() for _ in texts]
+        writers = [ParallelGzipWriter(raw, threads=2, pool=shared) for raw in raws]
+        for offset in range(0, max(map(len, texts)), 300_000):  # interleaved, as threads would
+            for writer, text in zip(writers, texts, strict=True):
+                writer.write(text[offset : offset + 300_000])
+        for writer in writers:
+            writer.close()
+        assert shared.submit(len, b"still running").result() == 13
+    assert [raw.getvalue() for raw in raws] == [_compress(text, 1) for text in texts]
+
+
+def test_a_failed_writer_on_a_shared_pool_leaves_it_running() -> None:
+    with pgzip.pool(2) as shared:
+        with pytest.raises(RuntimeError):
+            with ParallelGzipWriter(io.BytesIO(), pool=shared) as writer:
+                writer.write(b"x" * (3 * BLOCK_SIZE))
+                raise RuntimeError("the producer failed")
+        assert shared.submit(len, b"ok").result() == 2
 
 
 def test_header_has_no_name_and_no_time(tmp_path: Path) -> None:

@@ -117,3 +117,15 @@ def test_tiers_mix_in_one_member(tmp_path: Path) -> None:
     out = _compress(data)
     assert len({out, _compress(data, threads=1), _compress(data, threads=3)}) == 1
     _read_by_all(out, data, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_runs_are_counted_as_the_strings_show_them(seed: int) -> None:
+    """``_run_count`` (big-integer arithmetic) counts what the definition says:
+    the 4-byte strings at every offset that are one byte four times."""
+    rng = random.Random(seed)
+    for size in [4, 5, 7, 64, 4096]:
+        sample = bytes(rng.choice(b"\0\0aab\xff") for _ in range(size))
+        naive = sum(1 for s in stored._strings(sample) if s == (s & 0xFF) * 0x01010101)
+        assert stored._run_count(sample) == naive
+    assert stored._run_count(bytes(4096)) == 4093 and stored._run_count(bytes(range(256))) == 0

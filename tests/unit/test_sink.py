@@ -18,10 +18,11 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def test_the_digest_covers_only_the_stretch() -> None:
+@pytest.mark.parametrize("inline", [False, True])
+def test_the_digest_covers_only_the_stretch(inline: bool) -> None:
     out = bytearray()
     before, body, after = b"head" * 1000, bytes(range(256)) * 9000, b"tail"
-    with HashingSink(out.extend) as sink:
+    with HashingSink(out.extend, inline=inline) as sink:
         sink.write(before)
         sink.begin_digest()
         sink.write(body)
@@ -32,10 +33,11 @@ def test_the_digest_covers_only_the_stretch() -> None:
     assert sink.written == len(out)
 
 
-def test_two_stretches_in_one_output() -> None:
+@pytest.mark.parametrize("inline", [False, True])
+def test_two_stretches_in_one_output(inline: bool) -> None:
     out = bytearray()
     one, two = b"a" * (BUFFER_SIZE + 7), b"b" * 3
-    with HashingSink(out.extend) as sink:
+    with HashingSink(out.extend, inline=inline) as sink:
         sink.begin_digest()
         sink.write(one)
         first = sink.end_digest()
@@ -176,12 +178,13 @@ def test_a_full_disk_is_an_output_error(tmp_path: Path, size: int) -> None:
         os.close(fd)
 
 
+@pytest.mark.parametrize("inline", [False, True])
 @pytest.mark.parametrize("size", [0, 1, 511, 512, 1000, sink_module.DIRECT_MIN - 1, sink_module.DIRECT_MIN + 1])
-def test_member_is_header_data_and_padding(tmp_path: Path, size: int) -> None:
+def test_member_is_header_data_and_padding(tmp_path: Path, size: int, inline: bool) -> None:
     data = os.urandom(size)
     (tmp_path / "f").write_bytes(data)
     out = bytearray()
-    with HashingSink(out.extend) as sink:
+    with HashingSink(out.extend, inline=inline) as sink:
         sink.write(b"y" * (BUFFER_SIZE - 700))  # the second member crosses a buffer's end
         for _ in range(2):
             sink.member(b"h" * 512, os.fsencode(tmp_path / "f"), size)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import Executor
 from dataclasses import replace
 from typing import BinaryIO, Callable, Optional, Union, cast
 
@@ -57,6 +58,13 @@ class _Counter:
         return digest.of_hash(self._hash)
 
 
+class _Forwarder:
+    """The gzip writer's output, forwarded as it is."""
+
+    def __init__(self, forward: Forward) -> None:
+        self.write = forward
+
+
 def _discard(data: Data) -> None:
     """Forward of a record's compression: only the digest is kept."""
 
@@ -70,6 +78,15 @@ def gzip(source: Source, level: int, forward: Forward = _discard) -> tuple[str, 
             source(sink)
             diff_id, _ = sink.end_digest()
     return diff_id, counter.digest(), counter.size
+
+
+def send_gzip(source: Source, level: int, forward: Forward, pool: Executor) -> None:
+    """Gzip the tar ``source`` writes into ``forward`` on the shared ``pool``,
+    without hashing: a push, whose upload hashes what it sends and checks it
+    against the record (the same compressed bytes are the same tar)."""
+    with ParallelGzipWriter(cast(BinaryIO, _Forwarder(forward)), level=level, pool=pool) as gz:
+        with HashingSink(gz.write, inline=True) as sink:
+            source(sink)
 
 
 def as_is(source: Source, forward: Forward = _discard) -> tuple[str, int]:

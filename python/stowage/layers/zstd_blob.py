@@ -11,13 +11,13 @@ forwards what comes out; nothing is held or written to disk.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import threading
 from typing import Callable, Optional, Union
 
 from stowage import digest
 from stowage.errors import UserError
+from stowage.output.pgzip import default_threads
 from stowage.output.sink import HashingSink, fd_output
 
 Data = Union[bytes, memoryview]
@@ -48,13 +48,9 @@ class _Reader(threading.Thread):
             self.process.kill()
 
 
-def _threads() -> int:
-    return int(os.environ.get("NIX_BUILD_CORES") or 0) or os.cpu_count() or 1
-
-
 def compress(source: Source, level: int, program: str, forward: Forward) -> tuple[str, str, int]:
     """Compress the tar ``source`` writes; return (diff_id, digest, size)."""
-    command = [program, f"-{level}", f"-T{_threads()}", "-q", "-c"]
+    command = [program, f"-{level}", f"-T{default_threads()}", "-q", "-c"]
     try:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     except OSError as error:

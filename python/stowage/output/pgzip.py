@@ -22,7 +22,7 @@ import os
 import struct
 import zlib
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import BinaryIO, Optional
 
 from stowage.output import stored
@@ -73,14 +73,29 @@ def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
     return b"".join(out)
 
 
-class ParallelGzipWriter:
-    """A write-only file object that gzips what it is given into ``raw``."""
+def default_threads() -> int:
+    """The compression threads of this machine or build."""
+    return int(os.environ.get("NIX_BUILD_CORES") or 0) or os.cpu_count() or 1
 
-    def __init__(self, raw: BinaryIO, level: int = 6, threads: Optional[int] = None) -> None:
+
+def pool(count: Optional[int] = None) -> ThreadPoolExecutor:
+    """Compression threads that several writers can share (``ParallelGzipWriter``'s ``pool``)."""
+    return ThreadPoolExecutor(max_workers=count or default_threads(), thread_name_prefix="gzip")
+
+
+class ParallelGzipWriter:
+    """A write-only file object that gzips what it is given into ``raw``: on
+    ``threads`` threads of its own, or on a ``pool`` of ``threads`` shared with
+    other writers (a push compresses several blobs at once), which it leaves
+    running."""
+
+    def __init__(self, raw: BinaryIO, level: int = 6, threads: Optional[int] = None,
+                 pool: Optional[Executor] = None) -> None:
         self._raw = raw
         self._level = level
-        self._threads = threads or int(os.environ.get("NIX_BUILD_CORES") or 0) or os.cpu_count() or 1
-        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="gzip")
+        self._threads = threads or default_threads()
+        self._own = pool is None
+        self._pool = pool or ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="gzip")
         self._pending: deque[Future[bytes]] = deque()
         self._block = bytearray()
         self._dictionary = b""
@@ -91,6 +106,9 @@ class ParallelGzipWriter:
     def _submit(self, last: bool) -> None:
         block = bytes(self._block)
         self._block.clear()
+        self._submit_block(block, last)
+
+    def _submit_block(self, block: bytes, last: bool) -> None:
         self._crc = zlib.crc32(block, self._crc)
         self._size += len(block)
         self._pending.append(self._pool.submit(_deflate, block, self._dictionary, self._level, last))
@@ -102,6 +120,9 @@ class ParallelGzipWriter:
         """Compress ``data`` (copied: the caller may reuse its buffer)."""
         view = memoryview(data).cast("B")
         offset = 0
+        while not self._block and len(view) - offset >= BLOCK_SIZE:  # whole blocks: one copy
+            self._submit_block(bytes(view[offset : offset + BLOCK_SIZE]), last=False)
+            offset += BLOCK_SIZE
         while offset < len(view):
             take = min(BLOCK_SIZE - len(self._block), len(view) - offset)
             self._block += view[offset : offset + take]
@@ -118,7 +139,18 @@ class ParallelGzipWriter:
                 self._raw.write(self._pending.popleft().result())
             self._raw.write(struct.pack("<II", self._crc & 0xFFFFFFFF, self._size & 0xFFFFFFFF))
         finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self._own:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            for future in self._pending:
+                future.cancel()
+            for future in self._pending:
+                if not future.cancelled():
+                    future.exception()  # waits; its error, if any, is the caller's already
+            self._pending.clear()
 
     def __enter__(self) -> "ParallelGzipWriter":
         return self
@@ -127,4 +159,4 @@ class ParallelGzipWriter:
         if kind is None:
             self.close()
         else:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._stop()

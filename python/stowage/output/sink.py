@@ -73,20 +73,24 @@ class HashingSink:
     """Buffers writes; hashes the bytes between ``begin_digest`` and ``end_digest``.
 
     With ``direct_fd`` (the descriptor ``output`` writes to), files that need no
-    hashing are copied by the kernel instead of through Python."""
+    hashing are copied by the kernel instead of through Python. With ``inline``,
+    one buffer and no worker threads: a full buffer is hashed and handed to
+    ``output`` by the caller's thread, for an output that only copies it (a
+    compressor with workers of its own) and for sinks made by the hundred."""
 
-    def __init__(self, output: Output, direct_fd: Optional[int] = None) -> None:
+    def __init__(self, output: Output, direct_fd: Optional[int] = None, *, inline: bool = False) -> None:
         self._output = output
         self._direct_fd = direct_fd
         self._copy_range = direct_fd is not None and stat.S_ISREG(os.fstat(direct_fd).st_mode)
-        self._buffers = [memoryview(bytearray(BUFFER_SIZE)) for _ in range(BUFFERS)]
-        self._busy: list[list[Future[object]]] = [[] for _ in range(BUFFERS)]
+        count = 1 if inline else BUFFERS
+        self._buffers = [memoryview(bytearray(BUFFER_SIZE)) for _ in range(count)]
+        self._busy: list[list[Future[object]]] = [[] for _ in range(count)]
         self._current = 0
         self._view = self._buffers[0]  # the buffer being filled
         self._fill = 0
         self._flushed = 0  # bytes handed over before the current buffer
-        self._hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-hash")
-        self._write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-write")
+        self._hash_pool = None if inline else ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-hash")
+        self._write_pool = None if inline else ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-write")
         self._hasher: Optional["hashlib._Hash"] = None
         self._digest_start = 0
 
@@ -101,6 +105,13 @@ class HashingSink:
         if self._fill == 0:
             return
         data = self._view[: self._fill]
+        if self._hash_pool is None or self._write_pool is None:
+            if self._hasher is not None:
+                self._hasher.update(data)
+            self._output(data)
+            self._flushed += self._fill
+            self._fill = 0
+            return
         busy = self._busy[self._current]
         if self._hasher is not None:
             busy.append(self._hash_pool.submit(self._hasher.update, data))
@@ -118,7 +129,7 @@ class HashingSink:
             future.result()
 
     def _wait_all(self) -> None:
-        for index in range(BUFFERS):
+        for index in range(len(self._buffers)):
             self._wait(index)
 
     # -- writing --------------------------------------------------------------
@@ -304,8 +315,9 @@ class HashingSink:
             self._shutdown(cancel=False)
 
     def _shutdown(self, *, cancel: bool) -> None:
-        self._hash_pool.shutdown(wait=True, cancel_futures=cancel)
-        self._write_pool.shutdown(wait=True, cancel_futures=cancel)
+        for pool in (self._hash_pool, self._write_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=cancel)
 
     def __enter__(self) -> "HashingSink":
         return self

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional
 
@@ -20,6 +20,7 @@ from stowage.contract import plan as image_plan
 from stowage.errors import UserError
 from stowage.layers.blob import Forward
 from stowage.layers.compression import Compression
+from stowage.output import pgzip
 from stowage.push import origin as base_origin
 from stowage.push.plan import Content, PushPlan
 from stowage.registry.client import RegistryClient
@@ -31,7 +32,7 @@ from stowage.registry.upload import Produce
 Progress = Callable[[str], None]
 #: Blobs checked and sent at once. Measured against a loopback registry (bench/push.py):
 #: uploads overlap their compression and the registry's hashing and writing.
-PARALLEL = 4
+PARALLEL = 8
 
 
 @dataclass
@@ -140,13 +141,17 @@ def push_blobs(client: RegistryClient, jobs: list[Job], *, stats: Stats, progres
             raise
 
 
-def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Compression) -> Produce:
-    """Writes the layer's blob: the kept file as it is, else compressed again."""
+def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Compression,
+                    gzip_pool: Executor) -> Produce:
+    """Writes the layer's blob: the kept file as it is, else compressed again
+    (gzip on the push's shared ``gzip_pool``)."""
     def produce(forward: Forward) -> None:
         if blob.file is not None:
             layer_blob.as_is(layer_source.tar_file(blob.file, blob.size), forward)
         elif blob.compressed:
             layer_blob.as_is(source, forward)
+        elif how.format == "gzip":
+            layer_blob.send_gzip(source, how.level, forward, gzip_pool)
         else:
             layer_blob.compress(source, how, forward)
 
@@ -154,11 +159,11 @@ def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Com
 
 
 def _layer_job(client: RegistryClient, label: str, blob: layer_blob.Blob, source: layer_source.Source,
-               how: Compression, options: BlobOptions, origins: dict[str, RegistryClient]) -> Job:
+               how: Compression, options: BlobOptions, origins: dict[str, RegistryClient], gzip_pool: Executor) -> Job:
     """The job of one layer; a pulled base layer's blob comes from its origin
     (one client per origin repository, in ``origins``)."""
     if blob.origin is None:
-        return Job(label, blob.digest, blob.size, _layer_producer(source, blob, how))
+        return Job(label, blob.digest, blob.size, _layer_producer(source, blob, how, gzip_pool))
     repository = blob.origin.repository
     origin = origins.setdefault(repository, base_origin.of(client, repository, options.env))
     produce = base_origin.copier(origin, blob, what=f"{label} (blob {blob.digest})", target=client.repo)
@@ -192,9 +197,10 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
     origins: dict[str, RegistryClient] = {}
-    jobs = [_layer_job(client, f"layer {number}/{count}", blob, source, push.compression, options, origins)
-            for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
-    config = push.config
-    jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
-    push_blobs(client, jobs, stats=stats, progress=progress, options=options)
+    with pgzip.pool() as gzip_pool:
+        jobs = [_layer_job(client, f"layer {number}/{count}", blob, source, push.compression, options, origins, gzip_pool)
+                for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
+        config = push.config
+        jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
+        push_blobs(client, jobs, stats=stats, progress=progress, options=options)
     put_manifest(client, reference, push.manifest)
