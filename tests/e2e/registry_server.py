@@ -163,6 +163,19 @@ def manifest(registry: Registry, name: str) -> tuple[bytes, str]:
     return body, headers.get("Content-Type", "")
 
 
+def has_manifest(registry: Registry, name: str) -> bool:
+    """Whether the registry has the manifest ``repo:tag`` (a HEAD)."""
+    repo, _, tag = name.partition(":")
+    try:
+        _request(registry, "HEAD", f"/v2/{repo}/manifests/{tag}", headers={"Accept": ACCEPT})
+    except urllib.error.HTTPError as error:
+        error.close()
+        if error.code == 404:
+            return False
+        raise
+    return True
+
+
 def has_blob(registry: Registry, repo: str, digest: str) -> bool:
     """Whether ``repo`` of the registry has the blob (a HEAD)."""
     try:

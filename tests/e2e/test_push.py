@@ -13,13 +13,15 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import LIB, PODMAN_RUN, REPO, nix_build, run  # noqa: E402
-from registry_server import PASSWORD, Registry, free_port, manifest_digest, serving, start_registry  # noqa: E402
+from registry_server import (  # noqa: E402
+    PASSWORD, Registry, free_port, has_manifest, manifest_digest, serving, start_registry,
+)
 
 IMAGES = REPO / "tests" / "e2e" / "push-images.nix"
 PREFETCH = REPO / "python" / "bin" / "prefetch-image"
@@ -103,6 +105,36 @@ def test_uncached_image_pushes_the_same_manifest(logged: tuple[Registry, Path]) 
     out, _, _ = push("uncached", f"{registry.host}/app:uncached", "--tls-verify=false", "--no-sbom")
     assert uploads.count("app") == 0
     assert out.endswith(manifest_digest(registry, "app:v1"))
+
+
+def _plan_with_blocks(tmp_path: Path, change: "Callable[[str], str]") -> Path:
+    """v1's push plan, copied, with its first layer's recorded gzip block choices changed."""
+    plan = tmp_path / "plan"
+    shutil.copytree(executable("v1.pushPlan"), plan)
+    (plan / "push.json").chmod(0o644)
+    doc = json.loads((plan / "push.json").read_text())
+    first = doc["layers"][0]
+    assert first["blocks"] and set(first["blocks"]) <= set("drs")  # the record's choices reach the push plan
+    first["blocks"] = change(first["blocks"])
+    (plan / "push.json").write_text(json.dumps(doc))
+    return plan
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda blocks: blocks + "d", "the recorded choices of the gzip blocks"),
+    (lambda blocks: ("s" if blocks[0] != "s" else "d") + blocks[1:], "layer 1/3 (blob sha256:"),
+])
+def test_block_choices_that_are_not_the_records_are_refused(logged: tuple[Registry, Path], tmp_path: Path,
+                                                            change: "Callable[[str], str]", message: str) -> None:
+    """A push plan whose block choices were altered makes other bytes or none:
+    one line, and no manifest."""
+    registry, _ = logged
+    plan = _plan_with_blocks(tmp_path, change)
+    result = run([sys.executable, "-SB", str(REPO / "python" / "bin" / "copy-to-registry"), "--push", str(plan),
+                  "--tls-verify=false", f"{registry.host}/altered:v1"], check=False)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.rstrip().endswith("rebuild the image")
+    assert not has_manifest(registry, "altered:v1")
 
 
 def test_base_layers_and_build_image(logged: tuple[Registry, Path], podman: str) -> None:

@@ -133,18 +133,19 @@ def test_push_compression_reaches_the_push_steps(steps: Steps) -> None:
 
 ZSTD = Compression("zstd", 5, True, "/bin/zstd")
 BLOB = Blob(None, "sha256:" + "1" * 64, "sha256:" + "2" * 64, 7, file="blobs/" + "2" * 64)
+GZIPPED = Blob(None, "sha256:" + "7" * 64, "sha256:" + "8" * 64, 11, blocks="ssssdrrsd")
 PULLED = Blob("layers/001.tar", "sha256:" + "5" * 64, "sha256:" + "6" * 64, 9, compressed=True,
               origin=RegistryOrigin("127.0.0.1:5000/base", "application/vnd.docker.image.rootfs.diff.tar.gzip"))
 
 
 def test_push_documents_round_trip() -> None:
-    """blobs.json and push.json (version 3) carry the compression, kept files and
-    pulled base layers' registry origins."""
-    record = BlobsRecord("zstd", 5, (BLOB, PULLED))
+    """blobs.json and push.json (version 4) carry the compression, kept files,
+    pulled base layers' registry origins and how gzip blocks were written."""
+    record = BlobsRecord("zstd", 5, (BLOB, PULLED, GZIPPED))
     assert schema.parse(BlobsRecord, schema.encode(record)) == record
     push = PushDocument(plan="/plan.json", compression=ZSTD, repo_tag="a:1",
                         platform=Platform("linux", "amd64", None), config=Described("sha256:" + "3" * 64, 2),
-                        manifest=Described("sha256:" + "4" * 64, 3), layers=(PULLED, BLOB))
+                        manifest=Described("sha256:" + "4" * 64, 3), layers=(PULLED, BLOB, GZIPPED))
     assert schema.parse(PushDocument, schema.encode(push)) == push
     assert PULLED.media_type(ZSTD) == "application/vnd.oci.image.layer.v1.tar+gzip"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stowage.output import pgzip
+from stowage.errors import UserError
+from stowage.output import pgzip, stored
 from stowage.output.pgzip import BLOCK_SIZE, ParallelGzipWriter
 
 
@@ -56,6 +57,48 @@ def test_a_failed_writer_on_a_shared_pool_leaves_it_running() -> None:
                 writer.write(b"x" * (3 * BLOCK_SIZE))
                 raise RuntimeError("the producer failed")
         assert shared.submit(len, b"ok").result() == 2
+
+
+def _mixed(blocks: int) -> bytes:
+    """Random, text and random-with-zeros blocks, and a short tail."""
+    rng = random.Random(3)
+    parts = []
+    for n in range(blocks):
+        if n % 3 == 0:
+            parts.append(rng.randbytes(BLOCK_SIZE))
+        elif n % 3 == 1:
+            parts.append(bytes(rng.choice(b"abcd efg\n") for _ in range(BLOCK_SIZE)))
+        else:
+            parts.append(b"".join(rng.randbytes(3000) + bytes(300) for _ in range(BLOCK_SIZE // 3300 + 1))[:BLOCK_SIZE])
+    return b"".join(parts) + rng.randbytes(70_000)
+
+
+def test_recorded_choices_give_the_same_bytes_without_testing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A push writes each block as the record says: the same bytes as the
+    record's run, and no block is tested again."""
+    data = _mixed(4)
+    raw = io.BytesIO()
+    with ParallelGzipWriter(raw, threads=2) as writer:
+        writer.write(data)
+    choices = writer.choices
+    assert len(choices) == 4 * 4 + 1 and set(choices) == {"d", "r", "s"}
+
+    def untested(block: bytes) -> str:
+        raise AssertionError("a block with a recorded choice was tested")
+
+    monkeypatch.setattr(stored, "choose", untested)
+    again = io.BytesIO()
+    with ParallelGzipWriter(again, threads=2, blocks=choices) as writer:
+        writer.write(data)
+    assert again.getvalue() == raw.getvalue()
+    assert gzip.decompress(again.getvalue()) == data
+
+
+@pytest.mark.parametrize("choices", ["", "ssss", "s" * 16 + "dd", "x" * 17, "s" * 17 + "s"])
+def test_choices_that_do_not_fit_are_refused(choices: str) -> None:
+    with pytest.raises(UserError, match="recorded choices of the gzip blocks .* do not fit the layer: rebuild"):
+        with ParallelGzipWriter(io.BytesIO(), threads=2, blocks=choices) as writer:
+            writer.write(_mixed(4))
 
 
 def test_header_has_no_name_and_no_time(tmp_path: Path) -> None:

@@ -67,9 +67,9 @@ def test_small_random_files_are_deflated_with_runs(tmp_path: Path) -> None:
 def test_levels_over_6_keep_the_default_strategy() -> None:
     block = _small_files(BLOCK_SIZE, 4)
     assert stored.segments(block) == [Segment(0, BLOCK_SIZE, Kind.RUNS)]
-    assert pgzip._deflate(block, b"", 6, True) == pgzip._zlib(block, b"", 6, True, runs=True)
+    assert pgzip._deflate(block, b"", 6, True, None) == (pgzip._zlib(block, b"", 6, True, runs=True), "rrrr")
     for level in (7, 9):
-        assert pgzip._deflate(block, b"", level, True) == pgzip._zlib(block, b"", level, True)
+        assert pgzip._deflate(block, b"", level, True, None) == (pgzip._zlib(block, b"", level, True), "rrrr")
 
 
 @pytest.mark.parametrize("sample", ["text", "tar of text", "sparse random", "program"])

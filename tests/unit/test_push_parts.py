@@ -40,11 +40,12 @@ DATA = bytes(range(256)) * 20000 + b"tail"  # several gzip blocks
 
 def test_gzip_is_deterministic_and_readable() -> None:
     sent: list[bytes] = []
-    diff_id, digest, size = layer_blob.gzip(_source(DATA), 6, lambda b: sent.append(bytes(b)))
+    diff_id, digest, size, blocks = layer_blob.gzip(_source(DATA), 6, lambda b: sent.append(bytes(b)))
     blob = b"".join(sent)
     assert diff_id == sha256(DATA) and digest == sha256(blob) and size == len(blob)
     assert gzip.decompress(blob) == DATA
-    assert layer_blob.record(None, _source(DATA), DEFAULT) == Blob(None, diff_id, digest, size)
+    assert blocks == "dddd" * 5  # 4.9 MiB of a repeated table: five blocks, every quarter deflated
+    assert layer_blob.record(None, _source(DATA), DEFAULT) == Blob(None, diff_id, digest, size, blocks=blocks)
     assert layer_blob.record(None, _source(DATA), replace(DEFAULT, level=1)).digest != digest  # the level matters
 
 
@@ -73,7 +74,8 @@ def test_zstd_is_deterministic_and_readable(monkeypatch: pytest.MonkeyPatch) -> 
     for cores in ("1", "3"):
         monkeypatch.setenv("NIX_BUILD_CORES", cores)
         sent: list[bytes] = []
-        diff_id, digest, size = layer_blob.compress(_source(DATA), ZSTD, lambda b, into=sent: into.append(bytes(b)))
+        diff_id, digest, size, blocks = layer_blob.compress(_source(DATA), ZSTD, lambda b, into=sent: into.append(bytes(b)))
+        assert blocks is None
         blobs.append(b"".join(sent))
         assert diff_id == sha256(DATA) and digest == sha256(blobs[-1]) and size == len(blobs[-1])
     assert blobs[0] == blobs[1]

@@ -64,6 +64,9 @@ class Blob:
     compressed: bool = False
     file: Optional[str] = None  # the kept blob (blobs.json: relative to its directory)
     origin: Optional[RegistryOrigin] = None  # a pulled base layer: the registry's blob, pushed by reference
+    # A gzip blob's blocks, how each was written (``stowage.output.stored.choose``):
+    # the push compresses again without testing the blocks.
+    blocks: Optional[str] = None
 
     def media_type(self, compression: Compression) -> str:
         """Its media type in a manifest: an already gzipped member stays gzip; a
@@ -76,7 +79,7 @@ class Blob:
 @dataclass(frozen=True)
 class BlobsRecord:
     DOCUMENT: ClassVar[str] = "the blob record (blobs.json)"
-    VERSION: ClassVar[int] = 3
+    VERSION: ClassVar[int] = 4
     FILE: ClassVar[str] = "blobs.json"
 
     format: Format
@@ -102,7 +105,7 @@ class Described:
 @dataclass(frozen=True)
 class PushDocument:
     DOCUMENT: ClassVar[str] = "the push plan (push.json)"
-    VERSION: ClassVar[int] = 3
+    VERSION: ClassVar[int] = 4
     FILE: ClassVar[str] = "push.json"
 
     plan: str  # path of the image plan

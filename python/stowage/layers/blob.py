@@ -69,22 +69,24 @@ def _discard(data: Data) -> None:
     """Forward of a record's compression: only the digest is kept."""
 
 
-def gzip(source: Source, level: int, forward: Forward = _discard) -> tuple[str, str, int]:
-    """Gzip the tar ``source`` writes into ``forward``; return (diff_id, digest, size)."""
+def gzip(source: Source, level: int, forward: Forward = _discard) -> tuple[str, str, int, str]:
+    """Gzip the tar ``source`` writes into ``forward``; return (diff_id, digest,
+    size, how each block was written)."""
     counter = _Counter(forward)
     with ParallelGzipWriter(cast(BinaryIO, counter), level=level) as gz:
         with HashingSink(gz.write) as sink:
             sink.begin_digest()
             source(sink)
             diff_id, _ = sink.end_digest()
-    return diff_id, counter.digest(), counter.size
+    return diff_id, counter.digest(), counter.size, gz.choices
 
 
-def send_gzip(source: Source, level: int, forward: Forward, pool: Executor) -> None:
+def send_gzip(source: Source, level: int, forward: Forward, pool: Executor, blocks: Optional[str]) -> None:
     """Gzip the tar ``source`` writes into ``forward`` on the shared ``pool``,
-    without hashing: a push, whose upload hashes what it sends and checks it
-    against the record (the same compressed bytes are the same tar)."""
-    with ParallelGzipWriter(cast(BinaryIO, _Forwarder(forward)), level=level, pool=pool) as gz:
+    each block as its record's ``blocks`` say, without hashing: a push, whose
+    upload hashes what it sends and checks it against the record (the same
+    compressed bytes are the same tar)."""
+    with ParallelGzipWriter(cast(BinaryIO, _Forwarder(forward)), level=level, pool=pool, blocks=blocks) as gz:
         with HashingSink(gz.write, inline=True) as sink:
             source(sink)
 
@@ -97,11 +99,13 @@ def as_is(source: Source, forward: Forward = _discard) -> tuple[str, int]:
     return counter.digest(), counter.size
 
 
-def compress(source: Source, compression: Compression, forward: Forward = _discard) -> tuple[str, str, int]:
-    """Compress the tar ``source`` writes into ``forward``; return (diff_id, digest, size)."""
+def compress(source: Source, compression: Compression,
+             forward: Forward = _discard) -> tuple[str, str, int, Optional[str]]:
+    """Compress the tar ``source`` writes into ``forward``; return (diff_id,
+    digest, size, how each gzip block was written)."""
     if compression.format == "zstd":
         assert compression.zstd is not None
-        return zstd_blob.compress(source, compression.level, compression.zstd, forward)
+        return (*zstd_blob.compress(source, compression.level, compression.zstd, forward), None)
     return gzip(source, compression.level, forward)
 
 
@@ -131,13 +135,14 @@ def record(key: Optional[str], source: Source, compression: Compression, *, comp
     in ``keep_in`` when given."""
     keeper = None if keep_in is None else _Keeper(keep_in)
     forward: Forward = _discard if keeper is None else keeper.write
+    blocks = None
     if compressed:
         digest, size = as_is(source, forward)
         diff_id = None
     else:
-        diff_id, digest, size = compress(source, compression, forward)
+        diff_id, digest, size, blocks = compress(source, compression, forward)
     kept = None if keeper is None else keeper.done(digest)
-    return Blob(key, diff_id, digest, size, compressed=compressed, file=kept)
+    return Blob(key, diff_id, digest, size, compressed=compressed, file=kept, blocks=None if kept else blocks)
 
 
 def write(directory: str, compression: Compression, blobs: list[Blob]) -> None:

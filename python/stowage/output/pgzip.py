@@ -25,6 +25,7 @@ from collections import deque
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import BinaryIO, Optional
 
+from stowage.errors import UserError
 from stowage.output import stored
 from stowage.output.stored import Kind
 
@@ -58,8 +59,13 @@ def _history(block: bytes, dictionary: bytes, start: int) -> bytes:
     return (dictionary + block[:start])[-_WINDOW:]
 
 
-def _deflate(block: bytes, dictionary: bytes, level: int, last: bool) -> bytes:
-    parts = stored.segments(block)
+def _deflate(block: bytes, dictionary: bytes, level: int, last: bool, choice: Optional[str]) -> tuple[bytes, str]:
+    """``block`` compressed, and how (``stored.choose``: given, or decided here)."""
+    choice = choice or stored.choose(block)
+    return _write(block, stored.segments_of(choice, len(block)), dictionary, level, last), choice
+
+
+def _write(block: bytes, parts: list[stored.Segment], dictionary: bytes, level: int, last: bool) -> bytes:
     if parts == [stored.Segment(0, len(block), Kind.DEFLATE)]:
         return _zlib(block, dictionary, level, last)
     out = []
@@ -87,16 +93,24 @@ class ParallelGzipWriter:
     """A write-only file object that gzips what it is given into ``raw``: on
     ``threads`` threads of its own, or on a ``pool`` of ``threads`` shared with
     other writers (a push compresses several blobs at once), which it leaves
-    running."""
+    running.
+
+    ``choices`` is how each block is written (``stored.choose``), once the
+    stream is closed; given ``blocks`` (the choices of an earlier run over the
+    same bytes, as a record keeps them), the blocks are not tested again, and
+    choices that do not fit the blocks are a ``UserError``."""
 
     def __init__(self, raw: BinaryIO, level: int = 6, threads: Optional[int] = None,
-                 pool: Optional[Executor] = None) -> None:
+                 pool: Optional[Executor] = None, blocks: Optional[str] = None) -> None:
         self._raw = raw
         self._level = level
         self._threads = threads or default_threads()
         self._own = pool is None
         self._pool = pool or ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="gzip")
-        self._pending: deque[Future[bytes]] = deque()
+        self._pending: deque[Future[tuple[bytes, str]]] = deque()
+        self._given = blocks
+        self._given_at = 0
+        self._choices: list[str] = []
         self._block = bytearray()
         self._dictionary = b""
         self._crc = 0
@@ -109,12 +123,37 @@ class ParallelGzipWriter:
         self._submit_block(block, last)
 
     def _submit_block(self, block: bytes, last: bool) -> None:
+        choice = None if self._given is None else self._given_choice(len(block), last)
         self._crc = zlib.crc32(block, self._crc)
         self._size += len(block)
-        self._pending.append(self._pool.submit(_deflate, block, self._dictionary, self._level, last))
+        self._pending.append(self._pool.submit(_deflate, block, self._dictionary, self._level, last, choice))
         self._dictionary = block[-_WINDOW:]
         while len(self._pending) > 2 * self._threads:
-            self._raw.write(self._pending.popleft().result())
+            self._write_next()
+
+    def _given_choice(self, size: int, last: bool) -> str:
+        """The given choice of the next block, of ``size`` bytes, checked."""
+        assert self._given is not None
+        start, self._given_at = self._given_at, self._given_at + stored.choice_length(size)
+        choice = self._given[start : self._given_at]
+        try:
+            stored.segments_of(choice, size)
+            if last and self._given_at != len(self._given):
+                raise ValueError("more choices than blocks")
+        except ValueError:
+            raise UserError(f"the recorded choices of the gzip blocks ({len(self._given)} letters) do not fit "
+                            "the layer: rebuild the image") from None
+        return choice
+
+    def _write_next(self) -> None:
+        data, choice = self._pending.popleft().result()
+        self._raw.write(data)
+        self._choices.append(choice)
+
+    @property
+    def choices(self) -> str:
+        """How each block was written, one letter per part (see ``stored.choose``)."""
+        return "".join(self._choices)
 
     def write(self, data: "bytes | bytearray | memoryview") -> int:
         """Compress ``data`` (copied: the caller may reuse its buffer)."""
@@ -136,7 +175,7 @@ class ParallelGzipWriter:
         try:
             self._submit(last=True)
             while self._pending:
-                self._raw.write(self._pending.popleft().result())
+                self._write_next()
             self._raw.write(struct.pack("<II", self._crc & 0xFFFFFFFF, self._size & 0xFFFFFFFF))
         finally:
             self._stop()

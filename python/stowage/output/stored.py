@@ -220,21 +220,53 @@ def _runs(ranges: list[tuple[int, int]], kinds: list[Kind]) -> list[Segment]:
     return out
 
 
+#: A block's choice as one letter per part (``choose``), by kind.
+_LETTERS = {Kind.DEFLATE: "d", Kind.RUNS: "r", Kind.STORED: "s"}
+_KINDS = {letter: kind for kind, letter in _LETTERS.items()}
+
+
+def _ranges(size: int) -> list[tuple[int, int]]:
+    """The parts a block of ``size`` bytes is tested in: its quarters, or all of it."""
+    if size < MIN_BLOCK:
+        return [(0, size)]
+    parts = PARTS if size >= PARTS * MIN_BLOCK else 1
+    return list(pairwise(size * part // parts for part in range(parts + 1)))
+
+
+def choice_length(size: int) -> int:
+    """The letters of the choice of a block of ``size`` bytes."""
+    return len(_ranges(size))
+
+
+def choose(block: bytes) -> str:
+    """How ``block`` is written, one letter per part (``d`` deflate, ``r``
+    runs, ``s`` stored): what ``segments`` decides, in a form a record keeps
+    so that the same block is written again without testing it."""
+    size = len(block)
+    ranges = _ranges(size)
+    if size < MIN_BLOCK:
+        return "d"
+    samples = [_sample(block, start, end, SPOTS // len(ranges)) for start, end in ranges]
+    whole = b"".join(samples)
+    if _passes(Counter(whole), whole):
+        return "s" * len(ranges)
+    return "".join(_LETTERS[_kind(Counter(sample), sample, len(ranges) > 1)] for sample in samples)
+
+
+def segments_of(choice: str, size: int) -> list[Segment]:
+    """The segments of a block of ``size`` bytes whose ``choice`` is given
+    (``ValueError`` when it does not fit such a block)."""
+    ranges = _ranges(size)
+    if len(choice) != len(ranges) or not set(choice) <= _KINDS.keys():
+        raise ValueError(f"{choice!r} is not the choice of a block of {size} bytes")
+    return _runs(ranges, [_KINDS[letter] for letter in choice])
+
+
 def segments(block: bytes) -> list[Segment]:
     """How ``block`` is written: stored, deflated, or, when some of its
     quarters are of another kind than others, each run of quarters of one
     kind in turn (see the module's docstring)."""
-    size = len(block)
-    if size < MIN_BLOCK:
-        return [Segment(0, size, Kind.DEFLATE)]
-    parts = PARTS if size >= PARTS * MIN_BLOCK else 1
-    ranges = list(pairwise(size * part // parts for part in range(parts + 1)))
-    samples = [_sample(block, start, end, SPOTS // parts) for start, end in ranges]
-    whole = b"".join(samples)
-    if _passes(Counter(whole), whole):
-        return [Segment(0, size, Kind.STORED)]
-    kinds = [_kind(Counter(sample), sample, parts > 1) for sample in samples]
-    return _runs(ranges, kinds)
+    return segments_of(choose(block), len(block))
 
 
 def incompressible(block: bytes) -> bool:

@@ -151,7 +151,7 @@ def _layer_producer(source: layer_source.Source, blob: layer_blob.Blob, how: Com
         elif blob.compressed:
             layer_blob.as_is(source, forward)
         elif how.format == "gzip":
-            layer_blob.send_gzip(source, how.level, forward, gzip_pool)
+            layer_blob.send_gzip(source, how.level, forward, gzip_pool, blob.blocks)
         else:
             layer_blob.compress(source, how, forward)
 
