@@ -1,6 +1,6 @@
 """Benchmark of copyToRegistry against ``skopeo copy`` of the same image, in one run.
 
-    python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3] [--variants gzip6,zstd3,gzip6-kept,zstd3-kept]
+    python3 bench/push.py [--size-mb 500] [--paths 40] [--repeat 3] [--variants gzip1,gzip6,zstd3,gzip1-kept,zstd3-kept]
                           [--data random|text] [--cold 1] [--from-pulled]
 
 Builds two images of the synthetic closure (bench/closure.nix, buildLayeredImage,
@@ -21,9 +21,9 @@ its storage in a temporary directory, then measures, wall time and bytes sent:
 * skopeo, again (warm cache): the same copy again with the cold run's cache;
 * skopeo, version 2: the archive of version 2 to the same repository, empty cache;
 * ours, cold: ``$(nix-build -A image.copyToRegistry)`` into an empty repository,
-  for each ``--variants`` pushCompression: gzip level 6 (the default), zstd level
-  3, and each with ``keepBlobs`` (the blobs kept in the store by the
-  compressed-layer derivations, sent as they are);
+  for each ``--variants`` pushCompression: gzip level 1 (the default), gzip
+  level 6, zstd level 3, and gzip 1 and zstd 3 with ``keepBlobs`` (the blobs
+  kept in the store by the compressed-layer derivations, sent as they are);
 * ours, no-op: the default variant's push again (best of ``--repeat``);
 * with ``--cold N``, skopeo's cold push and each variant's are taken N times,
   in turn (skopeo, then each variant, then skopeo again…), each into a new
@@ -141,10 +141,13 @@ def ours(label: str, push: str, destination: str) -> Measure:
     return Measure(label, measure.seconds, int(match.group(1)))
 
 
+#: The image's own pushCompression (the default), then the others measured.
+DEFAULT = "gzip1"
 VARIANTS = {
-    "gzip6": "{ }",
+    DEFAULT: "{ }",
+    "gzip6": "{ level = 6; }",
     "zstd3": '{ format = "zstd"; level = 3; }',
-    "gzip6-kept": "{ keepBlobs = true; }",
+    "gzip1-kept": "{ keepBlobs = true; }",
     "zstd3-kept": '{ format = "zstd"; level = 3; keepBlobs = true; }',
 }
 
@@ -206,7 +209,7 @@ def cold_pushes(count: int, archive: str, pushes: list[tuple[str, str]], host: s
         for name, push in pushes:
             runs.setdefault(name, []).append(ours(name, push, f"{host}/ours-{name}-{round_}:1"))
     suffix = f" (median of {count})" if count > 1 else ""
-    labels = {"skopeo": "skopeo, cold", "gzip6": "copyToRegistry, cold"}
+    labels = {"skopeo": "skopeo, cold", DEFAULT: "copyToRegistry, cold"}
     return [median(labels.get(name, f"copyToRegistry, cold, {name}") + suffix, measures) for name, measures in runs.items()]
 
 
@@ -228,12 +231,12 @@ def main() -> int:
         print(f"copyToRegistry of app {image.app} built in {build.seconds:.1f} s "
               f"({build.derivations} derivations: compressed-layer records, push plan, launcher)")
     pushes = [build.path for build in records]
-    others = variant_pushes(closure, [v for v in options.variants.split(",") if v != "gzip6"])
+    others = variant_pushes(closure, [v for v in options.variants.split(",") if v != DEFAULT])
     directory = tempfile.mkdtemp(prefix="push-bench-registry-")
     cache = tempfile.mkdtemp(prefix="push-bench-home-")
     process, host = start_registry(directory)
     try:
-        cold = cold_pushes(options.cold, archives[0], [("gzip6", pushes[0]), *others], host, cache)
+        cold = cold_pushes(options.cold, archives[0], [(DEFAULT, pushes[0]), *others], host, cache)
         results = [
             cold[0],
             skopeo("skopeo, again (fresh runner)", archives[0], f"{host}/skopeo-0:again"),
@@ -241,9 +244,9 @@ def main() -> int:
             skopeo("skopeo, app version 2", archives[1], f"{host}/skopeo-0:2"),
             cold[1],
         ]
-        again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours-gzip6-0:again") for _ in range(options.repeat)]
+        again = [ours("copyToRegistry, no-op", pushes[0], f"{host}/ours-{DEFAULT}-0:again") for _ in range(options.repeat)]
         results.append(min(again, key=lambda m: m.seconds))
-        results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours-gzip6-0:2"))
+        results.append(ours("copyToRegistry, app version 2", pushes[1], f"{host}/ours-{DEFAULT}-0:2"))
         results += cold[2:]
         if options.from_pulled:
             results += from_pulled(host)

@@ -3,7 +3,9 @@
 #  - format "gzip" (default; layers application/vnd.oci.image.layer.v1.tar+gzip,
 #    which every engine and registry reads) or "zstd" (…tar+zstd: smaller and
 #    much faster to make; Docker 23+, podman 4+, containerd 1.5+ read it);
-#  - level: gzip 1-9 (default 6, gzip's own), zstd 1-19 (default 3, zstd's own);
+#  - level: gzip 1-9 (default 1: blobs about the size of those skopeo and Docker
+#    push, made about three times as fast as at level 6, which makes them about
+#    9 % smaller on compressible layers), zstd 1-19 (default 3, zstd's own);
 #  - keepBlobs: true keeps each compressed layer in the store, in the derivation
 #    that records it, so that a push sends it as it is instead of compressing it
 #    again (costs its compressed size in the store).
@@ -21,7 +23,7 @@ let
   levels = {
     gzip = {
       max = 9;
-      default = 6;
+      default = 1;
     };
     zstd = {
       max = 19;

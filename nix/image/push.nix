@@ -9,7 +9,8 @@
 # The blobs themselves are not stored unless the image's pushCompression says
 # keepBlobs = true: the push compresses again, and checks it gets exactly the
 # recorded bytes. The format and level are the image's (push-compression.nix);
-# the default, gzip at level 6 (gzip's own), gives the layers most registries hold.
+# the default, gzip at level 1, gives the layers every registry and engine reads,
+# about the size of those skopeo and Docker push, at their speed.
 {
   errors,
   layers,
@@ -30,7 +31,7 @@ let
       zstd = if c.format == "zstd" then compressors.byName.zstd.program else null;
     };
 
-  suffix = c: if c.format == "gzip" && c.level == 6 then "gz" else "${c.format}${toString c.level}";
+  suffix = c: if c.format == "gzip" && c.level == 1 then "gz" else "${c.format}${toString c.level}";
 
   compressed =
     who: c: name: source:

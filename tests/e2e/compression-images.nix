@@ -34,7 +34,7 @@ in
 {
   zstd = image true { format = "zstd"; };
   zstdUncached = image false { format = "zstd"; };
-  # gzip level 6, as push-images.nix's v1, with the blobs kept in the store.
+  # gzip at the default level, as push-images.nix's v1, with the blobs kept in the store.
   kept = image true { keepBlobs = true; };
   keptUncached = image false { keepBlobs = true; };
   inherit incompressible smallFiles;

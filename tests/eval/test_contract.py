@@ -119,14 +119,14 @@ def test_every_step_program_has_a_request_type() -> None:
 
 def test_push_compression_reaches_the_push_steps(steps: Steps) -> None:
     """An image's pushCompression is in its compress-layer and push-plan requests
-    (the zstd program named); the other images ask for gzip at level 6."""
+    (the zstd program named); the other images ask for gzip at level 1, the default."""
     _, _, drvs = steps
     requests = [step for step in map(_request, drvs.values()) if step is not None]
     parsed = [schema.parse(REQUESTS[program], doc, program) for program, doc in requests
               if program in ("compress-layer", "push-plan")]
     settings = {(r.compression.format, r.compression.level, r.compression.keep) for r in parsed
                 if isinstance(r, (CompressRequest, PushPlanRequest))}
-    assert settings == {("gzip", 6, False), ("zstd", 5, True)}
+    assert settings == {("gzip", 1, False), ("zstd", 5, True)}
     assert all(r.compression.zstd for r in parsed if isinstance(r, (CompressRequest, PushPlanRequest))
                and r.compression.format == "zstd")
 
