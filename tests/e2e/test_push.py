@@ -67,11 +67,17 @@ class Uploads:
         self.log = log
         self.start = log.stat().st_size
 
-    def count(self, repository: str) -> int:
+    def _since(self) -> str:
         with open(self.log, "rb") as handle:
             handle.seek(self.start)
-            text = handle.read().decode(errors="replace")
-        return len(re.findall(rf'"PUT /v2/{re.escape(repository)}/blobs/uploads/[^ ]*digest=sha256', text))
+            return handle.read().decode(errors="replace")
+
+    def count(self, repository: str) -> int:
+        return len(re.findall(rf'"PUT /v2/{re.escape(repository)}/blobs/uploads/[^ ]*digest=sha256', self._since()))
+
+    def blob_checks(self, repository: str) -> int:
+        """HEAD requests of the repository's blobs."""
+        return len(re.findall(rf'"HEAD /v2/{re.escape(repository)}/blobs/sha256:', self._since()))
 
 
 def test_push_again_uploads_nothing_then_one_layer(logged: tuple[Registry, Path], podman: str) -> None:
@@ -86,6 +92,7 @@ def test_push_again_uploads_nothing_then_one_layer(logged: tuple[Registry, Path]
     again = Uploads(log)
     out2, err2, _ = push("v1", f"{registry.host}/app:again", "--tls-verify=false", "--no-sbom")
     assert again.count("app") == 0 and err2.count(": exists") == 4, err2
+    assert again.blob_checks("app") == 0  # the registry has the manifest: no HEAD per blob
     assert out2 == out
     changed = Uploads(log)
     _, err3, _ = push("v2", f"{registry.host}/app:v2", "--tls-verify=false", "--no-sbom")

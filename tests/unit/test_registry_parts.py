@@ -246,6 +246,37 @@ def test_which_realms_get_the_credentials(registry: str, realm_url: str, trusted
     assert reason is None if refused is None else refused in (reason or "")
 
 
+def test_a_deadline_shuts_its_connections_when_it_passes() -> None:
+    (one, one_peer), (two, two_peer) = socket.socketpair(), socket.socketpair()
+    with one, one_peer, two, two_peer:
+        late = deadline.Deadline(0.2, "GET x")
+        late.watch(one)
+        cancelled = deadline.Deadline(0.1, "GET y")
+        cancelled.watch(two)
+        cancelled.cancel()
+        one.settimeout(5)
+        start = time.monotonic()
+        assert one.recv(1) == b""  # shut down under the blocked read
+        assert 0.15 < time.monotonic() - start < 4 and late.expired
+        assert not cancelled.expired
+        two.sendall(b"ok")  # left alone
+        assert two_peer.recv(2) == b"ok"
+
+
+def test_deadlines_are_ended_in_order_and_cancelled_ones_dropped() -> None:
+    many = [deadline.Deadline(300, f"GET {n}") for n in range(3 * deadline._PRUNE)]
+    for each in many:
+        each.cancel()
+    soon = deadline.Deadline(0.05, "GET soon")
+    waiting = len(deadline._WATCHDOG._due)
+    assert waiting < 2 * deadline._PRUNE  # the cancelled ones do not pile up
+    for _ in range(100):
+        if soon.expired:
+            break
+        time.sleep(0.02)
+    assert soon.expired and not any(each.expired for each in many)
+
+
 def test_deadline_settings() -> None:
     assert deadline.limits_from({}) == deadline.Limits(120.0, 100_000.0)
     limits = deadline.limits_from({"STOWAGE_REGISTRY_TIMEOUT": "2.5", "STOWAGE_REGISTRY_MIN_RATE": "1000"})

@@ -1,6 +1,7 @@
 """Pushing an image (or a multi-platform index) whose every blob is known from
-its push plan: one HEAD per blob, and a mount or an upload of only the missing
-ones (layers made again from the store and compressed on the fly, see
+its push plan: one HEAD for the manifest (a registry that has it has all its
+blobs: nothing more to check), else one HEAD per blob, and a mount or an upload
+of only the missing ones (layers made again from the store and compressed on the fly, see
 ``registry.blob_push``; a pulled base layer mounted or copied from its origin
 registry, see ``push.origin``), up to ``PARALLEL`` blobs at a time, then the manifest.
 The manifest goes up only once every blob is there, so a push that fails or is
@@ -24,6 +25,7 @@ from stowage.output import pgzip
 from stowage.push import origin as base_origin
 from stowage.push.plan import Content, PushPlan
 from stowage.registry.client import RegistryClient
+from stowage.registry.manifests import ACCEPT
 from stowage.registry.transport import status
 from stowage.registry.blob_push import MOUNTED, push_blob
 from stowage.registry.chunked import CHUNK
@@ -82,6 +84,26 @@ def exists(client: RegistryClient, digest: str) -> bool:
         response.close()
         return status(response) == 200
     raise client.fail(response, what)
+
+
+def has_manifest(client: RegistryClient, digest: str) -> bool:
+    """Whether the repository has the manifest ``digest`` (one HEAD; any answer but
+    200 is "not known"). A registry takes a manifest only once it has every blob
+    the manifest names, so then they need no HEAD each: pushing an image again
+    costs two requests, not one per blob."""
+    response = client.send("HEAD", f"/v2/{client.repo.path}/manifests/{digest}", f"manifest {digest}",
+                           headers={"Accept": ACCEPT})
+    response.close()
+    return status(response) == 200
+
+
+def _held(jobs: list[Job], *, stats: Stats, progress: Progress) -> None:
+    """Report the blobs of a manifest the registry has as existing."""
+    for job in jobs:
+        if job.digest not in stats.done:
+            stats.done.add(job.digest)
+            stats.add(existing=1)
+        progress(f"{job.label} {job.digest[7:19]}: exists")
 
 
 def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress, options: BlobOptions,
@@ -202,5 +224,8 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
                 for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
         config = push.config
         jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
-        push_blobs(client, jobs, stats=stats, progress=progress, options=options)
+        if has_manifest(client, push.manifest.digest):
+            _held(jobs, stats=stats, progress=progress)
+        else:
+            push_blobs(client, jobs, stats=stats, progress=progress, options=options)
     put_manifest(client, reference, push.manifest)

@@ -11,11 +11,14 @@ connection is shut down.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import socket
 import threading
+import time
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Optional
 
 from stowage.errors import UserError
 from stowage.registry.untrusted import quoted
@@ -63,6 +66,53 @@ def _shut(sock: socket.socket) -> None:
         pass  # already closed
 
 
+class _Watchdog:
+    """The one thread that ends deadlines: it sleeps until the earliest one
+    and shuts its connections down. (A timer thread per request cost more than
+    a request to a loopback registry; a push makes several hundred.)"""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: list[tuple[float, int, "Deadline"]] = []
+        self._order = itertools.count()
+        self._thread: Optional[threading.Thread] = None
+
+    def add(self, deadline: "Deadline") -> None:
+        with self._wake:
+            if len(self._due) >= _PRUNE:  # cancelled ones leave only from the top: drop them here
+                self._due = [entry for entry in self._due if not entry[2].cancelled]
+                heapq.heapify(self._due)
+            heapq.heappush(self._due, (deadline.at, next(self._order), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="registry-deadlines", daemon=True)
+                self._thread.start()
+            if self._due[0][2] is deadline:  # the thread sleeps until a later one
+                self._wake.notify()
+
+    def _next_due(self) -> "Deadline":
+        """Wait for the earliest deadline that is not cancelled to pass; return it."""
+        with self._wake:
+            while True:
+                while self._due and self._due[0][2].cancelled:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                left = self._due[0][0] - time.monotonic()
+                if left <= 0:
+                    return heapq.heappop(self._due)[2]
+                self._wake.wait(left)
+
+    def _run(self) -> None:
+        while True:
+            self._next_due().expire()
+
+
+#: Waiting deadlines (cancelled ones included) above which cancelled ones are dropped.
+_PRUNE = 256
+_WATCHDOG = _Watchdog()
+
+
 class Deadline:
     """Shuts down the connections of one request when ``seconds`` have passed;
     a read blocked on them then returns, and ``expired`` says why."""
@@ -71,11 +121,11 @@ class Deadline:
         self.seconds = min(seconds, _LONGEST)
         self.what = what
         self.expired = False
+        self.cancelled = False
+        self.at = time.monotonic() + self.seconds
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(self.seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        _WATCHDOG.add(self)
 
     def watch(self, sock: socket.socket) -> None:
         """Shut ``sock`` down at the deadline (at once if it has passed)."""
@@ -84,18 +134,20 @@ class Deadline:
             if self.expired:
                 _shut(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
+        """The deadline has passed: shut its connections down (unless it was cancelled)."""
         with self._lock:
+            if self.cancelled:
+                return
             self.expired = True
             for sock in self._sockets:
                 _shut(sock)
 
     def cancel(self) -> None:
-        """Stop the timer and wait for its thread, so that none is left at exit
-        (a daemon thread still ending then makes the interpreter kill it)."""
-        self._timer.cancel()
-        if self._timer is not threading.current_thread():
-            self._timer.join()
+        """The request is over: its connections are left alone from now on."""
+        with self._lock:
+            self.cancelled = True
+            self._sockets.clear()
 
     def error(self) -> UserError:
         return UserError(
