@@ -45,7 +45,7 @@ from typing import Optional, Sequence
 from stowage.store import nixdb
 from stowage.store.closure import GraphNode
 from stowage.layers import tarball as layer
-from stowage.root import perms, session as root_session, tree as root_tree, diff as tree_diff, unpack
+from stowage.root import linked, perms, session as root_session, tree as root_tree, diff as tree_diff, unpack
 from stowage.root.store_paths import NIX_STATE_DIRS, base_store_paths, combined, parents, store_paths
 from stowage.errors import UserError
 from stowage.contract.image_requests import BusyboxShell, RootLayerRequest
@@ -118,6 +118,10 @@ def build(step: Step[RootLayerRequest], tmp: str) -> int:
             raise UserError(f"runAsRoot cannot run {fakeroot}: {error.strerror}") from None
     root = os.path.join(tmp, "root")
     os.mkdir(root, 0o755)
+    if _only_links(d):  # nothing needs the root on disk: its entries from the contents' listings
+        entries = linked.merged_entries(list(d.contents), parents(d.store_dir), _STORE_DIRS_WHY)
+        pack(d, graph, out, root, own_owners=False, entries=entries)
+        return 0
     _place_contents(d, graph, root)
     _extra_commands(d, root)
     _check_root(d, root)
@@ -135,13 +139,20 @@ def build(step: Step[RootLayerRequest], tmp: str) -> int:
     return 0
 
 
+def _only_links(d: RootLayerRequest) -> bool:
+    """Whether the root is the contents linked and nothing else (see ``stowage.root.linked``)."""
+    return (d.merge == "link" and not d.extra_commands.strip() and not d.fake_root_commands.strip()
+            and not d.nix_db and not d.store_closure and not d.in_session)
+
+
+_STORE_DIRS_WHY = "the store layers below put the image's store there"
+
+
 def _check_root(d: RootLayerRequest, root: str) -> None:
     """Refuse a root whose store (or, with ``nixDb``, Nix state) directories are links or files."""
     store_dirs = parents(d.store_dir)
     contents = list(d.contents)
-    root_tree.require_directories(
-        root, store_dirs, contents, "the store layers below put the image's store there"
-    )
+    root_tree.require_directories(root, store_dirs, contents, _STORE_DIRS_WHY)
     if d.nix_db:
         root_tree.require_directories(
             root, store_dirs + NIX_STATE_DIRS, contents, "includeNixDB writes the Nix database below it"

@@ -32,7 +32,7 @@ from stowage.errors import UserError
 WHITEOUT_PREFIX = ".wh."
 
 
-def _refuse_whiteout(name: str, src: str, item: str) -> None:
+def refuse_whiteout(name: str, src: str, item: str) -> None:
     if name.startswith(WHITEOUT_PREFIX):
         raise UserError(
             f"{src} is named like a whiteout ({name}), which would make Docker hide files of the "
@@ -43,7 +43,7 @@ def _refuse_whiteout(name: str, src: str, item: str) -> None:
 def _merge(source: str, target: str, item: str) -> None:
     for name in sorted(os.listdir(source)):
         src = os.path.join(source, name)
-        _refuse_whiteout(name, src, item)
+        refuse_whiteout(name, src, item)
         dst = os.path.join(target, name)
         if os.path.islink(src):
             if not os.path.lexists(dst):
@@ -60,11 +60,7 @@ def _merge(source: str, target: str, item: str) -> None:
 def merge_contents(contents: list[str], root: str) -> None:
     """Merge each item of ``contents`` into the directory ``root``, in order."""
     for item in contents:
-        if not os.path.isdir(item):
-            raise UserError(
-                f"contents item {item} is not a directory; put files in a directory "
-                "(e.g. a derivation with $out/bin/...) to add them to the image root"
-            )
+        require_contents_directory(item)
         _merge(item, root, item)
 
 
@@ -109,7 +105,7 @@ def _copy(source: str, target: str, how: _Copy, seen: frozenset[str] = frozenset
     for name in sorted(os.listdir(source)):
         src = os.path.join(source, name)
         dst = os.path.join(target, name)
-        _refuse_whiteout(name, src, how.item)
+        refuse_whiteout(name, src, how.item)
         is_dir = os.path.isdir(src) and (not os.path.islink(src) or _follow(src, how, seen))
         if is_dir:
             if not (os.path.isdir(dst) and (not os.path.islink(dst) or how.keep_dirlinks)):
@@ -138,11 +134,7 @@ def copy_contents(
     """Copy each item of ``contents`` into the directory ``root``, in order;
     ``closure`` is the store paths whose directories links may be copied from."""
     for item in contents:
-        if not os.path.isdir(item):
-            raise UserError(
-                f"copyToRoot item {item} is not a directory; put files in a directory "
-                "(e.g. a derivation with $out/bin/...) to add them to the image root"
-            )
+        require_contents_directory(item, "copyToRoot")
         _copy(item, root, _Copy(item, root, keep_dirlinks, store_dir, frozenset(closure)))
 
 
@@ -168,7 +160,21 @@ def require_directories(root: str, rels: list[str], contents: list[str], why: st
             what = "not a directory"
         else:
             continue
+        raise not_a_directory(rel, what, contents, why)
+
+
+def not_a_directory(rel: str, what: str, contents: list[str], why: str) -> UserError:
+    """The error for a root where ``rel`` is ``what`` (a symlink or a file), not a directory."""
+    return UserError(
+        f"/{rel} in the image root is {what} ({_origin(rel, contents)}); "
+        f"{why}, so it must be a real directory: remove it from the package"
+    )
+
+
+def require_contents_directory(item: str, what: str = "contents") -> None:
+    """Refuse a ``contents`` (or ``copyToRoot``) item that is not a directory."""
+    if not os.path.isdir(item):
         raise UserError(
-            f"/{rel} in the image root is {what} ({_origin(rel, contents)}); "
-            f"{why}, so it must be a real directory: remove it from the package"
+            f"{what} item {item} is not a directory; put files in a directory "
+            "(e.g. a derivation with $out/bin/...) to add them to the image root"
         )
