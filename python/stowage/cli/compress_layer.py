@@ -19,6 +19,7 @@ from typing import Optional
 from stowage.archive import docker_archive
 from stowage.layers import blob as layer_blob, compression, record as layer_record, source as layer_source
 from stowage.errors import UserError
+from stowage.output import allocator
 from stowage.contract.records import read_root_layer_record
 from stowage.contract.push_documents import RegistryOrigin
 from stowage.contract.step_requests import CompressRequest
@@ -71,6 +72,7 @@ def _archive(path: str, how: Compression, *, keep: Optional[str]) -> list[layer_
 
 def build(step: Step[CompressRequest]) -> None:
     r = step.request
+    allocator.keep_freed_memory()
     how = compression.check(r.compression, r.builder, CompressRequest.DOCUMENT)
     keep = step.out if how.keep else None
     if r.store is not None:

@@ -33,6 +33,7 @@ from stowage.supply.annotations import CREATED
 from stowage.supply.referrers import IN_TOTO, Attachment
 from stowage.push import plan as push_plan
 from stowage.errors import UserError
+from stowage.output import allocator
 from stowage.push import send as registry_push
 from stowage.registry.chunked import CHUNK
 from stowage.registry.client import RegistryClient
@@ -140,6 +141,7 @@ def _destination(value: Optional[str], own: str) -> tuple[str, str]:
 def main(argv: Optional[list[str]] = None) -> int:
     args = _parser().parse_args(argv)
     progress = (lambda line: None) if args.quiet else progress_printer(PROGRAM)
+    allocator.keep_freed_memory()  # layers are compressed again as they are sent
 
     def body() -> int:
         multi = multi_arch.read(args.multi_arch) if args.multi_arch else None
