@@ -94,6 +94,9 @@ def test_push_again_uploads_nothing_then_one_layer(logged: tuple[Registry, Path]
     assert again.count("app") == 0 and err2.count(": exists") == 4, err2
     assert again.blob_checks("app") == 0  # the registry has the manifest: no HEAD per blob
     assert out2 == out
+    checked = Uploads(log)
+    push("v1", f"{registry.host}/app:checked", "--tls-verify=false", "--no-sbom", "--check-blobs")
+    assert checked.blob_checks("app") == 4 and checked.count("app") == 0
     changed = Uploads(log)
     _, err3, _ = push("v2", f"{registry.host}/app:v2", "--tls-verify=false", "--no-sbom")
     assert changed.count("app") == 2, err3  # the application's layer and the configuration

@@ -3,13 +3,15 @@ to a registry; the executable behind every image's ``copyToRegistry``.
 
     copy-to-registry (--push DIR | --multi-arch DIR) [--tls-verify=false] [--quiet]
                      [--mount-from HOST[:PORT]/OTHER ...] [--attach [N:]MEDIA-TYPE=FILE ...]
-                     [--no-sbom] [--no-provenance] [docker://]HOST[:PORT]/NAME[:TAG]
+                     [--no-sbom] [--no-provenance] [--check-blobs] [docker://]HOST[:PORT]/NAME[:TAG]
 
 Without a destination the image's own name and tag; without a tag the image's.
 Blobs the destination lacks are mounted from the ``--mount-from`` repositories
 (of the same registry) that have them, else uploaded. Progress (per blob:
 "exists", "mounted from …" or the bytes sent) goes to stderr; stdout gets the
-pushed reference with its digest, ``HOST/NAME@sha256:...``.
+pushed reference with its digest, ``HOST/NAME@sha256:...``. When the registry
+has the image's manifest its blobs are not checked one by one, unless
+``--check-blobs``.
 
 Each ``--attach`` (the image's SBOMs, as its launcher passes them; for a
 multi-platform image, ``N:`` names the image, from 1) is pushed after the image
@@ -67,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="a document to push as an artifact about the image (repeatable)")
     parser.add_argument("--no-sbom", action="store_true", help="push no attached documents (SBOMs, provenance)")
     parser.add_argument("--no-provenance", action="store_true", help="attach the SBOMs but not the provenance")
+    parser.add_argument("--check-blobs", action="store_true",
+                        help="check every blob even when the registry has the image's manifest")
     return parser
 
 
@@ -154,7 +158,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             client = RegistryClient(parse_repository(name), tls_verify=args.tls_verify,
                                     env=os.environ, actions="pull,push")
             options = registry_push.BlobOptions(tuple(_mount_sources(args.mount_from, client.repo, own)),
-                                                _chunk_size(os.environ), os.environ)
+                                                _chunk_size(os.environ), os.environ, args.check_blobs)
             client.pull_also(options.mount_from)
             if client.note:
                 progress(f"note: {client.note}")

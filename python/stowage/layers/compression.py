@@ -13,8 +13,8 @@ from stowage.contract.schema import ContractError
 
 MAX_LEVEL = {"gzip": 9, "zstd": 19}
 
-#: gzip at its own default level, what pushCompression = { } means.
-DEFAULT = Compression("gzip", 6, False, None)
+#: What pushCompression = { } means (nix/image/push-compression.nix): gzip at level 1.
+DEFAULT = Compression("gzip", 1, False, None)
 
 
 def check(compression: Compression, who: Optional[str], what: str) -> Compression:

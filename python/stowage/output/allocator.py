@@ -14,8 +14,6 @@ Through ``ctypes`` (standard library); elsewhere than glibc, nothing changes.
 
 from __future__ import annotations
 
-import ctypes
-
 # mallopt's options (glibc's malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
@@ -25,8 +23,10 @@ _M_MMAP_THRESHOLD = -3
 def keep_freed_memory() -> None:
     """Raise glibc's thresholds so that freed blocks stay in the process."""
     try:
+        import ctypes  # a Python built without it only loses the speed-up
+
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # no C library to ask, or not glibc's
+    except (ImportError, OSError, AttributeError):  # no C library to ask, or not glibc's
         return
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int

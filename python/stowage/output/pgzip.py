@@ -107,6 +107,9 @@ class ParallelGzipWriter:
         self._threads = threads or default_threads()
         self._own = pool is None
         self._pool = pool or ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="gzip")
+        # Blocks in flight: twice the threads keeps them busy; on a shared pool the
+        # other writers' blocks fill it too, so one round each bounds the memory.
+        self._depth = 2 * self._threads if self._own else self._threads
         self._pending: deque[Future[tuple[bytes, str]]] = deque()
         self._given = blocks
         self._given_at = 0
@@ -128,7 +131,7 @@ class ParallelGzipWriter:
         self._size += len(block)
         self._pending.append(self._pool.submit(_deflate, block, self._dictionary, self._level, last, choice))
         self._dictionary = block[-_WINDOW:]
-        while len(self._pending) > 2 * self._threads:
+        while len(self._pending) > self._depth:
             self._write_next()
 
     def _given_choice(self, size: int, last: bool) -> str:

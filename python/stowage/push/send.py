@@ -14,7 +14,7 @@ import json
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping
 
 from stowage.layers import blob as layer_blob, source as layer_source
 from stowage.contract import plan as image_plan
@@ -57,12 +57,14 @@ class Stats:
 @dataclass(frozen=True)
 class BlobOptions:
     """How missing blobs get there: repositories of the registry to mount them
-    from, the size above which (and in which) they are sent in chunks, and the
-    environment of the clients of pulled base layers' origin registries."""
+    from, the size above which (and in which) they are sent in chunks, the
+    environment of the clients of pulled base layers' origin registries, and
+    whether every blob is checked even when the registry has the manifest."""
 
     mount_from: tuple[str, ...] = ()
     chunk: int = CHUNK
     env: Mapping[str, str] = field(default_factory=dict)
+    check_blobs: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,11 @@ def exists(client: RegistryClient, digest: str) -> bool:
 
 def has_manifest(client: RegistryClient, digest: str) -> bool:
     """Whether the repository has the manifest ``digest`` (one HEAD; any answer but
-    200 is "not known"). A registry takes a manifest only once it has every blob
-    the manifest names, so then they need no HEAD each: pushing an image again
-    costs two requests, not one per blob."""
+    200 is "not known"). Registries (distribution, Harbor, the cloud ones) take a
+    manifest only once they have every blob it names, so then the blobs need no
+    HEAD each: pushing an image again costs two requests, not one per blob. A
+    registry whose blobs can be deleted under a manifest is pushed to with
+    ``BlobOptions.check_blobs`` (``--check-blobs``)."""
     response = client.send("HEAD", f"/v2/{client.repo.path}/manifests/{digest}", f"manifest {digest}",
                            headers={"Accept": ACCEPT})
     response.close()
@@ -100,17 +104,18 @@ def has_manifest(client: RegistryClient, digest: str) -> bool:
 def _held(jobs: list[Job], *, stats: Stats, progress: Progress) -> None:
     """Report the blobs of a manifest the registry has as existing."""
     for job in jobs:
-        if job.digest not in stats.done:
-            stats.done.add(job.digest)
-            stats.add(existing=1)
+        if job.digest in stats.done:
+            progress(f"{job.label} {job.digest[7:19]}: pushed above")
+            continue
+        stats.done.add(job.digest)
+        stats.add(existing=1)
         progress(f"{job.label} {job.digest[7:19]}: exists")
 
 
-def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress, options: BlobOptions,
-          known: Optional[bool] = None) -> None:
-    """Check the blob (unless ``known`` says whether it is there), then mount or send it."""
+def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress, options: BlobOptions) -> None:
+    """Check the blob, then mount or send it."""
     digest = job.digest
-    if known if known is not None else exists(client, digest):
+    if exists(client, digest):
         stats.add(existing=1)
         progress(f"{job.label} {digest[7:19]}: exists")
         return
@@ -138,8 +143,8 @@ def _locked(progress: Progress) -> Progress:
 
 def push_blobs(client: RegistryClient, jobs: list[Job], *, stats: Stats, progress: Progress,
                options: BlobOptions = BlobOptions()) -> None:
-    """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time.
-    The first blob is checked alone, so that authentication happens once."""
+    """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time
+    (authentication happened on the manifest's HEAD, before)."""
     progress = _locked(progress)
     pending = []
     for job in jobs:
@@ -150,11 +155,9 @@ def push_blobs(client: RegistryClient, jobs: list[Job], *, stats: Stats, progres
             pending.append(job)
     if not pending:
         return
-    first = exists(client, pending[0].digest)
     with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="push") as pool:
-        futures = [pool.submit(_blob, client, job, stats=stats, progress=progress, options=options,
-                               known=first if index == 0 else None)
-                   for index, job in enumerate(pending)]
+        futures = [pool.submit(_blob, client, job, stats=stats, progress=progress, options=options)
+                   for job in pending]
         try:
             for future in futures:
                 future.result()
@@ -224,7 +227,8 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
                 for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
         config = push.config
         jobs.append(Job("config", config.digest, len(config.data), _bytes_producer(config.data)))
-        if has_manifest(client, push.manifest.digest):
+        held = has_manifest(client, push.manifest.digest)  # authenticates once, before the parallel requests
+        if held and not options.check_blobs:
             _held(jobs, stats=stats, progress=progress)
         else:
             push_blobs(client, jobs, stats=stats, progress=progress, options=options)

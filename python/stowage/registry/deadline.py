@@ -105,7 +105,11 @@ class _Watchdog:
 
     def _run(self) -> None:
         while True:
-            self._next_due().expire()
+            due = self._next_due()
+            try:
+                due.expire()
+            except Exception:  # noqa: BLE001 (one deadline's failure must not stop the others)
+                continue
 
 
 #: Waiting deadlines (cancelled ones included) above which cancelled ones are dropped.
