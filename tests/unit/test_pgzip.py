@@ -38,7 +38,7 @@ def test_writers_sharing_a_pool_give_each_its_own_bytes() -> None:
     writer would make alone, and the pool outlives them."""
     rng = random.Random(7)
     texts = [bytes(rng.choice(b"abc \n") for _ in range(BLOCK_SIZE + 999 * n)) for n in range(3)]
-    with pgzip.pool(2) as shared:
+    with pgzip.compression_pool(2) as shared:
         raws = [io.BytesIO() for _ in texts]
         writers = [ParallelGzipWriter(raw, threads=2, pool=shared) for raw in raws]
         for offset in range(0, max(map(len, texts)), 300_000):  # interleaved, as threads would
@@ -51,7 +51,7 @@ def test_writers_sharing_a_pool_give_each_its_own_bytes() -> None:
 
 
 def test_a_failed_writer_on_a_shared_pool_leaves_it_running() -> None:
-    with pgzip.pool(2) as shared:
+    with pgzip.compression_pool(2) as shared:
         with pytest.raises(RuntimeError):
             with ParallelGzipWriter(io.BytesIO(), pool=shared) as writer:
                 writer.write(b"x" * (3 * BLOCK_SIZE))

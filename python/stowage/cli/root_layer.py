@@ -117,11 +117,11 @@ def build(step: Step[RootLayerRequest], tmp: str) -> int:
         except OSError as error:
             raise UserError(f"runAsRoot cannot run {fakeroot}: {error.strerror}") from None
     root = os.path.join(tmp, "root")
-    os.mkdir(root, 0o755)
     if _only_links(d):  # nothing needs the root on disk: its entries from the contents' listings
         entries = linked.merged_entries(list(d.contents), parents(d.store_dir), _STORE_DIRS_WHY)
         pack(d, graph, out, root, own_owners=False, entries=entries)
         return 0
+    os.mkdir(root, 0o755)
     _place_contents(d, graph, root)
     _extra_commands(d, root)
     _check_root(d, root)

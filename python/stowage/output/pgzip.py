@@ -84,8 +84,9 @@ def default_threads() -> int:
     return int(os.environ.get("NIX_BUILD_CORES") or 0) or os.cpu_count() or 1
 
 
-def pool(count: Optional[int] = None) -> ThreadPoolExecutor:
-    """Compression threads that several writers can share (``ParallelGzipWriter``'s ``pool``)."""
+def compression_pool(count: Optional[int] = None) -> ThreadPoolExecutor:
+    """Compression threads: a writer's own, or ones several writers share
+    (``ParallelGzipWriter``'s ``pool``)."""
     return ThreadPoolExecutor(max_workers=count or default_threads(), thread_name_prefix="gzip")
 
 
@@ -106,7 +107,7 @@ class ParallelGzipWriter:
         self._level = level
         self._threads = threads or default_threads()
         self._own = pool is None
-        self._pool = pool or ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="gzip")
+        self._pool = pool or compression_pool(self._threads)
         # Blocks in flight: twice the threads keeps them busy; on a shared pool the
         # other writers' blocks fill it too, so one round each bounds the memory.
         self._depth = 2 * self._threads if self._own else self._threads

@@ -101,23 +101,35 @@ def has_manifest(client: RegistryClient, digest: str) -> bool:
     return status(response) == 200
 
 
-def _held(jobs: list[Job], *, stats: Stats, progress: Progress) -> None:
-    """Report the blobs of a manifest the registry has as existing."""
+def _not_done(jobs: list[Job], *, stats: Stats, progress: Progress) -> list[Job]:
+    """The jobs whose blob this run has not handled yet, now marked handled;
+    the others are reported as pushed above."""
+    pending = []
     for job in jobs:
         if job.digest in stats.done:
             progress(f"{job.label} {job.digest[7:19]}: pushed above")
-            continue
-        stats.done.add(job.digest)
-        stats.add(existing=1)
-        progress(f"{job.label} {job.digest[7:19]}: exists")
+        else:
+            stats.done.add(job.digest)
+            pending.append(job)
+    return pending
+
+
+def _existing(job: Job, *, stats: Stats, progress: Progress) -> None:
+    stats.add(existing=1)
+    progress(f"{job.label} {job.digest[7:19]}: exists")
+
+
+def _held(jobs: list[Job], *, stats: Stats, progress: Progress) -> None:
+    """Report the blobs of a manifest the registry has as existing."""
+    for job in _not_done(jobs, stats=stats, progress=progress):
+        _existing(job, stats=stats, progress=progress)
 
 
 def _blob(client: RegistryClient, job: Job, *, stats: Stats, progress: Progress, options: BlobOptions) -> None:
     """Check the blob, then mount or send it."""
     digest = job.digest
     if exists(client, digest):
-        stats.add(existing=1)
-        progress(f"{job.label} {digest[7:19]}: exists")
+        _existing(job, stats=stats, progress=progress)
         return
     mount_from = job.mount_from + tuple(m for m in options.mount_from if m not in job.mount_from)
     how = push_blob(client, digest, job.size, job.produce, what=f"{job.label} (blob {digest})",
@@ -146,13 +158,7 @@ def push_blobs(client: RegistryClient, jobs: list[Job], *, stats: Stats, progres
     """Make sure the repository has every blob of ``jobs``, ``PARALLEL`` at a time
     (authentication happened on the manifest's HEAD, before)."""
     progress = _locked(progress)
-    pending = []
-    for job in jobs:
-        if job.digest in stats.done:
-            progress(f"{job.label} {job.digest[7:19]}: pushed above")
-        else:
-            stats.done.add(job.digest)
-            pending.append(job)
+    pending = _not_done(jobs, stats=stats, progress=progress)
     if not pending:
         return
     with ThreadPoolExecutor(max_workers=PARALLEL, thread_name_prefix="push") as pool:
@@ -222,7 +228,7 @@ def push_image(client: RegistryClient, push: PushPlan, reference: str, *, stats:
         raise UserError(f"the push plan {push.directory} has {len(push.layers)} layers, its image plan {len(sources)}")
     count = len(push.layers)
     origins: dict[str, RegistryClient] = {}
-    with pgzip.pool() as gzip_pool:
+    with pgzip.compression_pool() as gzip_pool:
         jobs = [_layer_job(client, f"layer {number}/{count}", blob, source, push.compression, options, origins, gzip_pool)
                 for number, (blob, source) in enumerate(zip(push.layers, sources, strict=True), start=1)]
         config = push.config
